@@ -1,0 +1,85 @@
+# Builds ./skynet, cservice/*.so and luaclib/*.so.
+#   make            build (jemalloc allocator)
+#   make SANITIZE=1 build with AddressSanitizer + UBSan and the libc allocator
+#   make run        install dependencies if missing, build, start examples/config.lua
+#   make test       build and run the whole suite
+#   make bench      run the benchmarks
+
+CC ?= gcc
+LUA_INC ?= /usr/include/lua5.4
+LUA_STATICLIB ?= -l:liblua5.4.a
+SANITIZE ?= 0
+
+CFLAGS = -std=c11 -D_GNU_SOURCE -g -Wall -Wextra -I skynet-src -I $(LUA_INC)
+LDLIBS = -lpthread -lm -ldl
+ifeq ($(SANITIZE),1)
+  MODE = sanitize
+  CFLAGS += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -DNOUSE_JEMALLOC
+  LDFLAGS += -fsanitize=address,undefined
+else
+  MODE = release
+  CFLAGS += -O2
+  LDLIBS += -ljemalloc
+endif
+
+OBJDIR = build/$(MODE)
+CORE_SRC = $(filter-out skynet-src/skynet_main.c,$(wildcard skynet-src/*.c))
+CORE_OBJ = $(patsubst skynet-src/%.c,$(OBJDIR)/%.o,$(CORE_SRC))
+HEADERS = $(wildcard skynet-src/*.h)
+CSERVICES = $(patsubst service-src/service_%.c,cservice/%.so,$(wildcard service-src/service_*.c))
+LUACLIB_OBJ = $(patsubst lualib-src/%.c,$(OBJDIR)/lualib/%.o,$(wildcard lualib-src/*.c))
+LOADGEN = $(patsubst test/%.c,$(OBJDIR)/test/%,$(wildcard test/loadgen.c))
+CTESTS = $(patsubst test/c/%.c,$(OBJDIR)/test/%,$(wildcard test/c/test_*.c))
+STAMP = build/.mode-$(MODE)
+
+all: skynet $(CSERVICES) luaclib/skynet.so $(CTESTS) $(LOADGEN)
+
+$(STAMP):
+	@mkdir -p build
+	@rm -f build/.mode-*
+	@touch $@
+
+$(OBJDIR)/%.o: skynet-src/%.c $(HEADERS)
+	@mkdir -p $(OBJDIR)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+skynet: $(STAMP) $(CORE_OBJ) $(OBJDIR)/skynet_main.o
+	$(CC) $(LDFLAGS) -Wl,-E -o $@ $(CORE_OBJ) $(OBJDIR)/skynet_main.o $(LUA_STATICLIB) $(LDLIBS)
+
+cservice/%.so: service-src/service_%.c $(HEADERS) $(STAMP)
+	@mkdir -p cservice
+	$(CC) $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $<
+
+$(OBJDIR)/lualib/%.o: lualib-src/%.c $(wildcard lualib-src/*.h) $(HEADERS)
+	@mkdir -p $(OBJDIR)/lualib
+	$(CC) $(CFLAGS) -fPIC -I lualib-src -c -o $@ $<
+
+luaclib/skynet.so: $(STAMP) $(LUACLIB_OBJ)
+	@mkdir -p luaclib
+	$(CC) -shared $(LDFLAGS) -o $@ $(LUACLIB_OBJ)
+
+# C unit tests link the core and the Lua C modules directly
+$(OBJDIR)/test/%: test/c/%.c $(CORE_OBJ) $(LUACLIB_OBJ) $(HEADERS)
+	@mkdir -p $(OBJDIR)/test
+	$(CC) $(CFLAGS) -I lualib-src -Wl,-E -o $@ $< $(CORE_OBJ) $(LUACLIB_OBJ) $(LUA_STATICLIB) $(LDFLAGS) $(LDLIBS)
+
+$(OBJDIR)/test/loadgen: test/loadgen.c
+	@mkdir -p $(OBJDIR)/test
+	$(CC) $(CFLAGS) -O2 -o $@ $< $(LDFLAGS) -lpthread
+
+deps:
+	@sh 3rd/install-deps.sh
+
+run: deps all
+	./skynet examples/config.lua
+
+test: deps all
+	@OBJDIR=$(OBJDIR) SANITIZE=$(SANITIZE) bash test/run.sh
+
+bench: deps all
+	@OBJDIR=$(OBJDIR) bash test/bench.sh
+
+clean:
+	rm -rf build skynet cservice luaclib
+
+.PHONY: all deps run test bench clean

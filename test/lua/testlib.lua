@@ -1,0 +1,53 @@
+-- Helpers for Lua tests: each test is a service started as the node's
+-- `start`; T.run runs the body, prints "TEST PASS" or "TEST FAIL: why" and
+-- shuts the node down.
+local skynet = require "skynet"
+require "skynet.manager"
+
+local T = {}
+
+local function show(v)
+	if type(v) == "string" then
+		return string.format("%q", v)
+	end
+	return tostring(v)
+end
+
+function T.eq(got, want, what)
+	if got ~= want then
+		error(string.format("%s: want %s, got %s", what or "value", show(want), show(got)), 2)
+	end
+end
+
+function T.ok(v, what)
+	if not v then
+		error((what or "assertion") .. " failed", 2)
+	end
+	return v
+end
+
+-- f(...) must raise an error matching pattern (plain find); returns the error
+function T.raises(pattern, f, ...)
+	local ok, err = pcall(f, ...)
+	if ok then
+		error("expected an error matching " .. show(pattern), 2)
+	end
+	if pattern and not tostring(err):find(pattern, 1, true) then
+		error(string.format("error %s does not contain %s", show(tostring(err)), show(pattern)), 2)
+	end
+	return err
+end
+
+function T.run(body)
+	skynet.start(function()
+		local ok, err = xpcall(body, debug.traceback)
+		if ok then
+			skynet.error("TEST PASS")
+		else
+			skynet.error("TEST FAIL: " .. tostring(err))
+		end
+		skynet.abort()
+	end)
+end
+
+return T
