@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The runner behind `make bench`.  Each benchmark is a Lua service,
+# test/bench/bench_NAME.lua, booted as the `start` of a node (test/bench/config.lua,
+# thread = 2); it prints its figures as "BENCH <figure> <value>" and aborts the
+# node.  The idle-node figure is measured from outside.  Every benchmark runs
+# RUNS times (default 5); the table shows the median of each figure against its
+# floor or ceiling.  Exit status is non-zero when a figure misses its limit.
+# Usage: test/bench.sh [pattern]   (runs only benchmarks whose name contains pattern)
+cd "$(dirname "$0")/.." || exit 1
+RUNS=${RUNS:-5}
+pattern=${1:-}
+out=test/out/bench
+mkdir -p "$out"
+rm -f "$out"/*.values
+
+# figure | benchmark | floor/ceiling | limit | what it measures
+FIGURES=(
+	"send_msgs_per_s|send|floor|320000|one-way skynet.send, messages/s"
+	"call_round_trips_per_s|call|floor|150000|sequential skynet.call, round trips/s"
+	"spawn_services_per_s|spawn|floor|4000|skynet.newservice x2000, services/s"
+	"spawn_rss_kb_per_service|spawn|ceiling|100|RSS growth per idle service, KB"
+	"timer_last_fired_s|timer|ceiling|1.25|100,000 timeouts, first scheduled to last fired, s"
+	"idle_rss_mb|idle|ceiling|8|RSS of an idle node, MB"
+)
+
+node_pid=
+trap '[ -n "$node_pid" ] && kill -KILL "$node_pid" 2>/dev/null' EXIT
+
+record() { # log: append each "BENCH figure value" line to out/figure.values
+	grep -o 'BENCH [a-z_]* [-0-9.e+]*' "$1" | while read -r _ figure value; do
+		echo "$value" >>"$out/$figure.values"
+	done
+	grep 'BENCH_ERROR' "$1" | sed 's/^/    /'
+}
+
+run_service() { # name run: one node whose start service is bench_NAME
+	local log=$out/$1.$2.log
+	BENCH=bench_$1 timeout 120 ./skynet test/bench/config.lua >"$log" 2>&1
+	record "$log"
+}
+
+run_idle() { # run: start a node with an empty main, read its RSS once settled
+	local log=$out/idle.$1.log
+	BENCH=bench_idle ./skynet test/bench/config.lua >"$log" 2>&1 &
+	node_pid=$!
+	for _ in $(seq 100); do
+		grep -q BENCH_READY "$log" && break
+		sleep 0.1
+	done
+	if grep -q BENCH_READY "$log"; then
+		sleep 2
+		awk '/^VmRSS:/ { printf "%.2f\n", $2 / 1024 }' "/proc/$node_pid/status" >>"$out/idle_rss_mb.values"
+	else
+		echo "    idle node did not start, see $log"
+	fi
+	kill -TERM "$node_pid" 2>/dev/null
+	wait "$node_pid" 2>/dev/null
+	node_pid=
+}
+
+fmt() { # a figure for the table: whole numbers from 1000 up, else 3 digits
+	awk -v v="$1" 'BEGIN { if (v >= 1000) printf "%d", v + 0.5; else printf "%.3g", v }'
+}
+
+median() { # file of numbers -> median (mean of the middle two for an even count)
+	sort -g "$1" | awk '{ v[NR] = $1 } END {
+		if (NR == 0) exit 1
+		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+benchmarks=()
+for f in "${FIGURES[@]}"; do
+	IFS='|' read -r _ bench _ _ _ <<<"$f"
+	[[ -n $pattern && $bench != *$pattern* ]] && continue
+	[[ " ${benchmarks[*]} " == *" $bench "* ]] || benchmarks+=("$bench")
+done
+
+for bench in "${benchmarks[@]}"; do
+	printf 'running %s x%d\n' "$bench" "$RUNS"
+	for run in $(seq "$RUNS"); do
+		if [ "$bench" = idle ]; then run_idle "$run"; else run_service "$bench" "$run"; fi
+	done
+done
+
+passed=0
+failed=0
+printf '\n%-52s %12s %14s  %s  %s\n' "figure (median of $RUNS runs)" median limit result runs
+for f in "${FIGURES[@]}"; do
+	IFS='|' read -r figure bench kind limit what <<<"$f"
+	[[ " ${benchmarks[*]} " == *" $bench "* ]] || continue
+	values=$out/$figure.values
+	if [ -s "$values" ]; then
+		m=$(median "$values")
+		runs=$(sort -g "$values" | while read -r v; do fmt "$v"; printf ' '; done)
+		runs=${runs% }
+	else
+		m=
+		runs="no figure, see $out/$bench.*.log"
+	fi
+	if [ "$kind" = floor ]; then sign='>='; else sign='<='; fi
+	if [ -n "$m" ] && awk -v m="$m" -v l="$limit" -v k="$kind" \
+		'BEGIN { exit !(k == "floor" ? m >= l : m <= l) }'; then
+		result=PASS
+		passed=$((passed + 1))
+	else
+		result=FAIL
+		failed=$((failed + 1))
+	fi
+	printf '%-52s %12s %14s  %-6s  [%s]\n' "$what" "${m:+$(fmt "$m")}" "$sign $limit" "$result" "$runs"
+done
+printf '%d figures passed, %d failed\n' "$passed" "$failed"
+
+status=0
+[ "$failed" = 0 ] || status=1
+if [[ -f test/bench_echo.sh && ( -z $pattern || echo == *$pattern* ) ]]; then
+	printf '\n'
+	bash test/bench_echo.sh || status=1
+fi
+exit $status
