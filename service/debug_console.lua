@@ -1,0 +1,731 @@
+-- The debug console: a line-oriented command shell on a TCP port, for
+-- telnet (or nc, or a script).  Started as
+--   skynet.newservice("debug_console", port)
+--   skynet.newservice("debug_console", address, port)
+-- Every answer ends with "<CMD OK>" or "<CMD Error>".  A request line
+-- starting with "GET " is read as HTTP: "GET /info/:0000000a" runs
+-- "info :0000000a", answers and closes the connection.
+--
+-- The config key `console_timeout` (seconds, default 5) bounds how long a
+-- command waits for a service's answer; the session stays usable after.
+local skynet = require "skynet"
+local socket = require "skynet.socket"
+local core = require "skynet.core"
+
+local args = table.pack(...)
+assert(args.n >= 1 and args.n <= 2, "usage: debug_console [address] port")
+local listen_ip = args.n == 2 and args[1] or "127.0.0.1"
+local listen_port = assert(tonumber(args[args.n]), "debug_console: the port must be a number")
+
+local MAX_LINE = 64 * 1024
+local TIMEOUT = math.floor((tonumber(skynet.getenv "console_timeout") or 5) * 100)
+
+local COMMAND = {}	-- name -> function(word, ...): result
+local COMMANDX = {}	-- name -> function(session, cmdline, words): result
+
+-- Errors meant for the user carry no source position.
+local function fail(fmt, ...)
+	error(string.format(fmt, ...), 0)
+end
+
+-- Shows untrusted text without control or non-ASCII bytes.
+local function printable(s)
+	return (tostring(s):gsub("[^\32-\126]", function(c)
+		return string.format("\\x%02x", c:byte())
+	end))
+end
+
+------------------------------------------------------------- formatting
+
+local function sorted_keys(t)
+	local keys = {}
+	for k in pairs(t) do
+		keys[#keys + 1] = k
+	end
+	table.sort(keys, function(a, b)
+		return tostring(a) < tostring(b)
+	end)
+	return keys
+end
+
+local function format_table(t)
+	local fields = {}
+	for _, k in ipairs(sorted_keys(t)) do
+		fields[#fields + 1] = string.format("%s:%s", k, tostring(t[k]))
+	end
+	return table.concat(fields, "\t")
+end
+
+-- One line per key: "key<TAB>value", a table value as "k:v<TAB>k:v".
+local function dump_list(print, list)
+	for _, k in ipairs(sorted_keys(list)) do
+		local v = list[k]
+		if type(v) == "table" then
+			print(k, format_table(v))
+		else
+			print(k, tostring(v))
+		end
+	end
+end
+
+-- A Lua-literal rendering of v, for values returned by `call`.
+local function serialize(v, seen, depth)
+	local t = type(v)
+	if t == "string" then
+		return (string.format("%q", v):gsub("\\\n", "\\n"))
+	elseif t ~= "table" then
+		return tostring(v)
+	end
+	if seen[v] then
+		return "<cycle>"
+	end
+	if depth > 8 then
+		return "{...}"
+	end
+	seen[v] = true
+	local items = {}
+	local n = #v
+	for i = 1, n do
+		items[#items + 1] = serialize(v[i], seen, depth + 1)
+	end
+	for _, k in ipairs(sorted_keys(v)) do
+		if not (math.type(k) == "integer" and k >= 1 and k <= n) then
+			local key
+			if type(k) == "string" and k:match "^[%a_][%w_]*$" then
+				key = k
+			else
+				key = "[" .. serialize(k, seen, depth + 1) .. "]"
+			end
+			items[#items + 1] = key .. "=" .. serialize(v[k], seen, depth + 1)
+		end
+	end
+	seen[v] = nil
+	return "{" .. table.concat(items, ",") .. "}"
+end
+
+------------------------------------------------------------- addresses
+
+-- ".name", ":0000000a" or "0000000a" (local harbor) to a handle.
+local function parse_address(s)
+	if s == nil or s == "" then
+		fail "Need an address"
+	end
+	if s:sub(1, 1) == "." then
+		return skynet.localname(s) or fail("Not a valid name: %s", printable(s))
+	end
+	local hex = s:match "^:?(%x+)$"
+	if hex == nil or #hex > 8 then
+		fail("Invalid address: %s", printable(s))
+	end
+	local handle = tonumber(hex, 16)
+	if s:sub(1, 1) ~= ":" then
+		handle = handle | (skynet.self() & 0xff000000)
+	end
+	return handle
+end
+
+------------------------------------------------------------- requests
+
+-- skynet.call bounded by `ti` centiseconds.  A late answer is dropped; the
+-- coroutine that waits for it ends when the answer (or an error) comes.
+local function timed_call(ti, addr, typename, ...)
+	local waiter = coroutine.running()
+	local result
+	skynet.fork(function(...)
+		result = table.pack(pcall(skynet.call, addr, typename, ...))
+		if waiter then
+			skynet.wakeup(waiter)
+		end
+	end, ...)
+	skynet.sleep(ti)
+	waiter = nil
+	if result == nil then
+		local name = type(addr) == "number" and skynet.address(addr) or tostring(addr)
+		fail("Timeout: %s did not answer within %gs", name, ti / 100)
+	end
+	if not result[1] then
+		error(result[2], 0)
+	end
+	return table.unpack(result, 2, result.n)
+end
+
+local function call(addr, typename, ...)
+	return timed_call(TIMEOUT, addr, typename, ...)
+end
+
+-- The launcher asks every service itself, waiting at most TIMEOUT for each.
+local function launcher(cmd, ...)
+	return timed_call(TIMEOUT * 2, ".launcher", "lua", cmd, ...)
+end
+
+------------------------------------------------------------- sessions
+
+local Session = {}
+Session.__index = Session
+
+local function new_session(fd, addr)
+	return setmetatable({
+		fd = fd,
+		addr = addr,
+		parts = {},	-- received bytes not yet returned as lines
+		size = 0,
+		telnet = nil,	-- state of the telnet command filter
+		has_line = false,	-- parts hold a "\n"
+		skipping = false,	-- discarding the rest of an oversize line
+		closed = false,
+	}, Session)
+end
+
+function Session:print(...)
+	if self.closed then
+		return
+	end
+	local t = table.pack(...)
+	for i = 1, t.n do
+		t[i] = tostring(t[i])
+	end
+	t = table.concat(t, "\t", 1, t.n) .. "\n"
+	if socket.write(self.fd, t) == false then
+		self.closed = true
+		skynet.error(self.addr, "write failed: connection closed, answer dropped")
+	end
+end
+
+-- Telnet commands in the byte stream: IAC (255) followed by a command;
+-- WILL/WONT/DO/DONT (251-254) take one option byte; SB (250) starts a
+-- subnegotiation that runs to IAC SE (240); IAC IAC is a literal 255.
+local TELNET = {
+	data = function(b) if b == 255 then return "iac" end return "data", b end,
+	iac = function(b)
+		if b == 255 then return "data", 255 end
+		if b >= 251 then return "option" end
+		if b == 250 then return "sub" end
+		return "data"
+	end,
+	option = function() return "data" end,
+	sub = function(b) if b == 255 then return "subiac" end return "sub" end,
+	subiac = function(b) if b == 240 then return "data" end return "sub" end,
+}
+
+function Session:strip_telnet(data)
+	local state = self.telnet
+	if state == nil and not data:find("\255", 1, true) then
+		return data
+	end
+	state = state or "data"
+	local out = {}
+	for i = 1, #data do
+		local b
+		state, b = TELNET[state](data:byte(i))
+		if b then
+			out[#out + 1] = string.char(b)
+		end
+	end
+	self.telnet = state ~= "data" and state or nil
+	return table.concat(out)
+end
+
+local TOO_LONG = string.format("Line too long (more than %d bytes), ignored", MAX_LINE)
+
+-- Reads more bytes into parts; nil when the peer is gone.
+function Session:receive()
+	local data = socket.read(self.fd)
+	if not data then
+		return nil
+	end
+	data = self:strip_telnet(data)
+	if self.skipping then
+		local nl = data:find("\n", 1, true)
+		if not nl then
+			return true
+		end
+		self.skipping = false
+		data = data:sub(nl + 1)
+	end
+	if data ~= "" then
+		self.parts[#self.parts + 1] = data
+		self.size = self.size + #data
+		self.has_line = self.has_line or data:find("\n", 1, true) ~= nil
+	end
+	return true
+end
+
+-- Removes and returns the first complete line, if there is one.
+function Session:take_line()
+	if not self.has_line then
+		return nil
+	end
+	local line, rest = table.concat(self.parts):match "^(.-)\r?\n(.*)$"
+	self.parts = { rest }
+	self.size = #rest
+	self.has_line = rest:find("\n", 1, true) ~= nil
+	return line
+end
+
+-- The next line without its "\r\n" or "\n"; nil when the peer is gone;
+-- false and a message when the line is longer than MAX_LINE (the rest of
+-- that line is discarded as it arrives).
+function Session:readline()
+	while true do
+		local line = self:take_line()
+		if line then
+			if #line > MAX_LINE then
+				return false, TOO_LONG
+			end
+			return line
+		end
+		if self.size > MAX_LINE then
+			self.parts, self.size, self.skipping = {}, 0, true
+			return false, TOO_LONG
+		end
+		if not self:receive() then
+			return nil
+		end
+	end
+end
+
+------------------------------------------------------------- commands
+
+local function split_words(cmdline)
+	local words = {}
+	for w in cmdline:gmatch "%S+" do
+		words[#words + 1] = w
+	end
+	return words
+end
+
+local function docmd(session, cmdline)
+	local words = split_words(cmdline)
+	local name = words[1]
+	local ok, result
+	if COMMAND[name] then
+		ok, result = pcall(COMMAND[name], table.unpack(words, 2))
+	elseif COMMANDX[name] then
+		ok, result = pcall(COMMANDX[name], session, cmdline, words)
+	else
+		ok, result = false, "Invalid command, type help for command list"
+	end
+	local print = function(...) session:print(...) end
+	if ok then
+		if type(result) == "table" then
+			dump_list(print, result)
+		elseif result ~= nil then
+			print(result)
+		end
+		print "<CMD OK>"
+	else
+		print(tostring(result))
+		print "<CMD Error>"
+	end
+end
+
+local function percent_decode(s)
+	return (s:gsub("%%(%x%x)", function(h)
+		return string.char(tonumber(h, 16))
+	end))
+end
+
+-- "GET /cmd/arg1/arg2 HTTP/1.1": reads the headers, runs "cmd arg1 arg2".
+local function http_request(session, request)
+	local url = request:match "^GET%s+(%S+)"
+	for _ = 1, 100 do
+		local header = session:readline()
+		if not header or header == "" then
+			break
+		end
+	end
+	if not url then
+		session:print "Bad request"
+		return
+	end
+	local path = url:match "^[^?#]*"
+	local cmdline = percent_decode(path:sub(2)):gsub("/", " ")
+	docmd(session, cmdline)
+end
+
+local function session_loop(session)
+	session:print "Welcome to skynet console"
+	while true do
+		local line, err = session:readline()
+		if line == nil then
+			break
+		elseif line == false then
+			session:print(err)
+			session:print "<CMD Error>"
+		elseif line:sub(1, 4) == "GET " then
+			http_request(session, line)
+			break
+		elseif line:find "%S" then
+			docmd(session, line)
+		end
+	end
+end
+
+local function serve(fd, addr)
+	local session = new_session(fd, addr)
+	skynet.error(addr, "connected")
+	local ok, err = xpcall(session_loop, debug.traceback, session)
+	if not ok then
+		skynet.error(addr, "console session error:", err)
+	end
+	skynet.error(addr, "disconnected")
+	socket.close(fd)
+end
+
+skynet.start(function()
+	local listener = socket.listen(listen_ip, listen_port)
+	skynet.error(string.format("Start debug console at %s:%d", listen_ip, listen_port))
+	socket.start(listener, function(fd, addr)
+		if socket.start(fd) then
+			skynet.fork(serve, fd, addr)
+		end
+	end)
+end)
+
+function COMMAND.help()
+	return {
+		help = "This help message",
+		list = "List all the service",
+		stat = "Dump all stats",
+		info = "info address : get service infomation",
+		exit = "exit address : kill a lua service",
+		kill = "kill address : kill service",
+		mem = "mem : show memory status",
+		gc = "gc : force every lua service do garbage collect",
+		start = "lanuch a new lua service",
+		snax = "lanuch a new snax service",
+		clearcache = "clear lua code cache",
+		service = "List unique service",
+		task = "task address : show service task detail",
+		uniqtask = "task address : show service unique task detail",
+		killtask = "killtask address threadname : threadname listed by task",
+		inject = "inject address luascript.lua",
+		logon = "logon address",
+		logoff = "logoff address",
+		log = "launch a new lua service with log",
+		debug = "debug address : debug a lua service",
+		signal = "signal address sig",
+		cmem = "Show C memory info",
+		jmem = "Show jemalloc mem stats",
+		ping = "ping address",
+		call = "call address ...",
+		trace = "trace address [proto] [on|off]",
+		netstat = "netstat : show netstat",
+		profactive = "profactive [on|off] : active/deactive jemalloc heap profilling",
+		dumpheap = "dumpheap : dump heap profilling",
+		getenv = "getenv name : show an env value",
+		setenv = "setenv name value : set a new env value",
+	}
+end
+
+function COMMAND.clearcache()
+	local ok, codecache = pcall(require, "skynet.codecache")
+	if not ok then
+		fail "No code cache in this build"
+	end
+	codecache.clear()
+end
+
+-- skynet.newservice raises on a failed start; like skynet's console we
+-- answer "Failed" (the reason is in the node's log).
+function COMMAND.start(...)
+	local ok, addr = pcall(skynet.newservice, ...)
+	if not ok then
+		return "Failed"
+	end
+	if not addr then
+		return "Exit"
+	end
+	return { [skynet.address(addr)] = table.concat({ ... }, " ") }
+end
+
+function COMMAND.log(...)
+	local ok, addr = pcall(launcher, "LOGLAUNCH", "snlua", ...)
+	if ok and addr then
+		return { [skynet.address(addr)] = table.concat({ ... }, " ") }
+	end
+	return "Failed"
+end
+
+function COMMAND.snax(...)
+	local ok, s = pcall(function(...)
+		return require("skynet.snax").newservice(...)
+	end, ...)
+	if not ok then
+		return "Failed"
+	end
+	return { [skynet.address(s.handle)] = table.concat({ ... }, " ") }
+end
+
+function COMMAND.service()
+	return call(skynet.localname ".service" or "SERVICE", "lua", "LIST")
+end
+
+function COMMAND.list()
+	return launcher "LIST"
+end
+
+-- stat/mem/gc [timeout]: the launcher waits `timeout` centiseconds (0: no
+-- limit) for each service's answer.
+local function service_timeout(ti)
+	if ti == nil then
+		return TIMEOUT
+	end
+	ti = tonumber(ti) or fail("Invalid timeout: %s", printable(ti))
+	if ti <= 0 then
+		return nil
+	end
+	return ti
+end
+
+function COMMAND.stat(ti)
+	return launcher("STAT", service_timeout(ti))
+end
+
+function COMMAND.mem(ti)
+	return launcher("MEM", service_timeout(ti))
+end
+
+function COMMAND.gc(ti)
+	return launcher("GC", service_timeout(ti))
+end
+
+function COMMAND.kill(address)
+	return launcher("KILL", parse_address(address))
+end
+
+function COMMAND.exit(address)
+	skynet.send(parse_address(address), "debug", "EXIT")
+end
+
+function COMMAND.inject(address, filename, ...)
+	address = parse_address(address)
+	if filename == nil then
+		fail "Need a file name"
+	end
+	local f, err = io.open(filename, "rb")
+	if not f then
+		fail("Can't open %s", err)
+	end
+	local source = f:read "a"
+	f:close()
+	local ok, output = call(address, "debug", "RUN", source, filename, ...)
+	if ok == false then
+		error(output, 0)
+	end
+	return output
+end
+
+function COMMAND.task(address)
+	return call(parse_address(address), "debug", "TASK")
+end
+
+function COMMAND.killtask(address, threadname)
+	address = parse_address(address)
+	if threadname == nil then
+		fail "Need a thread name (listed by task)"
+	end
+	return call(address, "debug", "KILLTASK", threadname)
+end
+
+function COMMAND.uniqtask(address)
+	return call(parse_address(address), "debug", "UNIQTASK")
+end
+
+function COMMAND.info(address, ...)
+	return call(parse_address(address), "debug", "INFO", ...)
+end
+
+function COMMAND.logon(address)
+	core.command("LOGON", skynet.address(parse_address(address)))
+end
+
+function COMMAND.logoff(address)
+	core.command("LOGOFF", skynet.address(parse_address(address)))
+end
+
+function COMMAND.signal(address, sig)
+	address = skynet.address(parse_address(address))
+	if sig then
+		local n = math.tointeger(tonumber(sig)) or fail("Invalid signal: %s", printable(sig))
+		core.command("SIGNAL", string.format("%s %d", address, n))
+	else
+		core.command("SIGNAL", address)
+	end
+end
+
+function COMMAND.cmem()
+	local memory = require "skynet.memory"
+	local result = {}
+	for handle, bytes in pairs(memory.info()) do
+		result[skynet.address(handle)] = bytes
+	end
+	result.total = memory.total()
+	result.block = memory.block()
+	return result
+end
+
+function COMMAND.jmem()
+	local memory = require "skynet.memory"
+	local result = {}
+	for k, v in pairs(memory.jestat()) do
+		result[k] = string.format("%11d  %8.2f Mb", v, v / 1048576)
+	end
+	return result
+end
+
+function COMMAND.ping(address)
+	address = parse_address(address)
+	local start = skynet.now()
+	call(address, "debug", "PING")
+	return tostring(skynet.now() - start)
+end
+
+local function toboolean(x)
+	return x == "true" or x == "on"
+end
+
+function COMMAND.trace(address, proto, flag)
+	address = parse_address(address)
+	if flag == nil then
+		if proto == "on" or proto == "off" then
+			proto = toboolean(proto)
+		end
+	else
+		flag = toboolean(flag)
+	end
+	call(address, "debug", "TRACELOG", proto, flag)
+end
+
+-- Socket byte counts and idle times in human units.
+local function bytes(size)
+	if size == nil or size == 0 then
+		return nil
+	end
+	if size < 1024 then
+		return size
+	end
+	if size < 1024 * 1024 then
+		return tostring(size / 1024) .. "K"
+	end
+	return tostring(size / (1024 * 1024)) .. "M"
+end
+
+local function elapsed(now, t)
+	if t == nil then
+		return nil
+	end
+	t = now - t
+	if t < 6000 then
+		return tostring(t / 100) .. "s"
+	end
+	local hour = t // 360000
+	local min = t % 360000 // 6000
+	local sec = t % 6000 / 100
+	return string.format("%s%d:%.2gs", hour == 0 and "" or (hour .. ":"), min, sec)
+end
+
+function COMMAND.netstat()
+	local now = skynet.now()
+	local stat = socket.netstat()
+	for _, info in ipairs(stat) do
+		info.address = skynet.address(info.address)
+		info.read = bytes(info.read)
+		info.write = bytes(info.write)
+		info.wbuffer = bytes(info.wbuffer)
+		info.rtime = elapsed(now, info.rtime)
+		info.wtime = elapsed(now, info.wtime)
+	end
+	return stat
+end
+
+function COMMAND.dumpheap()
+	require("skynet.memory").dumpheap()
+end
+
+function COMMAND.profactive(flag)
+	local memory = require "skynet.memory"
+	if flag ~= nil then
+		if flag == "on" or flag == "off" then
+			flag = toboolean(flag)
+		end
+		memory.profactive(flag)
+	end
+	return "heap profilling is " .. (memory.profactive() and "active" or "deactive")
+end
+
+function COMMAND.getenv(name)
+	if name == nil then
+		fail "Need a name"
+	end
+	return { [name] = tostring(skynet.getenv(name)) }
+end
+
+function COMMAND.setenv(name, value)
+	if name == nil or value == nil then
+		fail "Need a name and a value"
+	end
+	skynet.setenv(name, value)
+end
+
+-- Runs `chunk` with at most `limit` VM instructions, so that an argument
+-- like "(function() while true do end end)()" cannot hang the console.
+local function bounded_pcall(limit, chunk)
+	local co = coroutine.create(chunk)
+	debug.sethook(co, function()
+		error("Arguments too complex", 0)
+	end, "", limit)
+	return coroutine.resume(co)
+end
+
+-- call address args: args are Lua literals, e.g. call :0000000a "ping", {a=1}
+function COMMANDX.call(_, cmdline, words)
+	local address = parse_address(words[2])
+	local argtext = cmdline:match "^%s*%S+%s+%S+%s+(.-)%s*$"
+	if argtext == nil or argtext == "" then
+		fail "Need arguments"
+	end
+	local chunk, err = load("return " .. argtext, "=(console)", "t", {})
+	if not chunk then
+		fail("Invalid arguments: %s", err)
+	end
+	local args = table.pack(bounded_pcall(100000, chunk))
+	if not args[1] then
+		fail("Invalid arguments: %s", tostring(args[2]))
+	end
+	local rets = table.pack(call(address, "lua", table.unpack(args, 2, args.n)))
+	local lines = {}
+	for i = 1, rets.n do
+		lines[i] = i .. "\t" .. serialize(rets[i], {}, 1)
+	end
+	lines[#lines + 1] = "n\t" .. rets.n
+	return table.concat(lines, "\n")
+end
+
+-- debug address: the session's lines go to the service's debugger
+-- (skynet.remotedebug), which writes its answers to the socket itself,
+-- until the line "cont".
+function COMMANDX.debug(session, _, words)
+	local address = parse_address(words[2])
+	call(address, "debug", "REMOTEDEBUG", "start", session.fd)
+	while true do
+		local line, err = session:readline()
+		if line == nil then
+			skynet.send(address, "debug", "REMOTEDEBUG", "cmd", "cont")
+			return
+		end
+		if line == false then
+			session:print(err)
+			line = ""
+		end
+		local ok, cmderr = pcall(call, address, "debug", "REMOTEDEBUG", "cmd", line)
+		if not ok then
+			-- do not leave the service stopped with nobody at the console
+			skynet.send(address, "debug", "REMOTEDEBUG", "cmd", "cont")
+			error(cmderr, 0)
+		end
+		if line:match "^%s*cont%s*$" then
+			return
+		end
+	end
+end

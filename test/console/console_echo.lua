@@ -1,0 +1,45 @@
+-- A service for the console tests: answers "lua" calls from CMD, reports
+-- an info table, and has a function the debugger tests stop in.
+local skynet = require "skynet"
+require "skynet.manager"
+
+local CMD = {}
+local hits = 0
+
+function CMD.ping()
+	return "pong"
+end
+
+function CMD.echo(...)
+	return ...
+end
+
+function CMD.add(a, b)
+	local sum = a + b -- BREAK HERE
+	hits = hits + 1
+	return sum
+end
+
+function CMD.hits()
+	return hits
+end
+
+-- n coroutines waiting in skynet.sleep, so that `task` lists something
+function CMD.park(n)
+	for _ = 1, n do
+		skynet.fork(skynet.sleep, 100000)
+	end
+	return n
+end
+
+skynet.info_func(function(what)
+	return { hits = hits, what = what }
+end)
+
+skynet.start(function()
+	skynet.dispatch("lua", function(_, _, cmd, ...)
+		local f = assert(CMD[cmd], cmd)
+		skynet.ret(skynet.pack(f(...)))
+	end)
+	skynet.register ".echo"
+end)
