@@ -1,0 +1,464 @@
+/*
+ * Unit tests for lua-seri.c (skynet.pack / skynet.unpack): round trips of
+ * every type, the wire sizes, error messages, hostile input and a fuzz loop of
+ * random values, their truncations and byte flips. Run under ASan by
+ * `make test SANITIZE=1` so over-reads and leaks fail it too.
+ *   test_seri [NAME]   run the tests (or only NAME), exit 0 when all pass
+ *   test_seri bench    print pack/unpack costs in ns/op
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include "skynet_malloc.h"
+#include "lua-seri.h"
+
+#define FUZZ_ITERATIONS 3000
+#define BENCH_ITERATIONS 2000000
+
+/* free(buffer): releases a packed buffer */
+static int l_free(lua_State *L) {
+	skynet_free(lua_touserdata(L, 1));
+	return 0;
+}
+
+/* tobytes(buffer, size) -> string copy */
+static int l_tobytes(lua_State *L) {
+	const char *p = lua_touserdata(L, 1);
+	lua_pushlstring(L, p, (size_t)luaL_checkinteger(L, 2));
+	return 1;
+}
+
+/* dup(string) -> buffer of exactly #string bytes, size */
+static int l_dup(lua_State *L) {
+	size_t len;
+	const char *s = luaL_checklstring(L, 1, &len);
+	void *p = skynet_malloc(len > 0 ? len : 1);
+	memcpy(p, s, len);
+	lua_pushlightuserdata(L, p);
+	lua_pushinteger(L, (lua_Integer)len);
+	return 2;
+}
+
+/* lud(n) -> the lightuserdata whose pointer value is n */
+static int l_lud(lua_State *L) {
+	lua_pushlightuserdata(L, (void *)(uintptr_t)luaL_checkinteger(L, 1));
+	return 1;
+}
+
+static const char prelude[] =
+	"function show(v)\n"
+	"\tif type(v) == \"string\" then return string.format(\"%q\", v) end\n"
+	"\treturn tostring(v)\n"
+	"end\n"
+	"\n"
+	"-- deep equality that tells integers from floats, -0.0 from 0.0 and sees nan == nan\n"
+	"function same(a, b)\n"
+	"\tif type(a) ~= type(b) then return false end\n"
+	"\tif type(a) == \"number\" then\n"
+	"\t\tif math.type(a) ~= math.type(b) then return false end\n"
+	"\t\tif a ~= a then return b ~= b end\n"
+	"\t\tif a == 0 and math.type(a) == \"float\" then return 1 / a == 1 / b end\n"
+	"\t\treturn a == b\n"
+	"\tend\n"
+	"\tif type(a) ~= \"table\" then return a == b end\n"
+	"\tlocal n = 0\n"
+	"\tfor k, v in pairs(a) do\n"
+	"\t\tif type(k) == \"table\" or not same(v, rawget(b, k)) then return false end\n"
+	"\t\tn = n + 1\n"
+	"\tend\n"
+	"\tfor _ in pairs(b) do n = n - 1 end\n"
+	"\treturn n == 0\n"
+	"end\n"
+	"\n"
+	"-- packs the values, then unpacks both the buffer and a string copy of it\n"
+	"function roundtrip(...)\n"
+	"\tlocal n = select(\"#\", ...)\n"
+	"\tlocal p, sz = pack(...)\n"
+	"\tassert(type(p) == \"userdata\" and math.type(sz) == \"integer\", \"pack result\")\n"
+	"\tlocal s = tobytes(p, sz)\n"
+	"\tlocal r = table.pack(unpack(p, sz))\n"
+	"\tfree(p)\n"
+	"\tlocal r2 = table.pack(unpack(s))\n"
+	"\tassert(r.n == n and r2.n == n, string.format(\"%d values, want %d\", r.n, n))\n"
+	"\tfor i = 1, n do\n"
+	"\t\tlocal v = select(i, ...)\n"
+	"\t\tassert(same(r[i], v), string.format(\"value %d: %s, want %s\", i, show(r[i]), show(v)))\n"
+	"\t\tassert(same(r2[i], v), string.format(\"value %d from a string: %s\", i, show(r2[i])))\n"
+	"\tend\n"
+	"\treturn s\n"
+	"end\n"
+	"\n"
+	"function size(...)\n"
+	"\tlocal p, sz = pack(...)\n"
+	"\tfree(p)\n"
+	"\treturn sz\n"
+	"end\n"
+	"\n"
+	"function raises(pattern, f, ...)\n"
+	"\tlocal ok, err = pcall(f, ...)\n"
+	"\tassert(not ok, \"no error, want \" .. pattern)\n"
+	"\tassert(string.find(tostring(err), pattern, 1, true),\n"
+	"\t\tstring.format(\"error %s, want %s\", show(err), pattern))\n"
+	"end\n"
+	"\n"
+	"-- unpacks bytes from an exact-size malloc'd copy, so any over-read trips ASan;\n"
+	"-- returns pcall's results packed\n"
+	"function unpack_copy(s)\n"
+	"\tlocal p, sz = dup(s)\n"
+	"\tlocal r = table.pack(pcall(unpack, p, sz))\n"
+	"\tfree(p)\n"
+	"\treturn r\n"
+	"end\n"
+	"\n"
+	"function invalid(s)\n"
+	"\tlocal r = unpack_copy(s)\n"
+	"\tassert(not r[1], \"accepted \" .. show(s))\n"
+	"\tassert(string.find(r[2], \"Invalid serialize stream\", 1, true), r[2])\n"
+	"end\n"
+	"\n"
+	"function nest(levels)\n"
+	"\tlocal t = {}\n"
+	"\tfor _ = 2, levels do t = { t } end\n"
+	"\treturn t\n"
+	"end\n"
+	"\n"
+	"function packstring(...)\n"
+	"\tlocal p, sz = pack(...)\n"
+	"\tlocal s = tobytes(p, sz)\n"
+	"\tfree(p)\n"
+	"\treturn s\n"
+	"end\n";
+
+struct testcase {
+	const char *name;
+	const char *what;
+	const char *code;
+};
+
+static const struct testcase cases[] = {
+	{ "scalars", "nil, booleans, integers, floats, strings and pointers round-trip",
+	"roundtrip()\n"
+	"roundtrip(nil)\n"
+	"roundtrip(true, false)\n"
+	"roundtrip(nil, 1, nil, nil)\n"
+	"local ints = { 0, 1, 27, 28, 255, 256, 65535, 65536, 0x7fffffff, 0xffffffff,\n"
+	"\t0x100000000, math.maxinteger, math.mininteger, -1, -27, -28, -29, -256,\n"
+	"\t-257, -65536, -65537, -0x80000000, -0x100000001, math.mininteger + 1 }\n"
+	"for _, i in ipairs(ints) do roundtrip(i) end\n"
+	"roundtrip(table.unpack(ints))\n"
+	"local floats = { 0.0, -0.0, 1.0, 0.5, -1.5, 1 / 0, -1 / 0, 0 / 0, math.pi,\n"
+	"\t1e308, 5e-324, 2.0 ^ 63, -2.0 ^ 63, 255.0 }\n"
+	"for _, f in ipairs(floats) do roundtrip(f) end\n"
+	"roundtrip(table.unpack(floats))\n"
+	"local nan = select(1, unpack(packstring(0 / 0)))\n"
+	"assert(nan ~= nan, \"nan\")\n"
+	"local bytes = {}\n"
+	"for i = 0, 255 do bytes[#bytes + 1] = string.char(i) end\n"
+	"bytes = table.concat(bytes)\n"
+	"for _, n in ipairs { 0, 1, 27, 28, 255, 256, 65535, 65536, 200000 } do\n"
+	"\troundtrip(string.rep(bytes, n // 256 + 1):sub(1, n))\n"
+	"end\n"
+	"roundtrip(\"\\0\", \"a\\0b\", bytes)\n"
+	"roundtrip(lud(0), lud(1), lud(0x7fffffffffff), lud(-1))\n"
+	"assert(select(1, unpack(packstring(lud(12345)))) == lud(12345), \"pointer value\")\n"
+	"roundtrip(\"m\", 1, \"x\", 2.5, true, nil, lud(7), {}, nil)\n" },
+	{ "compact", "small values have short encodings",
+	"assert(size() == 0, \"no values\")\n"
+	"local want = {\n"
+	"\t{ 1, nil }, { 1, true }, { 1, 0 }, { 1, 27 }, { 2, 28 }, { 2, 255 },\n"
+	"\t{ 3, 256 }, { 5, 65536 }, { 9, math.maxinteger }, { 1, -1 }, { 1, -28 },\n"
+	"\t{ 2, -29 }, { 9, math.mininteger }, { 9, 1.5 }, { 9, lud(1) }, { 1, \"\" },\n"
+	"\t{ 4, \"abc\" }, { 28, string.rep(\"x\", 27) }, { 30, string.rep(\"x\", 28) },\n"
+	"\t{ 3, {} }, { 6, { 1, 2, 3 } }, { 6, { a = 1 } },\n"
+	"}\n"
+	"for i, w in ipairs(want) do\n"
+	"\tlocal got = size(w[2])\n"
+	"\tassert(got == w[1], string.format(\"case %d (%s): %d bytes, want %d\", i, show(w[2]), got, w[1]))\n"
+	"end\n"
+	"assert(size(\"m\", 1, \"x\") == 5, \"small message\")\n" },
+	{ "tables", "nested tables round-trip; depth and cycles are refused",
+	"roundtrip({})\n"
+	"roundtrip({ 1, 2, 3 })\n"
+	"roundtrip({ 1, nil, 3 })\n"
+	"roundtrip({ nil, nil, 3 })\n"
+	"roundtrip({ a = 1, b = { c = { d = \"e\" } }, [1.5] = true, [true] = false,\n"
+	"\t[false] = 0, [-7] = \"neg\", [0] = 0, [math.maxinteger] = 1, [lud(9)] = \"p\" })\n"
+	"roundtrip({ 1, 2, x = \"y\", [10] = 10, [4] = 4 })\n"
+	"local big = {}\n"
+	"for i = 1, 1000 do big[i] = i * 3 end\n"
+	"for i = 1, 1000 do big[\"k\" .. i] = { i, tostring(i), i + 0.5 } end\n"
+	"roundtrip(big, big)\n"
+	"roundtrip(nest(32))\n"
+	"roundtrip(1, nest(32), \"after\")\n"
+	"\n"
+	"-- a table as key comes back as an equal table\n"
+	"local p, sz = pack({ [{ 1, 2 }] = \"v\" })\n"
+	"local t = unpack(p, sz)\n"
+	"free(p)\n"
+	"local k, v = next(t)\n"
+	"assert(same(k, { 1, 2 }) and v == \"v\" and next(t, k) == nil, \"table key\")\n"
+	"\n"
+	"-- shared references are copied\n"
+	"local shared = { 1 }\n"
+	"p, sz = pack({ shared, shared })\n"
+	"t = unpack(p, sz)\n"
+	"free(p)\n"
+	"assert(t[1] ~= t[2] and same(t[1], shared) and same(t[2], shared), \"shared table\")\n"
+	"\n"
+	"-- only __pairs among metamethods matters; the copy has no metatable\n"
+	"local meta = setmetatable({ 1, 2 }, { __index = function() return 0 end, __len = function() return 9 end })\n"
+	"p, sz = pack(meta)\n"
+	"t = unpack(p, sz)\n"
+	"free(p)\n"
+	"assert(getmetatable(t) == nil and same(t, { 1, 2 }), \"metamethods ignored\")\n"
+	"\n"
+	"raises(\"serialize can't pack too depth table\", pack, nest(33))\n"
+	"raises(\"serialize can't pack too depth table\", pack, 1, { a = nest(32) })\n"
+	"local cycle = {}\n"
+	"cycle.self = cycle\n"
+	"raises(\"serialize can't pack too depth table\", pack, cycle)\n" },
+	{ "metapairs", "__pairs drives what is packed",
+	"local function proxy(n)\n"
+	"\treturn setmetatable({ \"hidden\" }, { __pairs = function(t)\n"
+	"\t\treturn function(_, c)\n"
+	"\t\t\tc = (c or 0) + 1\n"
+	"\t\t\tif c <= n then return c, c * 10 end\n"
+	"\t\tend, t, nil\n"
+	"\tend })\n"
+	"end\n"
+	"local p, sz = pack(proxy(3))\n"
+	"local t = unpack(p, sz)\n"
+	"free(p)\n"
+	"assert(same(t, { 10, 20, 30 }), \"__pairs drives packing\")\n"
+	"roundtrip(setmetatable({ a = 1, 2 }, { __pairs = function(t) return next, t, nil end }))\n"
+	"p, sz = pack({ proxy(2), x = proxy(0) })\n"
+	"t = unpack(p, sz)\n"
+	"free(p)\n"
+	"assert(same(t, { { 10, 20 }, x = {} }), \"nested __pairs\")\n"
+	"raises(\"boom\", pack, string.rep(\"x\", 1000), setmetatable({}, { __pairs = function() error(\"boom\") end }))\n"
+	"raises(\"Unsupported type function to serialize\", pack,\n"
+	"\tsetmetatable({}, { __pairs = function(t) return next, { f = print }, nil end }))\n" },
+	{ "unsupported", "functions, threads and full userdata are refused",
+	"raises(\"Unsupported type function to serialize\", pack, print)\n"
+	"raises(\"Unsupported type function to serialize\", pack, function() end)\n"
+	"raises(\"Unsupported type thread to serialize\", pack, coroutine.create(print))\n"
+	"raises(\"Unsupported type userdata to serialize\", pack, io.stdout)\n"
+	"raises(\"Unsupported type function to serialize\", pack, 1, { 1, { x = print } })\n"
+	"raises(\"Unsupported type function to serialize\", pack, { [print] = 1 })\n"
+	"-- failing after the first block was outgrown must not leak the blocks\n"
+	"for _ = 1, 200 do\n"
+	"\traises(\"Unsupported type function to serialize\", pack,\n"
+	"\t\tstring.rep(\"x\", 5000), { string.rep(\"y\", 300) }, print)\n"
+	"end\n" },
+	{ "inputs", "the accepted forms of unpack arguments",
+	"assert(select(\"#\", unpack()) == 0, \"no argument\")\n"
+	"assert(select(\"#\", unpack(nil)) == 0, \"nil\")\n"
+	"assert(select(\"#\", unpack(\"\")) == 0, \"empty string\")\n"
+	"assert(select(\"#\", unpack(lud(0), 0)) == 0, \"NULL, 0\")\n"
+	"local p, sz = pack(1, 2, 3)\n"
+	"assert(select(\"#\", unpack(p, 0)) == 0, \"size 0\")\n"
+	"assert(select(\"#\", unpack(p, sz)) == 3, \"three values\")\n"
+	"assert(select(3, unpack(p, sz)) == 3, \"third value\")\n"
+	"free(p)\n"
+	"p, sz = pack()\n"
+	"assert(sz == 0 and type(p) == \"userdata\", \"empty pack\")\n"
+	"assert(select(\"#\", unpack(p, sz)) == 0, \"empty unpack\")\n"
+	"free(p)\n"
+	"raises(\"negative size\", unpack, lud(1), -1)\n"
+	"raises(\"number expected\", unpack, lud(1))\n" },
+	{ "hostile", "corrupt or hostile streams raise errors",
+	"invalid(\"\\x7f\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\")   -- string of 2^64-1 bytes\n"
+	"invalid(\"\\x7e\\xff\\xff\\xff\\x7fabc\")                 -- string of 2^31-1 bytes\n"
+	"invalid(\"\\x65ab\")                                   -- string cut short\n"
+	"invalid(\"\\x7c\")                                     -- length byte missing\n"
+	"invalid(\"\\x9f\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x7f\\x00\") -- array of 2^63-1 values\n"
+	"invalid(\"\\x9e\\x00\\x00\\x00\\x10\\x00\\x00\")             -- array of 2^28 values\n"
+	"invalid(\"\\x80\")                                     -- no hash size byte\n"
+	"invalid(\"\\x80\\xff\")                                 -- no terminator, huge hint\n"
+	"invalid(\"\\x80\\x40\\x21\")                             -- key without value\n"
+	"invalid(\"\\x81\\x00\")                                 -- array value missing\n"
+	"invalid(\"\\x05\")                                     -- unknown atoms\n"
+	"invalid(\"\\x1f\")\n"
+	"invalid(\"\\xa0\")                                     -- unknown kinds\n"
+	"invalid(\"\\xc0\")\n"
+	"invalid(\"\\xff\")\n"
+	"invalid(\"\\x3f\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\")   -- integer over maxinteger\n"
+	"invalid(\"\\x5f\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x80\")   -- integer under mininteger\n"
+	"invalid(\"\\x03\\x00\")                                 -- float cut short\n"
+	"invalid(\"\\x04\\x01\\x02\")                             -- pointer cut short\n"
+	"invalid(\"\\x80\\x01\\x03\\x00\\x00\\x00\\x00\\x00\\x00\\xf8\\x7f\\x21\\x00\") -- nan key\n"
+	"\n"
+	"local function nested(levels)\n"
+	"\treturn string.rep(\"\\x81\\x00\", levels) .. \"\\x00\" .. string.rep(\"\\x00\", levels)\n"
+	"end\n"
+	"local r = unpack_copy(nested(32))\n"
+	"assert(r[1] and r.n == 2 and type(r[2]) == \"table\", \"32 levels unpack\")\n"
+	"invalid(nested(33))\n"
+	"invalid(nested(100000))\n"
+	"r = unpack_copy(\"\\x80\\x7f\\x00\")       -- an absurd hint is only a hint\n"
+	"assert(r[1] and same(r[2], {}), \"hint\")\n"
+	"r = unpack_copy(\"\\x3f\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x7f\\x5f\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x7f\")\n"
+	"assert(r[2] == math.maxinteger and r[3] == math.mininteger, \"integer limits\")\n"
+	"raises(\"too many values\", unpack, string.rep(\"\\x00\", 2000000))\n" },
+	{ "fuzz", "random values, their truncations and byte flips",
+	"local R = math.random\n"
+	"math.randomseed(20240601)\n"
+	"local ints = { 0, 1, 2, 27, 28, 255, 256, 65535, 65536, 0xffffffff, 0x100000000,\n"
+	"\tmath.maxinteger, math.mininteger, -1, -28, -29, -256, -257 }\n"
+	"local floats = { 0.0, -0.0, 0.5, 1.0, 1 / 0, -1 / 0, 1e308, 5e-324, -2.5 }\n"
+	"\n"
+	"local function rstring()\n"
+	"\tlocal n = R(8) == 1 and R(0, 300) or R(0, 12)\n"
+	"\tlocal t = {}\n"
+	"\tfor i = 1, n do t[i] = string.char(R(0, 255)) end\n"
+	"\treturn table.concat(t)\n"
+	"end\n"
+	"\n"
+	"local function rnumber()\n"
+	"\tlocal c = R(4)\n"
+	"\tif c == 1 then return ints[R(#ints)]\n"
+	"\telseif c == 2 then return R(math.mininteger, math.maxinteger)\n"
+	"\telseif c == 3 then return floats[R(#floats)]\n"
+	"\telse return (R() - 0.5) * 10.0 ^ R(-300, 300) end\n"
+	"end\n"
+	"\n"
+	"local function rkey()\n"
+	"\tlocal c = R(5)\n"
+	"\tif c == 1 then return rnumber()\n"
+	"\telseif c == 2 then return R(8) == 1\n"
+	"\telseif c == 3 then return lud(R(0, 1 << 40))\n"
+	"\telse return rstring() end\n"
+	"end\n"
+	"\n"
+	"local rvalue\n"
+	"local function rtable(depth)\n"
+	"\tlocal t = {}\n"
+	"\tfor i = 1, R(0, 6) do t[i] = rvalue(depth) end\n"
+	"\tfor _ = 1, R(0, 5) do t[rkey()] = rvalue(depth) end\n"
+	"\treturn t\n"
+	"end\n"
+	"\n"
+	"function rvalue(depth)\n"
+	"\tlocal c = R(depth < 3 and 8 or 6)\n"
+	"\tif c == 1 then return nil\n"
+	"\telseif c == 2 then return R(2) == 1\n"
+	"\telseif c == 3 then return R(8) == 1 and 0 / 0 or rnumber()\n"
+	"\telseif c == 4 or c == 5 then return rstring()\n"
+	"\telseif c == 6 then return lud(R(0, 1 << 40))\n"
+	"\telse return rtable(depth + 1) end\n"
+	"end\n"
+	"\n"
+	"local function check_error(r, what)\n"
+	"\tassert(r[1] or string.find(r[2], \"Invalid serialize stream\", 1, true), what .. \": \" .. tostring(r[2]))\n"
+	"end\n"
+	"\n"
+	"for iter = 1, FUZZ_ITERATIONS do\n"
+	"\tlocal args = { n = R(4) }\n"
+	"\tfor i = 1, args.n do args[i] = rvalue(0) end\n"
+	"\tlocal p, sz = pack(table.unpack(args, 1, args.n))\n"
+	"\tlocal s = tobytes(p, sz)\n"
+	"\tlocal r = table.pack(unpack(p, sz))\n"
+	"\tfree(p)\n"
+	"\tassert(r.n == args.n, \"iteration \" .. iter .. \": value count\")\n"
+	"\tfor i = 1, args.n do\n"
+	"\t\tassert(same(r[i], args[i]), \"iteration \" .. iter .. \": value \" .. i)\n"
+	"\tend\n"
+	"\tlocal one_table = args.n == 1 and type(args[1]) == \"table\"\n"
+	"\tfor len = 0, sz - 1 do\n"
+	"\t\tr = unpack_copy(s:sub(1, len))\n"
+	"\t\tcheck_error(r, \"truncation\")\n"
+	"\t\tassert(not (one_table and len > 0 and r[1]), \"a cut table parsed\")\n"
+	"\tend\n"
+	"\tfor _ = 1, 16 do\n"
+	"\t\tlocal pos = R(sz)\n"
+	"\t\tr = unpack_copy(s:sub(1, pos - 1) .. string.char(R(0, 255)) .. s:sub(pos + 1))\n"
+	"\t\tcheck_error(r, \"byte flip\")\n"
+	"\tend\n"
+	"end\n" },
+};
+
+static const char bench[] =
+	"local N = BENCH_ITERATIONS\n"
+	"local clock = os.clock\n"
+	"local function report(what, t0)\n"
+	"\tprint(string.format(\"%-34s %6.0f ns/op\", what, (clock() - t0) / N * 1e9))\n"
+	"end\n"
+	"local record = { id = 1001, name = \"alice\", level = 30, hp = 1000.5, x = 10,\n"
+	"\ty = -20, online = true, guild = \"knights\", exp = 123456789, title = \"\" }\n"
+	"local t0 = clock()\n"
+	"for i = 1, N do free((pack(\"m\", i, \"x\"))) end\n"
+	"report('pack(\"m\", i, \"x\") + free', t0)\n"
+	"local p, sz = pack(\"m\", 12345, \"x\")\n"
+	"t0 = clock()\n"
+	"for _ = 1, N do unpack(p, sz) end\n"
+	"report('unpack(\"m\", i, \"x\")', t0)\n"
+	"free(p)\n"
+	"t0 = clock()\n"
+	"for _ = 1, N do free((pack(record))) end\n"
+	"report(\"pack(10-field table) + free\", t0)\n"
+	"p, sz = pack(record)\n"
+	"t0 = clock()\n"
+	"for _ = 1, N do unpack(p, sz) end\n"
+	"report(\"unpack(10-field table)\", t0)\n"
+	"free(p)\n"
+	"t0 = clock()\n"
+	"for _ = 1, N do free(nil) end\n"
+	"report(\"(loop and free() call alone)\", t0)\n";
+
+static int traceback(lua_State *L) {
+	luaL_traceback(L, L, lua_tostring(L, 1), 1);
+	return 1;
+}
+
+/* runs a chunk with the helpers loaded in a fresh state; 0 when it passes */
+static int run(const char *name, const char *code) {
+	lua_State *L = luaL_newstate();
+	luaL_openlibs(L);
+	lua_register(L, "pack", luaseri_pack);
+	lua_register(L, "unpack", luaseri_unpack);
+	lua_register(L, "free", l_free);
+	lua_register(L, "tobytes", l_tobytes);
+	lua_register(L, "dup", l_dup);
+	lua_register(L, "lud", l_lud);
+	lua_pushinteger(L, FUZZ_ITERATIONS);
+	lua_setglobal(L, "FUZZ_ITERATIONS");
+	lua_pushinteger(L, BENCH_ITERATIONS);
+	lua_setglobal(L, "BENCH_ITERATIONS");
+	lua_pushcfunction(L, traceback);
+	int status = luaL_loadbuffer(L, prelude, sizeof prelude - 1, "=prelude");
+	if (status == LUA_OK)
+		status = lua_pcall(L, 0, 0, 1);
+	if (status == LUA_OK)
+		status = luaL_loadbuffer(L, code, strlen(code), name);
+	if (status == LUA_OK)
+		status = lua_pcall(L, 0, 0, 1);
+	if (status != LUA_OK)
+		printf("FAIL %s: %s\n", name, lua_tostring(L, -1));
+	lua_close(L);
+	return status != LUA_OK;
+}
+
+int main(int argc, char *argv[]) {
+	if (argc > 1 && strcmp(argv[1], "bench") == 0)
+		return run("=bench", bench);
+	int ncase = (int)(sizeof cases / sizeof cases[0]);
+	int failed = 0, nrun = 0;
+	for (int i = 0; i < ncase; i++) {
+		if (argc > 1 && strcmp(argv[1], cases[i].name) != 0)
+			continue;
+		nrun++;
+		char chunkname[64];
+		snprintf(chunkname, sizeof chunkname, "=%s", cases[i].name);
+		int f = run(chunkname, cases[i].code);
+		if (!f)
+			printf("ok   %s: %s\n", cases[i].name, cases[i].what);
+		failed += f;
+	}
+	printf("test_seri: %d passed, %d failed\n", nrun - failed, failed);
+	return nrun == 0 || failed != 0;
+}
