@@ -44,6 +44,14 @@ enum { ATOM_NIL, ATOM_FALSE, ATOM_TRUE, ATOM_FLOAT, ATOM_POINTER };
 
 _Static_assert(sizeof(lua_Number) == 8, "floats travel as IEEE-754 doubles");
 
+/* NaN is no valid table key: only a __pairs iterator can make one up */
+static int is_nan(lua_State *L, int idx) {
+	if (lua_type(L, idx) != LUA_TNUMBER || lua_isinteger(L, idx))
+		return 0;
+	lua_Number d = lua_tonumber(L, idx);
+	return d != d;
+}
+
 /* ---- packing ---- */
 
 struct block {
@@ -208,6 +216,8 @@ static void pack_metapairs(struct writer *w, int idx, int depth) {
 		lua_call(L, 2, 2);
 		if (lua_isnil(L, -2))
 			break;
+		if (is_nan(L, -2))
+			luaL_error(L, "serialize: table index is NaN");
 		npair += (size_t)pack_pair(w, 0, depth);
 		lua_pop(L, 1);
 		lua_replace(L, iter + 2); /* the key is the next control value */
@@ -385,14 +395,6 @@ static void read_atom(struct reader *r, unsigned imm) {
 }
 
 static void read_value(struct reader *r, int depth);
-
-/* a NaN key could not have been packed and cannot be stored */
-static int is_nan(lua_State *L, int idx) {
-	if (lua_type(L, idx) != LUA_TNUMBER || lua_isinteger(L, idx))
-		return 0;
-	lua_Number d = lua_tonumber(L, idx);
-	return d != d;
-}
 
 static void read_table(struct reader *r, uint64_t arraylen, int depth) {
 	lua_State *L = r->L;

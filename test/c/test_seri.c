@@ -242,7 +242,10 @@ static const struct testcase cases[] = {
 	"assert(same(t, { { 10, 20 }, x = {} }), \"nested __pairs\")\n"
 	"raises(\"boom\", pack, string.rep(\"x\", 1000), setmetatable({}, { __pairs = function() error(\"boom\") end }))\n"
 	"raises(\"Unsupported type function to serialize\", pack,\n"
-	"  setmetatable({}, { __pairs = function(t) return next, { f = print }, nil end }))\n" },
+	"  setmetatable({}, { __pairs = function(t) return next, { f = print }, nil end }))\n"
+	"raises(\"table index is NaN\", pack, setmetatable({}, { __pairs = function(t)\n"
+	"  return function(_, k) if k == nil then return 0 / 0, 1 end end, t, nil\n"
+	"end }))\n" },
 	{ "unsupported", "functions, threads and full userdata are refused",
 	"raises(\"Unsupported type function to serialize\", pack, print)\n"
 	"raises(\"Unsupported type function to serialize\", pack, function() end)\n"
