@@ -72,7 +72,10 @@ end
 local function serialize(v, seen, depth)
 	local t = type(v)
 	if t == "string" then
-		return (string.format("%q", v):gsub("\\\n", "\\n"))
+		-- %q leaves newlines and bytes over 126 as they are
+		return (string.format("%q", v):gsub("\\\n", "\\n"):gsub("[\127-\255]", function(c)
+			return string.format("\\%03d", c:byte())
+		end))
 	elseif t ~= "table" then
 		return tostring(v)
 	end
@@ -520,10 +523,16 @@ function COMMAND.task(address)
 	return call(parse_address(address), "debug", "TASK")
 end
 
-function COMMAND.killtask(address, threadname)
+-- killtask address thread: 0x55d0c3a0 (as `task` lists it; "thread: " may
+-- be left out)
+function COMMAND.killtask(address, ...)
 	address = parse_address(address)
-	if threadname == nil then
+	local threadname = table.concat({ ... }, " ")
+	if threadname == "" then
 		fail "Need a thread name (listed by task)"
+	end
+	if not threadname:find "^thread: " then
+		threadname = "thread: " .. threadname
 	end
 	return call(address, "debug", "KILLTASK", threadname)
 end
@@ -668,14 +677,21 @@ function COMMAND.setenv(name, value)
 	skynet.setenv(name, value)
 end
 
--- Runs `chunk` with at most `limit` VM instructions, so that an argument
--- like "(function() while true do end end)()" cannot hang the console.
-local function bounded_pcall(limit, chunk)
+-- Runs the chunk that evaluates `call` arguments.  They are meant to be
+-- literals: the chunk gets an empty environment, strings lose their
+-- methods meanwhile (no ("x"):rep(1e10)), and at most `limit` VM
+-- instructions run, so "(function() while true do end end)()" fails.
+local function eval_literals(limit, chunk)
 	local co = coroutine.create(chunk)
 	debug.sethook(co, function()
 		error("Arguments too complex", 0)
 	end, "", limit)
-	return coroutine.resume(co)
+	local string_meta = getmetatable ""
+	local methods = string_meta.__index
+	string_meta.__index = nil
+	local result = table.pack(coroutine.resume(co))
+	string_meta.__index = methods
+	return table.unpack(result, 1, result.n)
 end
 
 -- call address args: args are Lua literals, e.g. call :0000000a "ping", {a=1}
@@ -689,7 +705,7 @@ function COMMANDX.call(_, cmdline, words)
 	if not chunk then
 		fail("Invalid arguments: %s", err)
 	end
-	local args = table.pack(bounded_pcall(100000, chunk))
+	local args = table.pack(eval_literals(100000, chunk))
 	if not args[1] then
 		fail("Invalid arguments: %s", tostring(args[2]))
 	end

@@ -20,6 +20,10 @@ function CMD.add(a, b)
 	return sum
 end
 
+function CMD.big(n)
+	return string.rep("x", n)
+end
+
 function CMD.hits()
 	return hits
 end

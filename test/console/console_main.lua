@@ -7,5 +7,8 @@ skynet.start(function()
 	skynet.newservice("debug_console", port)
 	skynet.newservice "console_echo"
 	skynet.newservice "console_hang"
+	if skynet.getenv "console_stdin" then
+		skynet.newservice "console"
+	end
 	skynet.error "CONSOLE READY"
 end)

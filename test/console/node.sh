@@ -1,6 +1,7 @@
 # Helpers for the console tests (test/sh/test_console_*.sh), sourced from
 # the repository root:  start_node PORT [config lines...] boots a node
-# running test/console/console_main.lua with a debug console on PORT; the
+# running test/console/console_main.lua with a debug console on PORT ("@DIR@"
+# in config lines is the node's scratch directory); the
 # node is killed when the test script exits.  NODE_LOG is its output.
 
 CONSOLE_CLIENT="python3 test/console_client.py"
@@ -23,9 +24,9 @@ start_node() {
 		echo 'lua_cpath = root .. "luaclib/?.so"'
 		echo "console_port = $port"
 		echo 'console_timeout = 1'
-		printf '%s\n' "$@"
+		printf '%s\n' "$@" | sed "s|@DIR@|$NODE_DIR|g"
 	} >"$NODE_DIR/config.lua"
-	./skynet "$NODE_DIR/config.lua" >"$NODE_LOG" 2>&1 <"${NODE_STDIN:-/dev/null}" &
+	./skynet "$NODE_DIR/config.lua" >"$NODE_LOG" 2>&1 <"${NODE_STDIN:-/dev/null}" 3>&- &
 	NODE_PID=$!
 	trap stop_node EXIT
 	for _ in $(seq 100); do
