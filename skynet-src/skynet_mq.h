@@ -36,6 +36,5 @@ int skynet_mq_overload(struct message_queue *q);
 int skynet_mq_length(struct message_queue *q);
 
 void skynet_mq_init(void);
-void skynet_mq_exit(void);
 
 #endif

@@ -22,9 +22,20 @@ int skynet_context_newsession(struct skynet_context *);
 struct message_queue *skynet_context_message_dispatch(struct skynet_monitor *,
 	struct message_queue *, int weight);
 int skynet_context_total(void);
-void skynet_context_dispatchall(struct skynet_context *context); /* for skynet_error output before exit */
+/* dispatches what is queued for a context outside the workers */
+void skynet_context_dispatchall(struct skynet_context *context);
+/* the queue length of a service, or -1 when it is gone */
+int skynet_context_mqlen(uint32_t handle);
 
-void skynet_context_endless(uint32_t handle); /* for monitor */
+/* the monitor found the service stuck in one message */
+void skynet_context_endless(uint32_t handle);
+
+/* skynet.abort / SIGTERM: ask the node to shut down with an exit status */
+void skynet_node_abort(int status);
+int skynet_node_aborting(void);
+int skynet_node_exit_status(void);
+/* the bootstrap service: its failure to start fails the node */
+void skynet_node_set_bootstrap(uint32_t handle);
 
 void skynet_globalinit(void);
 void skynet_globalexit(void);

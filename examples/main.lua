@@ -1,0 +1,24 @@
+-- The example node's start service: a counter service, a pinger that
+-- calls it, a JSON round trip, and the debug console on 127.0.0.1:8000.
+local skynet = require "skynet"
+local cjson = require "cjson"
+
+skynet.start(function()
+	skynet.error("Server start")
+	local counter = skynet.newservice("counter")
+	skynet.error("counter service is", skynet.address(counter))
+	for i = 1, 3 do
+		local total = skynet.call(counter, "lua", "add", i)
+		skynet.error(string.format("add %d -> total %d", i, total))
+	end
+	skynet.send(counter, "lua", "add", 10) -- one-way: no answer
+	skynet.error("total now", skynet.call(counter, "lua", "get"))
+	skynet.error("as json:", cjson.encode({ total = skynet.call(counter, "lua", "get") }))
+	local ok, console = pcall(skynet.newservice, "debug_console", 8000)
+	if ok then
+		skynet.error("debug console on 127.0.0.1:8000 (telnet 127.0.0.1 8000)")
+	else
+		skynet.error("no debug console: " .. tostring(console))
+	end
+	skynet.exit()
+end)

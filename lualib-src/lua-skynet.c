@@ -1,0 +1,371 @@
+/*
+ * skynet.core: the C functions behind lualib/skynet.lua.  The service's
+ * context is the lightuserdata "skynet_context" in the registry (set by
+ * snlua); every function here gets it as upvalue 1.
+ */
+#include "lua-seri.h"
+#include "skynet.h"
+#include "skynet_server.h"
+#include "skynet_timer.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static struct skynet_context *get_context(lua_State *L) {
+	return lua_touserdata(L, lua_upvalueindex(1));
+}
+
+/* ---- the message callback ---- */
+
+static int traceback(lua_State *L) {
+	const char *msg = lua_tostring(L, 1);
+	if (msg)
+		luaL_traceback(L, L, msg, 1);
+	else
+		lua_pushliteral(L, "(error object is not a string)");
+	return 1;
+}
+
+static const char CALLBACK_KEY = 0; /* its address keys the callback in the registry */
+
+/* calls the Lua callback(type, msg, sz, session, source) on the main thread */
+static int message_cb(struct skynet_context *context, void *ud, int type, int session,
+	uint32_t source, const void *msg, size_t sz) {
+	lua_State *L = ud;
+	int top = lua_gettop(L);
+	if (top == 0) {
+		lua_pushcfunction(L, traceback);
+		lua_rawgetp(L, LUA_REGISTRYINDEX, &CALLBACK_KEY);
+	} else {
+		/* the traceback and callback stay at stack slots 1 and 2 */
+		lua_settop(L, 2);
+	}
+	lua_pushvalue(L, 2);
+	lua_pushinteger(L, type);
+	lua_pushlightuserdata(L, (void *)msg);
+	lua_pushinteger(L, (lua_Integer)sz);
+	lua_pushinteger(L, session);
+	lua_pushinteger(L, source);
+	int r = lua_pcall(L, 5, 0, 1);
+	if (r == LUA_OK)
+		return 0;
+	const char *self = skynet_command(context, "REG", NULL);
+	switch (r) {
+	case LUA_ERRRUN:
+		skynet_error(context, "lua call [%x to %s : %d msgsz = %d] error : %s",
+			source, self, session, (int)sz, lua_tostring(L, -1));
+		break;
+	case LUA_ERRMEM:
+		skynet_error(context, "lua memory error : [%x to %s : %d]", source, self, session);
+		break;
+	default:
+		skynet_error(context, "lua error %d : [%x to %s : %d]", r, source, self, session);
+		break;
+	}
+	lua_settop(L, 2);
+	return 0;
+}
+
+/* forward mode (skynet.forward_type): the message was redirected, keep it */
+static int forward_cb(struct skynet_context *context, void *ud, int type, int session,
+	uint32_t source, const void *msg, size_t sz) {
+	message_cb(context, ud, type, session, source, msg, sz);
+	return 1;
+}
+
+static int lcallback(lua_State *L) {
+	struct skynet_context *context = get_context(L);
+	int forward = lua_toboolean(L, 2);
+	luaL_checktype(L, 1, LUA_TFUNCTION);
+	lua_settop(L, 1);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &CALLBACK_KEY);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+	lua_State *gL = lua_tothread(L, -1);
+	skynet_callback(context, gL, forward ? forward_cb : message_cb);
+	return 0;
+}
+
+/* ---- commands ---- */
+
+static int lcommand(lua_State *L) {
+	struct skynet_context *context = get_context(L);
+	const char *cmd = luaL_checkstring(L, 1);
+	const char *parm = NULL;
+	if (lua_gettop(L) == 2)
+		parm = luaL_checkstring(L, 2);
+	const char *result = skynet_command(context, cmd, parm);
+	if (result) {
+		lua_pushstring(L, result);
+		return 1;
+	}
+	return 0;
+}
+
+static int laddresscommand(lua_State *L) {
+	struct skynet_context *context = get_context(L);
+	const char *cmd = luaL_checkstring(L, 1);
+	const char *parm = NULL;
+	if (lua_gettop(L) == 2)
+		parm = luaL_checkstring(L, 2);
+	const char *result = skynet_command(context, cmd, parm);
+	if (result && result[0] == ':') {
+		uint32_t addr = (uint32_t)strtoul(result + 1, NULL, 16);
+		if (addr) {
+			lua_pushinteger(L, addr);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int lintcommand(lua_State *L) {
+	struct skynet_context *context = get_context(L);
+	const char *cmd = luaL_checkstring(L, 1);
+	const char *parm = NULL;
+	char tmp[64];
+	if (lua_gettop(L) == 2) {
+		if (lua_isinteger(L, 2)) {
+			snprintf(tmp, sizeof(tmp), "%lld", (long long)lua_tointeger(L, 2));
+			parm = tmp;
+		} else {
+			parm = luaL_checkstring(L, 2);
+		}
+	}
+	const char *result = skynet_command(context, cmd, parm);
+	if (result == NULL)
+		return 0;
+	char *endptr;
+	lua_Integer r = strtoll(result, &endptr, 0);
+	if (endptr == NULL || *endptr != '\0') {
+		/* a float such as the cpu time */
+		lua_pushnumber(L, strtod(result, NULL));
+	} else {
+		lua_pushinteger(L, r);
+	}
+	return 1;
+}
+
+static int lgenid(lua_State *L) {
+	lua_pushinteger(L, skynet_context_newsession(get_context(L)));
+	return 1;
+}
+
+/* timeout(ticks, session, self): posts a response with session to self
+ * after ticks; the fast path of the TIMEOUT command */
+static int ltimeout(lua_State *L) {
+	int ti = (int)luaL_checkinteger(L, 1);
+	int session = (int)luaL_checkinteger(L, 2);
+	uint32_t self = (uint32_t)luaL_checkinteger(L, 3);
+	lua_pushinteger(L, skynet_timeout(self, ti, session));
+	return 1;
+}
+
+/* ---- sending ---- */
+
+static const char *get_dest_string(lua_State *L, int index) {
+	const char *dest_string = lua_tostring(L, index);
+	if (dest_string == NULL)
+		luaL_error(L, "dest address type (%s) must be a string or number.", luaL_typename(L, index));
+	return dest_string;
+}
+
+/* the message at index: a string (copied) or lightuserdata + size (taken) */
+static int get_message(lua_State *L, int index, int *type, void **msg, size_t *sz) {
+	switch (lua_type(L, index)) {
+	case LUA_TSTRING:
+		*msg = (void *)lua_tolstring(L, index, sz);
+		return 1;
+	case LUA_TLIGHTUSERDATA:
+		*msg = lua_touserdata(L, index);
+		*sz = (size_t)luaL_checkinteger(L, index + 1);
+		*type |= PTYPE_TAG_DONTCOPY;
+		return 1;
+	case LUA_TNONE:
+	case LUA_TNIL:
+		*msg = NULL;
+		*sz = 0;
+		return 1;
+	}
+	return luaL_error(L, "invalid param %s", luaL_typename(L, index));
+}
+
+/*
+ * send(dest, type, session, msg, sz) -> session, or nil when dest is gone;
+ * session nil allocates one.
+ */
+static int send_message(lua_State *L, int source, int idx_type) {
+	struct skynet_context *context = get_context(L);
+	uint32_t dest = (uint32_t)lua_tointeger(L, 1);
+	const char *dest_string = NULL;
+	if (dest == 0) {
+		if (lua_type(L, 1) == LUA_TNUMBER)
+			return luaL_error(L, "Invalid service address 0");
+		dest_string = get_dest_string(L, 1);
+	}
+	int type = (int)luaL_checkinteger(L, idx_type);
+	int session = 0;
+	if (lua_isnil(L, idx_type + 1))
+		type |= PTYPE_TAG_ALLOCSESSION;
+	else
+		session = (int)luaL_checkinteger(L, idx_type + 1);
+	void *msg = NULL;
+	size_t len = 0;
+	get_message(L, idx_type + 2, &type, &msg, &len);
+	if (dest_string)
+		session = skynet_sendname(context, source, dest_string, type, session, msg, len);
+	else
+		session = skynet_send(context, source, dest, type, session, msg, len);
+	if (session < 0) {
+		if (session == -2)
+			return luaL_error(L, "the message to %s is too large", dest_string ? dest_string : "service");
+		/* the destination does not exist */
+		return 0;
+	}
+	lua_pushinteger(L, session);
+	return 1;
+}
+
+static int lsend(lua_State *L) {
+	return send_message(L, 0, 2);
+}
+
+/* redirect(dest, source, type, session, msg, sz) */
+static int lredirect(lua_State *L) {
+	uint32_t source = (uint32_t)luaL_checkinteger(L, 2);
+	return send_message(L, source, 3);
+}
+
+static int lerror(lua_State *L) {
+	struct skynet_context *context = get_context(L);
+	int n = lua_gettop(L);
+	if (n <= 1) {
+		lua_settop(L, 1);
+		const char *s = luaL_tolstring(L, 1, NULL);
+		skynet_error(context, "%s", s);
+		return 0;
+	}
+	luaL_Buffer b;
+	luaL_buffinit(L, &b);
+	for (int i = 1; i <= n; i++) {
+		luaL_tolstring(L, i, NULL);
+		luaL_addvalue(&b);
+		if (i < n)
+			luaL_addchar(&b, ' ');
+	}
+	luaL_pushresult(&b);
+	skynet_error(context, "%s", lua_tostring(L, -1));
+	return 0;
+}
+
+static int ltostring(lua_State *L) {
+	if (lua_isnoneornil(L, 1))
+		return 0;
+	char *msg = lua_touserdata(L, 1);
+	int sz = (int)luaL_checkinteger(L, 2);
+	lua_pushlstring(L, msg, sz);
+	return 1;
+}
+
+static int lharbor(lua_State *L) {
+	struct skynet_context *context = get_context(L);
+	uint32_t handle = (uint32_t)luaL_checkinteger(L, 1);
+	int harbor = 0;
+	int remote = skynet_isremote(context, handle, &harbor);
+	lua_pushinteger(L, harbor);
+	lua_pushboolean(L, remote);
+	return 2;
+}
+
+static int lpackstring(lua_State *L) {
+	luaseri_pack(L);
+	char *str = lua_touserdata(L, -2);
+	int sz = (int)lua_tointeger(L, -1);
+	lua_pushlstring(L, str, sz);
+	skynet_free(str);
+	return 1;
+}
+
+static int ltrash(lua_State *L) {
+	int t = lua_type(L, 1);
+	switch (t) {
+	case LUA_TSTRING:
+		break;
+	case LUA_TLIGHTUSERDATA: {
+		void *msg = lua_touserdata(L, 1);
+		luaL_checkinteger(L, 2);
+		skynet_free(msg);
+		break;
+	}
+	default:
+		luaL_error(L, "skynet.trash invalid param %s", lua_typename(L, t));
+	}
+	return 0;
+}
+
+static int lnow(lua_State *L) {
+	lua_pushinteger(L, (lua_Integer)skynet_now());
+	return 1;
+}
+
+static int lhpc(lua_State *L) {
+	struct timespec ti;
+	clock_gettime(CLOCK_MONOTONIC, &ti);
+	lua_pushinteger(L, (lua_Integer)ti.tv_sec * 1000000000 + ti.tv_nsec);
+	return 1;
+}
+
+/* the CPU time of this thread in seconds, for per-coroutine profiling */
+static int lthreadtime(lua_State *L) {
+	lua_pushnumber(L, (lua_Number)skynet_thread_time() / 1000000.0);
+	return 1;
+}
+
+/* clearcache(): drops the code cache shared by all Lua services */
+static int lclearcache(lua_State *L) {
+	if (lua_getfield(L, LUA_REGISTRYINDEX, "skynet_codecache_clear") == LUA_TFUNCTION)
+		lua_call(L, 0, 0);
+	return 0;
+}
+
+LUAMOD_API int luaopen_skynet_core(lua_State *L) {
+	luaL_checkversion(L);
+	luaL_Reg l[] = {
+		{ "send", lsend },
+		{ "genid", lgenid },
+		{ "redirect", lredirect },
+		{ "command", lcommand },
+		{ "intcommand", lintcommand },
+		{ "addresscommand", laddresscommand },
+		{ "timeout", ltimeout },
+		{ "error", lerror },
+		{ "harbor", lharbor },
+		{ "callback", lcallback },
+		{ NULL, NULL },
+	};
+	/* functions that need no context */
+	luaL_Reg l2[] = {
+		{ "tostring", ltostring },
+		{ "pack", luaseri_pack },
+		{ "unpack", luaseri_unpack },
+		{ "packstring", lpackstring },
+		{ "trash", ltrash },
+		{ "now", lnow },
+		{ "hpc", lhpc },
+		{ "thread_time", lthreadtime },
+		{ "clearcache", lclearcache },
+		{ NULL, NULL },
+	};
+	lua_createtable(L, 0, sizeof(l) / sizeof(l[0]) + sizeof(l2) / sizeof(l2[0]) - 2);
+	lua_getfield(L, LUA_REGISTRYINDEX, "skynet_context");
+	struct skynet_context *ctx = lua_touserdata(L, -1);
+	if (ctx == NULL)
+		return luaL_error(L, "skynet.core needs a service context: init skynet first");
+	luaL_setfuncs(L, l, 1);
+	luaL_setfuncs(L, l2, 0);
+	return 1;
+}

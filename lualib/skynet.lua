@@ -1,0 +1,894 @@
+-- The Lua service API: messages in and out, sessions, coroutines, timers.
+-- Each message handler runs in a coroutine from a pool; a handler that
+-- calls or sleeps yields "SUSPEND" and is resumed by the matching response.
+local c = require "skynet.core"
+local skynet_require = require "skynet.require"
+
+local tostring = tostring
+local type = type
+local pairs = pairs
+local select = select
+local error = error
+local string_format = string.format
+local table_unpack = table.unpack
+local coroutine_create = coroutine.create
+local coroutine_resume = coroutine.resume -- snlua's, which tracks the running thread
+local coroutine_yield = coroutine.yield
+local coroutine_running = coroutine.running
+local coroutine_close = coroutine.close
+local traceback = debug.traceback
+local c_send = c.send
+
+local skynet = {
+	PTYPE_TEXT = 0,
+	PTYPE_RESPONSE = 1,
+	PTYPE_MULTICAST = 2,
+	PTYPE_CLIENT = 3,
+	PTYPE_SYSTEM = 4,
+	PTYPE_HARBOR = 5,
+	PTYPE_SOCKET = 6,
+	PTYPE_ERROR = 7,
+	PTYPE_QUEUE = 8,
+	PTYPE_DEBUG = 9,
+	PTYPE_LUA = 10,
+	PTYPE_SNAX = 11,
+	PTYPE_TRACE = 12,
+}
+local PTYPE_RESPONSE = 1
+local PTYPE_ERROR = 7
+
+local proto = {}
+skynet.proto = proto
+
+function skynet.register_protocol(class)
+	local name = class.name
+	local id = class.id
+	assert(type(name) == "string" and math.type(id) == "integer" and id >= 0 and id <= 255,
+		"a protocol needs a name and an id from 0 to 255")
+	assert(proto[name] == nil and proto[id] == nil, "protocol " .. name .. " is already registered")
+	proto[name] = class
+	proto[id] = class
+end
+
+-- session bookkeeping
+local session_id_coroutine = {}     -- session -> waiting thread, timeout function, or "BREAK"
+local session_coroutine_id = {}     -- thread -> session of the request it handles
+local session_coroutine_address = {} -- thread -> source of that request
+local session_coroutine_tracetag = {}
+local unresponse = {}               -- response closure -> address
+local watching_session = {}         -- session -> address called
+local sleep_session = {}            -- token -> session
+local wakeup_queue = {}
+local error_queue = {}
+local fork_queue = { h = 1, t = 0 }
+local running_thread
+local self_handle
+
+local session_counter = 0
+
+-- sessions wrap around at 2^31 and skip any still pending, so a response
+-- can never reach the wrong waiting call
+local function new_session()
+	local s = session_counter
+	repeat
+		s = s + 1
+		if s > 0x7fffffff then
+			s = 1
+		end
+	until session_id_coroutine[s] == nil
+	session_counter = s
+	return s
+end
+
+function skynet.genid()
+	return new_session()
+end
+
+-- coroutine pool: a finished handler parks its thread for the next one
+local coroutine_pool = setmetatable({}, { __mode = "kv" })
+
+local function finish_request(co)
+	local session = session_coroutine_id[co]
+	if session and session ~= 0 then
+		local source = session_coroutine_address[co]
+		skynet.error(string_format("Maybe forgot response session %d from %s", session, skynet.address(source)))
+	end
+	session_coroutine_id[co] = nil
+	session_coroutine_address[co] = nil
+	session_coroutine_tracetag[co] = nil
+end
+
+local function co_create(f)
+	local co = coroutine_pool[#coroutine_pool]
+	if co then
+		coroutine_pool[#coroutine_pool] = nil
+		coroutine_resume(co, f)
+		return co
+	end
+	co = coroutine_create(function(...)
+		local self_co = coroutine_running()
+		f(...)
+		while true do
+			finish_request(self_co)
+			f = nil
+			coroutine_pool[#coroutine_pool + 1] = self_co
+			f = coroutine_yield "SUSPEND" -- the next body
+			f(coroutine_yield())          -- its arguments
+		end
+	end)
+	return co
+end
+
+local suspend
+
+local function dispatch_wakeup()
+	while true do
+		local token = table.remove(wakeup_queue, 1)
+		if token == nil then
+			return
+		end
+		local session = sleep_session[token]
+		if session then
+			local co = session_id_coroutine[session]
+			session_id_coroutine[session] = "BREAK"
+			return suspend(co, coroutine_resume(co, false, "BREAK", nil, session))
+		end
+	end
+end
+
+local function dispatch_error_queue()
+	local session = table.remove(error_queue, 1)
+	if session then
+		local co = session_id_coroutine[session]
+		session_id_coroutine[session] = nil
+		return suspend(co, coroutine_resume(co, false, nil, nil, session))
+	end
+end
+
+-- what a resumed thread left behind: an error, a wait, or the service quitting
+function suspend(co, result, command)
+	if not result then
+		local session = session_coroutine_id[co]
+		if session then
+			if session ~= 0 then
+				c_send(session_coroutine_address[co], PTYPE_ERROR, session, "")
+			end
+			session_coroutine_id[co] = nil
+		end
+		session_coroutine_address[co] = nil
+		session_coroutine_tracetag[co] = nil
+		local tb = traceback(co, tostring(command))
+		coroutine_close(co)
+		error(tb, 0)
+	end
+	if command == "SUSPEND" then
+		return dispatch_wakeup()
+	elseif command == "QUIT" then
+		coroutine_close(co)
+		return
+	elseif command == "USER" then
+		error("Can't yield in a skynet coroutine: use skynet.coroutine\n" .. traceback(co))
+	elseif command == nil then
+		return -- the thread finished outside the pool (a debugger session)
+	else
+		error("Unknown command : " .. tostring(command) .. "\n" .. traceback(co))
+	end
+end
+
+local function resume(co, ...)
+	running_thread = co
+	return suspend(co, coroutine_resume(co, ...))
+end
+
+-- ---- calls, sends, responses ----
+
+local function yield_call(service, session)
+	watching_session[session] = service
+	session_id_coroutine[session] = running_thread
+	local succ, msg, sz = coroutine_yield "SUSPEND"
+	watching_session[session] = nil
+	if not succ then
+		error(string_format("call failed: service %s exited or raised an error", skynet.address(service)))
+	end
+	return msg, sz
+end
+
+function skynet.call(addr, typename, ...)
+	local p = proto[typename]
+	local session = new_session()
+	if c_send(addr, p.id, session, p.pack(...)) == nil then
+		error("call to invalid address " .. skynet.address(addr))
+	end
+	return p.unpack(yield_call(addr, session))
+end
+
+function skynet.rawcall(addr, typename, msg, sz)
+	local p = proto[typename]
+	local session = new_session()
+	if c_send(addr, p.id, session, msg, sz) == nil then
+		error("call to invalid address " .. skynet.address(addr))
+	end
+	return yield_call(addr, session)
+end
+
+function skynet.send(addr, typename, ...)
+	local p = proto[typename]
+	return c_send(addr, p.id, 0, p.pack(...))
+end
+
+function skynet.rawsend(addr, typename, msg, sz)
+	local p = proto[typename]
+	return c_send(addr, p.id, 0, msg, sz)
+end
+
+function skynet.redirect(dest, source, typename, session, msg, sz)
+	return c.redirect(dest, source, proto[typename].id, session, msg, sz)
+end
+
+function skynet.ret(msg, sz)
+	msg = msg or ""
+	local co = running_thread
+	local session = session_coroutine_id[co]
+	if session == nil then
+		error "No session to respond to"
+	end
+	session_coroutine_id[co] = nil
+	if session == 0 then
+		if sz ~= nil then
+			c.trash(msg, sz)
+		end
+		return false -- a send: nobody waits for the answer
+	end
+	return c_send(session_coroutine_address[co], PTYPE_RESPONSE, session, msg, sz) ~= nil
+end
+
+function skynet.retpack(...)
+	return skynet.ret(skynet.pack(...))
+end
+
+function skynet.ignoreret()
+	session_coroutine_id[running_thread] = nil
+end
+
+function skynet.context()
+	local co = running_thread
+	return session_coroutine_id[co], session_coroutine_address[co]
+end
+
+function skynet.response(pack)
+	pack = pack or skynet.pack
+	local co = running_thread
+	local session = session_coroutine_id[co]
+	if session == nil then
+		error "No session to respond to"
+	end
+	session_coroutine_id[co] = nil
+	local address = session_coroutine_address[co]
+	if session == 0 then
+		return function() end
+	end
+	local function response(ok, ...)
+		if ok == "TEST" then
+			return unresponse[response] ~= nil
+		end
+		if not pack then
+			error "Can't response more than once"
+		end
+		local ret = false
+		if unresponse[response] then
+			if ok then
+				ret = c_send(address, PTYPE_RESPONSE, session, pack(...)) ~= nil
+			else
+				ret = c_send(address, PTYPE_ERROR, session, "") ~= nil
+			end
+			unresponse[response] = nil
+		end
+		pack = nil
+		return ret
+	end
+	unresponse[response] = address
+	return response
+end
+
+-- ---- time ----
+
+function skynet.timeout(ti, func)
+	local session = new_session()
+	c.timeout(ti, session, self_handle)
+	-- the function gets a thread only when it fires: 100k pending timeouts
+	-- cost a closure each, not a coroutine each
+	session_id_coroutine[session] = func
+end
+
+local function suspend_sleep(session, token)
+	session_id_coroutine[session] = running_thread
+	if sleep_session[token] then
+		error "token duplicative"
+	end
+	sleep_session[token] = session
+	return coroutine_yield "SUSPEND"
+end
+
+function skynet.sleep(ti, token)
+	local session = new_session()
+	c.timeout(ti, session, self_handle)
+	token = token or running_thread
+	local succ, ret = suspend_sleep(session, token)
+	sleep_session[token] = nil
+	if succ then
+		return
+	end
+	if ret == "BREAK" then
+		return "BREAK"
+	end
+	error(ret)
+end
+
+function skynet.yield()
+	return skynet.sleep(0)
+end
+
+function skynet.wait(token)
+	local session = new_session()
+	token = token or running_thread
+	suspend_sleep(session, token)
+	sleep_session[token] = nil
+	session_id_coroutine[session] = nil
+end
+
+function skynet.wakeup(token)
+	if sleep_session[token] then
+		wakeup_queue[#wakeup_queue + 1] = token
+		return true
+	end
+end
+
+skynet.now = c.now
+skynet.hpc = c.hpc
+
+local starttime
+
+function skynet.starttime()
+	if not starttime then
+		starttime = c.intcommand("STARTTIME")
+	end
+	return starttime
+end
+
+function skynet.time()
+	return skynet.now() / 100 + (starttime or skynet.starttime())
+end
+
+-- ---- threads ----
+
+function skynet.fork(func, ...)
+	local n = select("#", ...)
+	local co
+	if n == 0 then
+		co = co_create(func)
+	else
+		local args = { ... }
+		co = co_create(function() func(table_unpack(args, 1, n)) end)
+	end
+	local t = fork_queue.t + 1
+	fork_queue.t = t
+	fork_queue[t] = co
+	return co
+end
+
+function skynet.killthread(co)
+	local killed
+	for session, thread in pairs(session_id_coroutine) do
+		if thread == co then
+			session_id_coroutine[session] = "BREAK"
+			killed = true
+		end
+	end
+	for token, session in pairs(sleep_session) do
+		if session_id_coroutine[session] == "BREAK" and (token == co) then
+			sleep_session[token] = nil
+		end
+	end
+	if killed then
+		finish_request(co)
+		coroutine_close(co)
+		return co
+	end
+end
+
+-- ---- addresses and names ----
+
+function skynet.self()
+	return self_handle
+end
+
+function skynet.localname(name)
+	return c.addresscommand("QUERY", name)
+end
+
+function skynet.address(addr)
+	if type(addr) == "number" then
+		return string_format(":%08x", addr)
+	end
+	return tostring(addr)
+end
+
+function skynet.harbor(addr)
+	return c.harbor(addr)
+end
+
+-- ---- messages in ----
+
+local unknown_request = function(session, address, msg, sz, prototype)
+	skynet.error(string_format("Unknown request (%s): %s", prototype, c.tostring(msg, sz)))
+	error(string_format("Unknown session : %d from %x", session, address))
+end
+
+function skynet.dispatch_unknown_request(unknown)
+	local prev = unknown_request
+	unknown_request = unknown
+	return prev
+end
+
+local unknown_response = function(session, address, msg, sz)
+	skynet.error(string_format("Response message : %s", c.tostring(msg, sz)))
+	error(string_format("Unknown session : %d from %x", session, address))
+end
+
+function skynet.dispatch_unknown_response(unknown)
+	local prev = unknown_response
+	unknown_response = unknown
+	return prev
+end
+
+-- an error message: session 0 means the source died, else that call failed
+local function dispatch_error(session, source)
+	if session == 0 then
+		for s, addr in pairs(watching_session) do
+			if addr == source then
+				error_queue[#error_queue + 1] = s
+			end
+		end
+	elseif watching_session[session] then
+		error_queue[#error_queue + 1] = session
+	end
+end
+
+local function raw_dispatch_message(prototype, msg, sz, session, source)
+	if prototype == PTYPE_RESPONSE then
+		local co = session_id_coroutine[session]
+		if co == "BREAK" then
+			session_id_coroutine[session] = nil
+		elseif co == nil then
+			unknown_response(session, source, msg, sz)
+		else
+			session_id_coroutine[session] = nil
+			if type(co) == "function" then
+				local thread = co_create(co)
+				return resume(thread)
+			end
+			return resume(co, true, msg, sz, session)
+		end
+	elseif prototype == PTYPE_ERROR then
+		dispatch_error(session, source)
+		return dispatch_error_queue()
+	else
+		local p = proto[prototype]
+		local f = p and p.dispatch
+		if f == nil then
+			if session ~= 0 then
+				c_send(source, PTYPE_ERROR, session, "")
+			end
+			return unknown_request(session, source, msg, sz, prototype)
+		end
+		local co = co_create(f)
+		session_coroutine_id[co] = session
+		session_coroutine_address[co] = source
+		return resume(co, session, source, p.unpack(msg, sz))
+	end
+end
+
+function skynet.dispatch_message(...)
+	local succ, err = pcall(raw_dispatch_message, ...)
+	while true do
+		local h = fork_queue.h
+		local co = fork_queue[h]
+		if co == nil then
+			if h > 1 then
+				fork_queue = { h = 1, t = 0 }
+			end
+			break
+		end
+		fork_queue[h] = nil
+		fork_queue.h = h + 1
+		local fork_succ, fork_err = pcall(resume, co)
+		if not fork_succ then
+			if succ then
+				succ = false
+				err = tostring(fork_err)
+			else
+				err = tostring(err) .. "\n" .. tostring(fork_err)
+			end
+		end
+	end
+	while error_queue[1] do
+		local ok, e = pcall(dispatch_error_queue)
+		if not ok then
+			succ = false
+			err = tostring(err) .. "\n" .. tostring(e)
+		end
+	end
+	if not succ then
+		error(tostring(err), 0)
+	end
+end
+
+function skynet.dispatch(typename, func)
+	local p = proto[typename]
+	if p == nil then
+		error("unknown protocol " .. tostring(typename))
+	end
+	if func then
+		local ret = p.dispatch
+		p.dispatch = func
+		return ret
+	end
+	return p.dispatch
+end
+
+-- ---- values ----
+
+skynet.pack = c.pack
+skynet.packstring = c.packstring
+skynet.unpack = c.unpack
+skynet.tostring = c.tostring
+skynet.trash = c.trash
+
+function skynet.error(...)
+	return c.error(...)
+end
+
+-- ---- env and stats ----
+
+function skynet.getenv(key)
+	return c.command("GETENV", key)
+end
+
+function skynet.setenv(key, value)
+	if c.command("GETENV", key) ~= nil then
+		error("Can't setenv exist key : " .. key)
+	end
+	c.command("SETENV", key .. " " .. value)
+end
+
+function skynet.memlimit(bytes)
+	debug.getregistry().memlimit = bytes
+	skynet.memlimit = nil -- only once, before the service starts
+end
+
+function skynet.stat(what)
+	return c.intcommand("STAT", what)
+end
+
+function skynet.mqlen()
+	return skynet.stat "mqlen"
+end
+
+local function task_traceback(co)
+	return traceback(co)
+end
+
+-- skynet.task(): the number of waiting threads; task(t): fills t with
+-- session -> traceback; task(session): the traceback of one
+function skynet.task(ret)
+	if ret == nil then
+		local n = 0
+		for _, co in pairs(session_id_coroutine) do
+			if type(co) == "thread" then
+				n = n + 1
+			end
+		end
+		return n
+	end
+	if type(ret) == "number" then
+		local co = session_id_coroutine[ret]
+		if type(co) == "thread" then
+			return task_traceback(co)
+		end
+		return "No session"
+	end
+	for session, co in pairs(session_id_coroutine) do
+		if type(co) == "thread" then
+			ret[session] = task_traceback(co)
+		end
+	end
+end
+
+-- threads grouped by identical traceback: { [traceback] = { n = count, sessions... } }
+function skynet.uniqtask()
+	local stacks = {}
+	for session, co in pairs(session_id_coroutine) do
+		if type(co) == "thread" then
+			local key = task_traceback(co)
+			local info = stacks[key]
+			if info == nil then
+				info = { n = 0 }
+				stacks[key] = info
+			end
+			info.n = info.n + 1
+			info[#info + 1] = session
+		end
+	end
+	return stacks
+end
+
+-- mark every call waiting on service as failed (it is known to be dead)
+function skynet.term(service)
+	dispatch_error(0, service)
+	return dispatch_error_queue()
+end
+
+function skynet.trace(info)
+	skynet.error("TRACE " .. skynet.address(self_handle) .. " " .. tostring(info or ""))
+end
+
+-- ---- services ----
+
+function skynet.newservice(name, ...)
+	local addr, err = skynet.call(".launcher", "lua", "LAUNCH", "snlua", name, ...)
+	if addr == nil then
+		error(string_format("newservice %s failed: %s", name, tostring(err)), 2)
+	end
+	return addr
+end
+
+function skynet.uniqueservice(global, ...)
+	if global == true then
+		return assert(skynet.call(".service", "lua", "GLAUNCH", ...))
+	end
+	return assert(skynet.call(".service", "lua", "LAUNCH", global, ...))
+end
+
+function skynet.queryservice(global, ...)
+	if global == true then
+		return assert(skynet.call(".service", "lua", "GQUERY", ...))
+	end
+	return assert(skynet.call(".service", "lua", "QUERY", global, ...))
+end
+
+-- answer everyone still waiting on this service, and everyone it waits on
+local function release_waiters()
+	for co, session in pairs(session_coroutine_id) do
+		local address = session_coroutine_address[co]
+		if session ~= 0 and address then
+			c_send(address, PTYPE_ERROR, session, "")
+		end
+		session_coroutine_id[co] = nil
+	end
+	for resp in pairs(unresponse) do
+		resp(false)
+	end
+	local called = {}
+	for _, address in pairs(watching_session) do
+		called[address] = true
+	end
+	for address in pairs(called) do
+		c_send(address, PTYPE_ERROR, 0, "")
+	end
+	watching_session = {}
+end
+
+function skynet.exit()
+	fork_queue = { h = 1, t = 0 }
+	skynet.send(".launcher", "lua", "REMOVE", self_handle, false)
+	release_waiters()
+	for _, co in pairs(session_id_coroutine) do
+		if type(co) == "thread" and co ~= running_thread then
+			coroutine_close(co)
+		end
+	end
+	session_id_coroutine = {}
+	-- whatever arrives from now on gets an error answer
+	c.callback(function(prototype, msg, sz, session, source)
+		if session ~= 0 and source ~= 0 and prototype ~= PTYPE_RESPONSE and prototype ~= PTYPE_ERROR then
+			c_send(source, PTYPE_ERROR, session, "")
+		end
+	end)
+	c.command("EXIT")
+	coroutine_yield "QUIT"
+end
+
+-- killed from outside: the VM closes and this finalizer answers the callers
+-- that would otherwise wait forever
+debug.getregistry().skynet_release_waiters = setmetatable({}, { __gc = function()
+	pcall(release_waiters)
+end })
+
+skynet.init = skynet_require.init
+skynet.require = skynet_require.require
+
+function skynet.init_service(start)
+	local ok, err = xpcall(function()
+		skynet_require.init_all()
+		start()
+		skynet_require.init_all()
+	end, traceback)
+	if not ok then
+		skynet.error("init service failed: " .. tostring(err))
+		skynet.send(".launcher", "lua", "ERROR", tostring(err))
+		skynet.exit()
+	else
+		skynet.send(".launcher", "lua", "LAUNCHOK")
+	end
+end
+
+function skynet.start(start_func)
+	c.callback(skynet.dispatch_message)
+	skynet.timeout(0, function()
+		skynet.init_service(start_func)
+	end)
+end
+
+local info_func
+
+-- skynet.info_func(f): f() answers the debug console's `info` command;
+-- skynet.info_func() returns it
+function skynet.info_func(f)
+	if f == nil then
+		return info_func
+	end
+	info_func = f
+end
+
+function skynet.endless()
+	return c.intcommand("STAT", "endless") == 1
+end
+
+-- ---- several calls at once ----
+
+local request_meta = {}
+request_meta.__index = request_meta
+
+function request_meta:add(obj)
+	assert(type(obj) == "table" and not self._thread, "add a request table before select")
+	self[#self + 1] = obj
+	return self
+end
+request_meta.__call = request_meta.add
+
+function request_meta:close()
+	if self._request then
+		self._request = nil
+		for session in pairs(self._sessions) do
+			-- answers that arrive later are dropped
+			if session_id_coroutine[session] == self._thread then
+				session_id_coroutine[session] = "BREAK"
+			end
+			watching_session[session] = nil
+		end
+	end
+end
+request_meta.__close = request_meta.close
+
+-- iterates (req, resp) as answers arrive; resp is a table of the results,
+-- or nil with req.error set when the call failed; stops after timeout
+-- centiseconds (the requests left get req.timeout = true)
+function request_meta:select(timeout)
+	assert(self._thread == nil, "select only once")
+	local sessions = {}
+	local pending = 0
+	self._sessions = sessions
+	for _, req in ipairs(self) do
+		local addr, typename = req[1], req[2]
+		local p = proto[typename]
+		local session = new_session()
+		if c_send(addr, p.id, session, p.pack(table_unpack(req, 3, req.n or #req))) == nil then
+			req.error = "call to invalid address " .. skynet.address(addr)
+		else
+			sessions[session] = req
+			watching_session[session] = addr
+			pending = pending + 1
+		end
+	end
+	local ready = {}
+	for _, req in ipairs(self) do
+		if req.error then
+			ready[#ready + 1] = { req }
+		end
+	end
+	self._request = true
+	-- the selecting thread owns every session: answers come back to it
+	local thread = running_thread
+	self._thread = thread
+	local timeout_session
+	if timeout then
+		timeout_session = new_session()
+		c.timeout(timeout, timeout_session, self_handle)
+		session_id_coroutine[timeout_session] = thread
+	end
+	for session in pairs(sessions) do
+		session_id_coroutine[session] = thread
+	end
+	return function()
+		if ready[1] then
+			return table_unpack(table.remove(ready, 1))
+		end
+		while pending > 0 do
+			local succ, msg, sz, session = coroutine_yield "SUSPEND"
+			if session == timeout_session then
+				for s, req in pairs(sessions) do
+					req.timeout = true
+					session_id_coroutine[s] = "BREAK"
+					watching_session[s] = nil
+				end
+				sessions = {}
+				pending = 0
+				break
+			end
+			local req = sessions[session]
+			if req then
+				sessions[session] = nil
+				watching_session[session] = nil
+				pending = pending - 1
+				if succ then
+					local p = proto[req[2]]
+					return req, table.pack(p.unpack(msg, sz))
+				end
+				req.error = "call failed: service " .. skynet.address(req[1]) .. " exited or raised an error"
+				return req
+			end
+		end
+		if timeout_session and session_id_coroutine[timeout_session] == thread then
+			session_id_coroutine[timeout_session] = "BREAK"
+		end
+		self._request = nil
+	end, nil, nil, self
+end
+
+function skynet.request(obj)
+	local ret = setmetatable({}, request_meta)
+	if obj then
+		return ret(obj)
+	end
+	return ret
+end
+
+-- ---- protocols every service speaks ----
+
+skynet.register_protocol {
+	name = "lua",
+	id = skynet.PTYPE_LUA,
+	pack = skynet.pack,
+	unpack = skynet.unpack,
+}
+
+skynet.register_protocol {
+	name = "response",
+	id = PTYPE_RESPONSE,
+}
+
+skynet.register_protocol {
+	name = "error",
+	id = PTYPE_ERROR,
+	unpack = function(...) return ... end,
+}
+
+-- the debug protocol is loaded on its first message, to keep idle services small
+skynet.register_protocol {
+	name = "debug",
+	id = skynet.PTYPE_DEBUG,
+	pack = skynet.pack,
+	unpack = skynet.unpack,
+	dispatch = function(...)
+		local dispatch = require("skynet.debug").init(skynet, {
+			suspend = suspend,
+			resume = coroutine_resume,
+			session_id_coroutine = session_id_coroutine,
+		})
+		return dispatch(...)
+	end,
+}
+
+self_handle = c.addresscommand "REG"
+
+return skynet

@@ -1,0 +1,84 @@
+-- The "debug" protocol every Lua service answers (PTYPE_DEBUG): memory,
+-- statistics, tasks, exit, code injection...  skynet.lua loads it on the
+-- first debug message; init registers the dispatcher and returns it.
+local M = {}
+
+function M.init(skynet, export)
+	local dbgcmd = {}
+
+	function dbgcmd.MEM()
+		skynet.ret(skynet.pack(collectgarbage "count"))
+	end
+
+	function dbgcmd.GC()
+		collectgarbage "collect"
+	end
+
+	function dbgcmd.STAT()
+		skynet.ret(skynet.pack({
+			task = skynet.task(),
+			mqlen = skynet.stat "mqlen",
+			cpu = skynet.stat "cpu",
+			message = skynet.stat "message",
+		}))
+	end
+
+	function dbgcmd.TASK(session)
+		if session then
+			skynet.ret(skynet.pack(skynet.task(session)))
+		else
+			local task = {}
+			skynet.task(task)
+			skynet.ret(skynet.pack(task))
+		end
+	end
+
+	function dbgcmd.UNIQTASK()
+		skynet.ret(skynet.pack(skynet.uniqtask()))
+	end
+
+	function dbgcmd.INFO(...)
+		local info = skynet.info_func()
+		if info then
+			skynet.ret(skynet.pack(info(...)))
+		else
+			skynet.ret(skynet.pack(nil))
+		end
+	end
+
+	function dbgcmd.EXIT()
+		skynet.exit()
+	end
+
+	function dbgcmd.TERM(service)
+		skynet.term(service)
+	end
+
+	function dbgcmd.SUPPORT(pname)
+		return skynet.ret(skynet.pack(skynet.dispatch(pname) ~= nil))
+	end
+
+	function dbgcmd.PING()
+		return skynet.ret()
+	end
+
+	-- the caller learns of this service's death through the error reply
+	function dbgcmd.LINK()
+		skynet.response()
+	end
+
+	local function dispatch(session, source, cmd, ...)
+		local f = dbgcmd[cmd]
+		if f == nil then
+			error("unknown debug command " .. tostring(cmd))
+		end
+		f(...)
+	end
+
+	skynet.dispatch("debug", dispatch)
+	M.export = export
+	M.commands = dbgcmd
+	return dispatch
+end
+
+return M

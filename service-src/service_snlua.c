@@ -1,0 +1,414 @@
+/*
+ * snlua: a C service hosting one Lua 5.4 VM.  The VM has its own allocator
+ * that counts the service's bytes and enforces skynet.memlimit; compiled
+ * chunks are shared by all VMs through a code cache (bytecode dumped once,
+ * loaded as binary by every later VM); a service stuck in a loop can be
+ * interrupted by signal 0 (from the monitor or the debug console).
+ */
+#include "skynet.h"
+#include "spinlock.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MEMORY_WARNING_REPORT (1024 * 1024 * 32)
+
+struct snlua {
+	lua_State *L;
+	struct skynet_context *ctx;
+	size_t mem;
+	size_t mem_report;
+	size_t mem_limit;
+	struct spinlock active_lock; /* guards activeL against the signal */
+	lua_State *activeL;          /* the thread running Lua code right now */
+};
+
+/* ---- the code cache: file name -> bytecode, shared by every VM ---- */
+
+struct code_entry {
+	struct code_entry *next;
+	char *name;
+	size_t sz;
+	char code[];
+};
+
+#define CODE_CACHE_BUCKETS 256
+
+static struct {
+	struct spinlock lock;
+	struct code_entry *bucket[CODE_CACHE_BUCKETS];
+} CC;
+
+static unsigned hash_name(const char *name) {
+	unsigned h = 2166136261u;
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return h % CODE_CACHE_BUCKETS;
+}
+
+static struct code_entry *cache_find(const char *name) {
+	struct code_entry *e;
+	spinlock_lock(&CC.lock);
+	for (e = CC.bucket[hash_name(name)]; e; e = e->next)
+		if (strcmp(e->name, name) == 0)
+			break;
+	spinlock_unlock(&CC.lock);
+	return e; /* entries are only freed by clearcache, between loads */
+}
+
+struct dump_buffer {
+	char *data;
+	size_t sz;
+	size_t cap;
+};
+
+static int dump_writer(lua_State *L, const void *p, size_t sz, void *ud) {
+	(void)L;
+	struct dump_buffer *b = ud;
+	if (b->sz + sz > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 4096;
+		while (cap < b->sz + sz)
+			cap *= 2;
+		b->data = skynet_realloc(b->data, cap);
+		b->cap = cap;
+	}
+	memcpy(b->data + b->sz, p, sz);
+	b->sz += sz;
+	return 0;
+}
+
+/* caches the function on top of the stack under name */
+static void cache_store(lua_State *L, const char *name) {
+	struct dump_buffer b = { NULL, 0, 0 };
+	lua_dump(L, dump_writer, &b, 0);
+	size_t len = strlen(name);
+	struct code_entry *e = skynet_malloc(sizeof(*e) + b.sz + len + 1);
+	e->sz = b.sz;
+	memcpy(e->code, b.data, b.sz);
+	e->name = e->code + b.sz;
+	memcpy(e->name, name, len + 1);
+	skynet_free(b.data);
+	unsigned h = hash_name(name);
+	spinlock_lock(&CC.lock);
+	struct code_entry *old;
+	for (old = CC.bucket[h]; old; old = old->next)
+		if (strcmp(old->name, name) == 0)
+			break;
+	if (old == NULL) {
+		e->next = CC.bucket[h];
+		CC.bucket[h] = e;
+		e = NULL;
+	}
+	spinlock_unlock(&CC.lock);
+	skynet_free(e); /* another VM cached it first */
+}
+
+/* loadfile(filename [, mode [, env]]) through the cache */
+static int cached_loadfile(lua_State *L) {
+	const char *filename = luaL_checkstring(L, 1);
+	const char *mode = luaL_optstring(L, 2, "bt");
+	int env = !lua_isnone(L, 3) ? 3 : 0;
+	struct code_entry *e = cache_find(filename);
+	int status;
+	if (e) {
+		char chunkname[strlen(filename) + 2];
+		snprintf(chunkname, sizeof(chunkname), "@%s", filename);
+		status = luaL_loadbufferx(L, e->code, e->sz, chunkname, "b");
+	} else {
+		status = luaL_loadfilex(L, filename, mode);
+		if (status == LUA_OK)
+			cache_store(L, filename);
+	}
+	if (status != LUA_OK) {
+		luaL_pushfail(L);
+		lua_insert(L, -2);
+		return 2;
+	}
+	if (env) {
+		lua_pushvalue(L, env);
+		if (!lua_setupvalue(L, -2, 1))
+			lua_pop(L, 1);
+	}
+	return 1;
+}
+
+static int clear_cache(lua_State *L) {
+	(void)L;
+	spinlock_lock(&CC.lock);
+	for (int i = 0; i < CODE_CACHE_BUCKETS; i++) {
+		struct code_entry *e = CC.bucket[i];
+		CC.bucket[i] = NULL;
+		while (e) {
+			struct code_entry *next = e->next;
+			skynet_free(e);
+			e = next;
+		}
+	}
+	spinlock_unlock(&CC.lock);
+	return 0;
+}
+
+/* ---- coroutine tracking, so that a signal reaches the running thread ---- */
+
+static struct snlua *get_snlua(lua_State *L) {
+	return lua_touserdata(L, lua_upvalueindex(1));
+}
+
+static void set_active(struct snlua *l, lua_State *L) {
+	spinlock_lock(&l->active_lock);
+	l->activeL = L;
+	spinlock_unlock(&l->active_lock);
+}
+
+/* resumes co with narg values from L; the results or the error end up on
+ * L; returns their count, or -1 on error */
+static int resume_tracked(struct snlua *l, lua_State *L, lua_State *co, int narg) {
+	int status = lua_status(co);
+	if (status == LUA_OK && lua_gettop(co) == 0) {
+		lua_pushliteral(L, "cannot resume dead coroutine");
+		return -1;
+	}
+	if (status != LUA_OK && status != LUA_YIELD) {
+		lua_pushliteral(L, "cannot resume dead coroutine");
+		return -1;
+	}
+	if (!lua_checkstack(co, narg)) {
+		lua_pushliteral(L, "too many arguments to resume");
+		return -1;
+	}
+	lua_xmove(L, co, narg);
+	int nres;
+	set_active(l, co);
+	status = lua_resume(co, L, narg, &nres);
+	set_active(l, L);
+	if (status == LUA_OK || status == LUA_YIELD) {
+		if (!lua_checkstack(L, nres + 1)) {
+			lua_pop(co, nres);
+			lua_pushliteral(L, "too many results to resume");
+			return -1;
+		}
+		lua_xmove(co, L, nres);
+		return nres;
+	}
+	lua_xmove(co, L, 1);
+	return -1;
+}
+
+static int lresume(lua_State *L) {
+	lua_State *co = lua_tothread(L, 1);
+	luaL_argexpected(L, co, 1, "coroutine");
+	int r = resume_tracked(get_snlua(L), L, co, lua_gettop(L) - 1);
+	if (r < 0) {
+		lua_pushboolean(L, 0);
+		lua_insert(L, -2);
+		return 2;
+	}
+	lua_pushboolean(L, 1);
+	lua_insert(L, -(r + 1));
+	return r + 1;
+}
+
+static int auxwrap(lua_State *L) {
+	lua_State *co = lua_tothread(L, lua_upvalueindex(2));
+	int r = resume_tracked(lua_touserdata(L, lua_upvalueindex(1)), L, co, lua_gettop(L));
+	if (r < 0) {
+		int stat = lua_status(co);
+		if (stat != LUA_OK && stat != LUA_YIELD) {
+#if LUA_VERSION_RELEASE_NUM >= 50406
+			lua_closethread(co, L);
+#else
+			lua_resetthread(co);
+#endif
+			lua_xmove(co, L, 1);
+		}
+		if (lua_type(L, -1) == LUA_TSTRING) {
+			luaL_where(L, 1);
+			lua_insert(L, -2);
+			lua_concat(L, 2);
+		}
+		return lua_error(L);
+	}
+	return r;
+}
+
+static int lwrap(lua_State *L) {
+	luaL_checktype(L, 1, LUA_TFUNCTION);
+	lua_State *co = lua_newthread(L);
+	lua_pushvalue(L, 1);
+	lua_xmove(L, co, 1);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, -2);
+	lua_pushcclosure(L, auxwrap, 2);
+	return 1;
+}
+
+static void install_coroutine_tracking(struct snlua *l, lua_State *L) {
+	lua_getglobal(L, "coroutine");
+	lua_pushlightuserdata(L, l);
+	lua_pushcclosure(L, lresume, 1);
+	lua_setfield(L, -2, "resume");
+	lua_pushlightuserdata(L, l);
+	lua_pushcclosure(L, lwrap, 1);
+	lua_setfield(L, -2, "wrap");
+	lua_pop(L, 1);
+}
+
+static void interrupt_hook(lua_State *L, lua_Debug *ar) {
+	(void)ar;
+	lua_sethook(L, NULL, 0, 0);
+	luaL_error(L, "interrupted: the service was stuck in one message (endless loop?)");
+}
+
+/* ---- launching ---- */
+
+static int traceback(lua_State *L) {
+	const char *msg = lua_tostring(L, 1);
+	if (msg)
+		luaL_traceback(L, L, msg, 1);
+	else
+		lua_pushliteral(L, "(no error message)");
+	return 1;
+}
+
+static const char *optstring(struct skynet_context *ctx, const char *key, const char *str) {
+	const char *ret = skynet_command(ctx, "GETENV", key);
+	return ret ? ret : str;
+}
+
+static void set_path_globals(struct skynet_context *ctx, lua_State *L) {
+	lua_pushstring(L, optstring(ctx, "lua_path", "./lualib/?.lua;./lualib/?/init.lua"));
+	lua_setglobal(L, "LUA_PATH");
+	lua_pushstring(L, optstring(ctx, "lua_cpath", "./luaclib/?.so"));
+	lua_setglobal(L, "LUA_CPATH");
+	lua_pushstring(L, optstring(ctx, "luaservice", "./service/?.lua"));
+	lua_setglobal(L, "LUA_SERVICE");
+	const char *preload = skynet_command(ctx, "GETENV", "preload");
+	lua_pushstring(L, preload);
+	lua_setglobal(L, "LUA_PRELOAD");
+}
+
+static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args, size_t sz) {
+	lua_State *L = l->L;
+	l->ctx = ctx;
+	lua_gc(L, LUA_GCSTOP, 0);
+	lua_pushboolean(L, 1); /* tell libraries to ignore the environment */
+	lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
+	luaL_openlibs(L);
+	install_coroutine_tracking(l, L);
+	lua_pushcfunction(L, cached_loadfile);
+	lua_setglobal(L, "loadfile");
+	lua_pushlightuserdata(L, ctx);
+	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_context");
+	lua_pushcfunction(L, clear_cache);
+	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_codecache_clear");
+	set_path_globals(ctx, L);
+
+	lua_pushcfunction(L, traceback);
+	assert(lua_gettop(L) == 1);
+	const char *loader = optstring(ctx, "lualoader", "./lualib/loader.lua");
+	lua_pushcfunction(L, cached_loadfile);
+	lua_pushstring(L, loader);
+	if (lua_pcall(L, 1, 2, 0) != LUA_OK || lua_isnil(L, -2)) {
+		skynet_error(ctx, "error: cannot load the Lua loader %s: %s", loader, lua_tostring(L, -1));
+		return 1;
+	}
+	lua_pop(L, 1);
+	lua_pushlstring(L, args, sz);
+	if (lua_pcall(L, 1, 0, 1) != LUA_OK) {
+		skynet_error(ctx, "error: lua loader error: %s", lua_tostring(L, -1));
+		return 1;
+	}
+	lua_settop(L, 0);
+	if (lua_getfield(L, LUA_REGISTRYINDEX, "memlimit") == LUA_TNUMBER) {
+		size_t limit = (size_t)lua_tointeger(L, -1);
+		l->mem_limit = limit;
+		skynet_error(ctx, "Set memory limit to %.2f M", (float)limit / (1024 * 1024));
+		lua_pushnil(L);
+		lua_setfield(L, LUA_REGISTRYINDEX, "memlimit");
+	}
+	lua_pop(L, 1);
+	lua_gc(L, LUA_GCRESTART, 0);
+	lua_gc(L, LUA_GCGEN, 0, 0);
+	return 0;
+}
+
+static int launch_cb(struct skynet_context *ctx, void *ud, int type, int session,
+	uint32_t source, const void *msg, size_t sz) {
+	(void)type;
+	(void)session;
+	(void)source;
+	struct snlua *l = ud;
+	skynet_callback(ctx, NULL, NULL);
+	if (init_cb(l, ctx, msg, sz))
+		skynet_command(ctx, "EXIT", "error");
+	return 0;
+}
+
+int snlua_init(struct snlua *l, struct skynet_context *ctx, const char *args) {
+	size_t sz = args ? strlen(args) : 0;
+	char *tmp = skynet_malloc(sz + 1);
+	memcpy(tmp, args ? args : "", sz + 1);
+	skynet_callback(ctx, l, launch_cb);
+	const char *self = skynet_command(ctx, "REG", NULL);
+	uint32_t handle_id = (uint32_t)strtoul(self + 1, NULL, 16);
+	/* the first message to itself runs the service, on a worker thread */
+	skynet_send(ctx, 0, handle_id, PTYPE_TAG_DONTCOPY, 0, tmp, sz);
+	return 0;
+}
+
+static void *lalloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+	struct snlua *l = ud;
+	size_t mem = l->mem;
+	if (ptr == NULL)
+		osize = 0; /* osize is a type tag for new blocks */
+	l->mem += nsize;
+	l->mem -= osize;
+	if (nsize == 0) {
+		skynet_free(ptr);
+		return NULL;
+	}
+	if (l->mem_limit != 0 && l->mem > l->mem_limit && nsize > osize) {
+		l->mem = mem;
+		return NULL;
+	}
+	if (l->mem > l->mem_report) {
+		l->mem_report *= 2;
+		skynet_error(l->ctx, "Memory warning %.2f M", (float)l->mem / (1024 * 1024));
+	}
+	void *p = skynet_realloc(ptr, nsize);
+	if (p == NULL)
+		l->mem = mem;
+	return p;
+}
+
+struct snlua *snlua_create(void) {
+	struct snlua *l = skynet_malloc(sizeof(*l));
+	memset(l, 0, sizeof(*l));
+	l->mem_report = MEMORY_WARNING_REPORT;
+	l->mem_limit = 0;
+	spinlock_init(&l->active_lock);
+	l->L = lua_newstate(lalloc, l);
+	l->activeL = l->L;
+	return l;
+}
+
+void snlua_release(struct snlua *l) {
+	lua_close(l->L);
+	skynet_free(l);
+}
+
+void snlua_signal(struct snlua *l, int signal) {
+	if (signal == 0) {
+		spinlock_lock(&l->active_lock);
+		if (l->activeL)
+			lua_sethook(l->activeL, interrupt_hook, LUA_MASKCOUNT, 1);
+		spinlock_unlock(&l->active_lock);
+	} else if (signal == 1) {
+		skynet_error(l->ctx, "Current Memory %.3fK", (float)l->mem / 1024);
+	}
+}

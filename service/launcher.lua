@@ -1,0 +1,140 @@
+-- The launcher: starts Lua services for skynet.newservice and keeps the
+-- list of running services for the debug console (LIST, STAT, MEM, GC,
+-- KILL).  LAUNCH answers only once the new service has finished its
+-- skynet.start function (LAUNCHOK) or failed (ERROR).
+local skynet = require "skynet"
+require "skynet.manager"
+
+local services = {}  -- handle -> "snlua name args"
+local instance = {}  -- handle -> response to the pending LAUNCH
+local command = {}
+local NORET = {}
+
+local function handle_to_address(handle)
+	if type(handle) == "number" then
+		return handle
+	end
+	return tonumber(string.sub(handle, 2), 16)
+end
+
+function command.LIST()
+	local list = {}
+	for k, v in pairs(services) do
+		list[skynet.address(k)] = v
+	end
+	return list
+end
+
+-- asks every service something over the debug protocol, in parallel
+local function query_all(cmd, format)
+	local list = {}
+	local req = skynet.request()
+	for k in pairs(services) do
+		req:add { k, "debug", cmd }
+	end
+	for r, resp in req:select(100) do
+		local addr = r[1]
+		if resp then
+			list[skynet.address(addr)] = format(resp[1], services[addr])
+		else
+			list[skynet.address(addr)] = string.format("ERROR (%s)", services[addr])
+		end
+	end
+	for _, r in ipairs(req) do
+		if r.timeout then
+			list[skynet.address(r[1])] = string.format("TIMEOUT (%s)", services[r[1]])
+		end
+	end
+	return list
+end
+
+function command.STAT()
+	return query_all("STAT", function(stat)
+		return stat
+	end)
+end
+
+function command.MEM()
+	return query_all("MEM", function(kb, name)
+		return string.format("%.2f Kb (%s)", kb, name)
+	end)
+end
+
+function command.GC()
+	for k in pairs(services) do
+		skynet.send(k, "debug", "GC")
+	end
+	return command.MEM()
+end
+
+function command.KILL(_, handle)
+	handle = handle_to_address(handle)
+	skynet.kill(handle)
+	local ret = { [skynet.address(handle)] = tostring(services[handle]) }
+	services[handle] = nil
+	return ret
+end
+
+function command.REMOVE(_, handle, kill)
+	services[handle] = nil
+	local response = instance[handle]
+	if response then
+		-- it ended before it finished starting: skynet.exit() in its start
+		-- function is a normal end; being killed is a failure
+		if kill then
+			response(true, nil, "killed while starting")
+		else
+			response(true, handle)
+		end
+		instance[handle] = nil
+	end
+	return NORET
+end
+
+function command.LAUNCH(_, service, ...)
+	local param = table.concat({ ... }, " ")
+	local inst = skynet.launch(service, param)
+	local response = skynet.response()
+	if inst then
+		services[inst] = service .. " " .. param
+		instance[inst] = response
+	else
+		response(true, nil, "cannot launch " .. service .. " " .. param)
+	end
+	return NORET
+end
+
+function command.LAUNCHOK(address)
+	local response = instance[address]
+	if response then
+		response(true, address)
+		instance[address] = nil
+	end
+	return NORET
+end
+
+function command.ERROR(address, err)
+	local response = instance[address]
+	if response then
+		response(true, nil, err or "start failed")
+		instance[address] = nil
+	end
+	services[address] = nil
+	return NORET
+end
+
+skynet.dispatch("lua", function(session, address, cmd, ...)
+	local f = command[string.upper(tostring(cmd))]
+	if f == nil then
+		if session ~= 0 then
+			skynet.ret(skynet.pack(nil, "Unknown command " .. tostring(cmd)))
+		end
+		return
+	end
+	local ret = f(address, ...)
+	if ret ~= NORET then
+		skynet.ret(skynet.pack(ret))
+	end
+end)
+
+skynet.start(function() end)

@@ -1,0 +1,94 @@
+-- service_mgr (".service"): one instance per name for skynet.uniqueservice,
+-- and skynet.queryservice, which waits until that instance is up.
+local skynet = require "skynet"
+require "skynet.manager"
+
+local cmd = {}
+local service = {} -- name -> handle | error string | { waiting threads, launching = true }
+
+local function wait_ready(name)
+	local s = service[name]
+	local co = coroutine.running()
+	s[#s + 1] = co
+	skynet.wait(co)
+	s = service[name]
+	if type(s) == "string" then
+		error(s)
+	end
+	return s
+end
+
+local function launch(name, ...)
+	local s = service[name]
+	if type(s) == "number" then
+		return s
+	elseif type(s) == "string" then
+		error(s)
+	elseif s == nil then
+		s = {}
+		service[name] = s
+	end
+	if s.launching then
+		return wait_ready(name)
+	end
+	s.launching = true
+	local ok, handle = pcall(skynet.newservice, name, ...)
+	service[name] = ok and handle or tostring(handle)
+	for _, co in ipairs(s) do
+		skynet.wakeup(co)
+	end
+	if not ok then
+		error(handle)
+	end
+	return handle
+end
+
+local function query(name)
+	local s = service[name]
+	if type(s) == "number" then
+		return s
+	elseif type(s) == "string" then
+		error(s)
+	elseif s == nil then
+		service[name] = {}
+	end
+	return wait_ready(name)
+end
+
+function cmd.LAUNCH(name, ...)
+	return launch(name, ...)
+end
+
+function cmd.QUERY(name)
+	return query(name)
+end
+
+-- without a harbor, global services are this node's
+cmd.GLAUNCH = cmd.LAUNCH
+cmd.GQUERY = cmd.QUERY
+
+function cmd.LIST()
+	local result = {}
+	for k, v in pairs(service) do
+		if type(v) == "number" then
+			result[k] = skynet.address(v)
+		elseif type(v) == "string" then
+			result[k] = "Error: " .. v
+		else
+			result[k] = "Querying: " .. #v
+		end
+	end
+	return result
+end
+
+skynet.dispatch("lua", function(_, _, command, ...)
+	local f = cmd[command]
+	if f == nil then
+		error("unknown service_mgr command " .. tostring(command))
+	end
+	skynet.ret(skynet.pack(f(...)))
+end)
+
+skynet.start(function()
+	skynet.register(".service")
+end)

@@ -1,0 +1,642 @@
+/*
+ * Service contexts: creation, reference counting, message dispatch and the
+ * text command interface of skynet_command.
+ */
+#include "skynet_server.h"
+#include "skynet.h"
+#include "skynet_env.h"
+#include "skynet_handle.h"
+#include "skynet_harbor.h"
+#include "skynet_log.h"
+#include "skynet_module.h"
+#include "skynet_monitor.h"
+#include "skynet_mq.h"
+#include "skynet_timer.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+struct skynet_context {
+	void *instance;
+	struct skynet_module *mod;
+	void *cb_ud;
+	skynet_cb cb;
+	struct message_queue *queue;
+	_Atomic(FILE *) logfile;
+	uint64_t cpu_cost;   /* microseconds of CPU spent in this service */
+	uint64_t cpu_start;  /* thread CPU time when the current batch began */
+	char result[32];     /* the answer of the last skynet_command */
+	uint32_t handle;
+	int session_id;
+	atomic_int ref;
+	int message_count;
+	bool init;
+	atomic_bool endless;
+	bool profile;
+};
+
+struct skynet_node {
+	atomic_int total;
+	int init;
+	uint32_t monitor_exit;
+	uint32_t bootstrap;
+	pthread_key_t handle_key;
+	bool profile;
+	atomic_int aborting;
+	atomic_int exit_status;
+};
+
+static struct skynet_node G_NODE;
+
+int skynet_context_total(void) {
+	return atomic_load(&G_NODE.total);
+}
+
+/* the handle of the service this thread is dispatching; for threads that
+ * are not workers, a negative id of the thread kind */
+uint32_t skynet_current_handle(void) {
+	if (G_NODE.init) {
+		void *handle = pthread_getspecific(G_NODE.handle_key);
+		return (uint32_t)(uintptr_t)handle;
+	}
+	return (uint32_t)-1;
+}
+
+void skynet_initthread(int m) {
+	pthread_setspecific(G_NODE.handle_key, (void *)(uintptr_t)(uint32_t)m);
+}
+
+struct drop_t {
+	uint32_t handle;
+};
+
+/* what is left in a dead service's queue: requests get an error reply so
+ * that no caller waits forever */
+static void drop_message(struct skynet_message *msg, void *ud) {
+	struct drop_t *d = ud;
+	int type = (int)(msg->sz >> MESSAGE_TYPE_SHIFT);
+	skynet_free(msg->data);
+	if (msg->session != 0 && msg->source != 0 && type != PTYPE_RESPONSE && type != PTYPE_ERROR)
+		skynet_send(NULL, d->handle, msg->source, PTYPE_ERROR, msg->session, NULL, 0);
+}
+
+struct skynet_context *skynet_context_new(const char *name, const char *param) {
+	struct skynet_module *mod = skynet_module_query(name);
+	if (mod == NULL)
+		return NULL;
+	void *inst = skynet_module_instance_create(mod);
+	if (inst == NULL)
+		return NULL;
+	struct skynet_context *ctx = skynet_malloc(sizeof(*ctx));
+	ctx->mod = mod;
+	ctx->instance = inst;
+	atomic_init(&ctx->ref, 2);
+	ctx->cb = NULL;
+	ctx->cb_ud = NULL;
+	ctx->session_id = 0;
+	atomic_init(&ctx->logfile, NULL);
+	ctx->init = false;
+	atomic_init(&ctx->endless, false);
+	ctx->cpu_cost = 0;
+	ctx->cpu_start = 0;
+	ctx->message_count = 0;
+	ctx->profile = G_NODE.profile;
+	ctx->result[0] = '\0';
+	/* the handle must be set before init: init may send messages */
+	ctx->handle = 0;
+	ctx->handle = skynet_handle_register(ctx);
+	struct message_queue *queue = ctx->queue = skynet_mq_create(ctx->handle);
+	atomic_fetch_add(&G_NODE.total, 1);
+
+	int r = skynet_module_instance_init(mod, inst, ctx, param);
+	if (r == 0) {
+		struct skynet_context *ret = skynet_context_release(ctx);
+		if (ret) {
+			ctx->init = true;
+			skynet_globalmq_push(queue);
+			if (skynet_handle_findname(".logger")) /* the logger's own launch is not news */
+				skynet_error(ret, "LAUNCH %s %s", name, param ? param : "");
+		}
+		return ret;
+	}
+	skynet_error(ctx, "error: launch %s %s failed", name, param ? param : "");
+	uint32_t handle = ctx->handle;
+	skynet_context_release(ctx);
+	skynet_handle_retire(handle);
+	struct drop_t d = { handle };
+	skynet_mq_release(queue, drop_message, &d);
+	return NULL;
+}
+
+int skynet_context_newsession(struct skynet_context *ctx) {
+	/* sessions are positive; 0 means "no reply wanted" */
+	int session = ++ctx->session_id;
+	if (session <= 0) {
+		ctx->session_id = 1;
+		return 1;
+	}
+	return session;
+}
+
+void skynet_context_grab(struct skynet_context *ctx) {
+	atomic_fetch_add(&ctx->ref, 1);
+}
+
+void skynet_context_reserve(struct skynet_context *ctx) {
+	skynet_context_grab(ctx);
+	/* a reserved context (the logger) does not count towards the node's
+	 * services, so the node can exit while it still runs */
+	atomic_fetch_sub(&G_NODE.total, 1);
+}
+
+static void delete_context(struct skynet_context *ctx) {
+	FILE *f = atomic_load(&ctx->logfile);
+	if (f)
+		fclose(f);
+	skynet_module_instance_release(ctx->mod, ctx->instance);
+	skynet_mq_mark_release(ctx->queue);
+	skynet_free(ctx);
+	atomic_fetch_sub(&G_NODE.total, 1);
+}
+
+struct skynet_context *skynet_context_release(struct skynet_context *ctx) {
+	if (atomic_fetch_sub(&ctx->ref, 1) == 1) {
+		delete_context(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+int skynet_context_push(uint32_t handle, struct skynet_message *message) {
+	struct skynet_context *ctx = skynet_handle_grab(handle);
+	if (ctx == NULL)
+		return -1;
+	skynet_mq_push(ctx->queue, message);
+	skynet_context_release(ctx);
+	return 0;
+}
+
+void skynet_context_endless(uint32_t handle) {
+	struct skynet_context *ctx = skynet_handle_grab(handle);
+	if (ctx == NULL)
+		return;
+	atomic_store(&ctx->endless, true);
+	/* signal 0 asks the service to break out of what it runs (snlua raises
+	 * an error in the running coroutine) */
+	skynet_module_instance_signal(ctx->mod, ctx->instance, 0);
+	skynet_context_release(ctx);
+}
+
+static void dispatch_message(struct skynet_context *ctx, struct skynet_message *msg) {
+	assert(ctx->init);
+	pthread_setspecific(G_NODE.handle_key, (void *)(uintptr_t)(ctx->handle));
+	int type = (int)(msg->sz >> MESSAGE_TYPE_SHIFT);
+	size_t sz = msg->sz & MESSAGE_TYPE_MASK;
+	FILE *f = atomic_load_explicit(&ctx->logfile, memory_order_relaxed);
+	if (f)
+		skynet_log_output(f, msg->source, type, msg->session, msg->data, sz);
+	++ctx->message_count;
+	int reserve_msg = ctx->cb(ctx, ctx->cb_ud, type, msg->session, msg->source, msg->data, sz);
+	if (!reserve_msg)
+		skynet_free(msg->data);
+}
+
+void skynet_context_dispatchall(struct skynet_context *ctx) {
+	struct skynet_message msg;
+	while (!skynet_mq_pop(ctx->queue, &msg)) {
+		if (ctx->cb)
+			dispatch_message(ctx, &msg);
+		else
+			skynet_free(msg.data);
+	}
+}
+
+static void begin_batch(struct skynet_context *ctx) {
+	if (ctx->profile)
+		ctx->cpu_start = skynet_thread_time();
+}
+
+static void end_batch(struct skynet_context *ctx) {
+	if (ctx->profile)
+		ctx->cpu_cost += skynet_thread_time() - ctx->cpu_start;
+}
+
+struct message_queue *skynet_context_message_dispatch(struct skynet_monitor *sm,
+	struct message_queue *q, int weight) {
+	if (q == NULL) {
+		q = skynet_globalmq_pop();
+		if (q == NULL)
+			return NULL;
+	}
+	uint32_t handle = skynet_mq_handle(q);
+	struct skynet_context *ctx = skynet_handle_grab(handle);
+	if (ctx == NULL) {
+		struct drop_t d = { handle };
+		skynet_mq_release(q, drop_message, &d);
+		return skynet_globalmq_pop();
+	}
+	int n = 1;
+	struct skynet_message msg;
+	begin_batch(ctx);
+	for (int i = 0; i < n; i++) {
+		if (skynet_mq_pop(q, &msg)) {
+			end_batch(ctx);
+			skynet_context_release(ctx);
+			return skynet_globalmq_pop();
+		}
+		if (i == 0 && weight >= 0) {
+			n = skynet_mq_length(q) >> weight;
+			if (n < 1)
+				n = 1;
+		}
+		int overload = skynet_mq_overload(q);
+		if (overload)
+			skynet_error(ctx, "error: may overload, message queue length = %d", overload);
+		skynet_monitor_trigger(sm, msg.source, handle);
+		if (ctx->cb == NULL)
+			skynet_free(msg.data);
+		else
+			dispatch_message(ctx, &msg);
+		skynet_monitor_trigger(sm, 0, 0);
+	}
+	end_batch(ctx);
+	assert(q == ctx->queue);
+	struct message_queue *nq = skynet_globalmq_pop();
+	if (nq) {
+		/* another service waits: go round-robin */
+		skynet_globalmq_push(q);
+		q = nq;
+	}
+	skynet_context_release(ctx);
+	return q;
+}
+
+/* names are kept as given: ".name" is local; any other name is global, and
+ * without a harbor the whole node shares one namespace */
+uint32_t skynet_queryname(struct skynet_context *context, const char *name) {
+	(void)context;
+	if (name[0] == ':')
+		return (uint32_t)strtoul(name + 1, NULL, 16);
+	return skynet_handle_findname(name);
+}
+
+static void handle_exit(struct skynet_context *ctx, uint32_t handle) {
+	if (handle == 0) {
+		handle = ctx->handle;
+		skynet_error(ctx, "KILL self");
+	} else {
+		skynet_error(ctx, "KILL :%0x", handle);
+	}
+	if (G_NODE.monitor_exit)
+		skynet_send(ctx, handle, G_NODE.monitor_exit, PTYPE_CLIENT, 0, NULL, 0);
+	skynet_handle_retire(handle);
+}
+
+/* ":hex" or ".name" to a handle, 0 when there is none */
+static uint32_t tohandle(struct skynet_context *ctx, const char *param) {
+	if (param == NULL || param[0] == '\0')
+		return 0;
+	return skynet_queryname(ctx, param);
+}
+
+static const char *cmd_timeout(struct skynet_context *ctx, const char *param) {
+	char *end;
+	int ti = (int)strtol(param, &end, 10);
+	int session = skynet_context_newsession(ctx);
+	skynet_timeout(ctx->handle, ti, session);
+	snprintf(ctx->result, sizeof(ctx->result), "%d", session);
+	return ctx->result;
+}
+
+static const char *cmd_reg(struct skynet_context *ctx, const char *param) {
+	if (param == NULL || param[0] == '\0') {
+		snprintf(ctx->result, sizeof(ctx->result), ":%x", ctx->handle);
+		return ctx->result;
+	}
+	return skynet_handle_namehandle(ctx->handle, param);
+}
+
+static const char *cmd_query(struct skynet_context *ctx, const char *param) {
+	uint32_t handle = skynet_handle_findname(param);
+	if (handle == 0)
+		return NULL;
+	snprintf(ctx->result, sizeof(ctx->result), ":%x", handle);
+	return ctx->result;
+}
+
+static const char *cmd_name(struct skynet_context *ctx, const char *param) {
+	char name[128];
+	char handle_str[32];
+	if (sscanf(param, "%127s %31s", name, handle_str) != 2 || handle_str[0] != ':')
+		return NULL;
+	uint32_t handle = (uint32_t)strtoul(handle_str + 1, NULL, 16);
+	if (handle == 0)
+		return NULL;
+	(void)ctx;
+	return skynet_handle_namehandle(handle, name);
+}
+
+/* param "error": the service failed to start; if it is the bootstrap,
+ * the node cannot run */
+static const char *cmd_exit(struct skynet_context *ctx, const char *param) {
+	if (strcmp(param, "error") == 0 && ctx->handle == G_NODE.bootstrap)
+		skynet_node_abort(1);
+	handle_exit(ctx, 0);
+	return NULL;
+}
+
+static const char *cmd_kill(struct skynet_context *ctx, const char *param) {
+	uint32_t handle = tohandle(ctx, param);
+	if (handle)
+		handle_exit(ctx, handle);
+	return NULL;
+}
+
+static const char *cmd_launch(struct skynet_context *ctx, const char *param) {
+	size_t sz = strlen(param);
+	char tmp[sz + 1];
+	memcpy(tmp, param, sz + 1);
+	char *args = tmp;
+	char *mod = strsep(&args, " \t\r\n");
+	while (args && (*args == ' ' || *args == '\t'))
+		args++;
+	struct skynet_context *inst = skynet_context_new(mod, args);
+	if (inst == NULL)
+		return NULL;
+	snprintf(ctx->result, sizeof(ctx->result), ":%x", inst->handle);
+	return ctx->result;
+}
+
+static const char *cmd_getenv(struct skynet_context *ctx, const char *param) {
+	(void)ctx;
+	return skynet_getenv(param);
+}
+
+static const char *cmd_setenv(struct skynet_context *ctx, const char *param) {
+	(void)ctx;
+	const char *space = strchr(param, ' ');
+	if (space == NULL)
+		return NULL;
+	size_t len = (size_t)(space - param);
+	char key[len + 1];
+	memcpy(key, param, len);
+	key[len] = '\0';
+	skynet_setenv(key, space + 1);
+	return NULL;
+}
+
+static const char *cmd_starttime(struct skynet_context *ctx, const char *param) {
+	(void)param;
+	snprintf(ctx->result, sizeof(ctx->result), "%u", skynet_starttime());
+	return ctx->result;
+}
+
+/* param: the node's exit status, 0 when empty */
+static const char *cmd_abort(struct skynet_context *ctx, const char *param) {
+	(void)ctx;
+	skynet_node_abort((int)strtol(param, NULL, 10));
+	return NULL;
+}
+
+static const char *cmd_monitor(struct skynet_context *ctx, const char *param) {
+	if (param == NULL || param[0] == '\0') {
+		if (G_NODE.monitor_exit) {
+			snprintf(ctx->result, sizeof(ctx->result), ":%x", G_NODE.monitor_exit);
+			return ctx->result;
+		}
+		return NULL;
+	}
+	G_NODE.monitor_exit = tohandle(ctx, param);
+	return NULL;
+}
+
+static const char *cmd_stat(struct skynet_context *ctx, const char *param) {
+	if (strcmp(param, "mqlen") == 0) {
+		snprintf(ctx->result, sizeof(ctx->result), "%d", skynet_mq_length(ctx->queue));
+	} else if (strcmp(param, "endless") == 0) {
+		/* reading the flag clears it, as skynet does */
+		bool endless = atomic_exchange(&ctx->endless, false);
+		snprintf(ctx->result, sizeof(ctx->result), "%d", endless ? 1 : 0);
+	} else if (strcmp(param, "cpu") == 0) {
+		/* the running batch counts too */
+		uint64_t cost = ctx->cpu_cost;
+		if (ctx->profile && ctx->cpu_start)
+			cost += skynet_thread_time() - ctx->cpu_start;
+		snprintf(ctx->result, sizeof(ctx->result), "%d.%06d", (int)(cost / 1000000), (int)(cost % 1000000));
+	} else if (strcmp(param, "time") == 0) {
+		uint64_t ti = ctx->profile && ctx->cpu_start ? skynet_thread_time() - ctx->cpu_start : 0;
+		snprintf(ctx->result, sizeof(ctx->result), "%d.%06d", (int)(ti / 1000000), (int)(ti % 1000000));
+	} else if (strcmp(param, "message") == 0) {
+		snprintf(ctx->result, sizeof(ctx->result), "%d", ctx->message_count);
+	} else {
+		ctx->result[0] = '\0';
+	}
+	return ctx->result;
+}
+
+static const char *cmd_logon(struct skynet_context *ctx, const char *param) {
+	uint32_t handle = tohandle(ctx, param);
+	if (handle == 0)
+		return NULL;
+	struct skynet_context *target = skynet_handle_grab(handle);
+	if (target == NULL)
+		return NULL;
+	if (atomic_load(&target->logfile) == NULL) {
+		FILE *f = skynet_log_open(ctx, handle);
+		FILE *expected = NULL;
+		if (f && !atomic_compare_exchange_strong(&target->logfile, &expected, f))
+			fclose(f); /* logged on by someone else meanwhile */
+	}
+	skynet_context_release(target);
+	return NULL;
+}
+
+static const char *cmd_logoff(struct skynet_context *ctx, const char *param) {
+	uint32_t handle = tohandle(ctx, param);
+	if (handle == 0)
+		return NULL;
+	struct skynet_context *target = skynet_handle_grab(handle);
+	if (target == NULL)
+		return NULL;
+	FILE *f = atomic_exchange(&target->logfile, NULL);
+	if (f)
+		skynet_log_close(ctx, f, handle);
+	skynet_context_release(target);
+	return NULL;
+}
+
+static const char *cmd_signal(struct skynet_context *ctx, const char *param) {
+	uint32_t handle = tohandle(ctx, param);
+	if (handle == 0)
+		return NULL;
+	struct skynet_context *target = skynet_handle_grab(handle);
+	if (target == NULL)
+		return NULL;
+	const char *space = strchr(param, ' ');
+	int sig = space ? (int)strtol(space + 1, NULL, 0) : 0;
+	skynet_module_instance_signal(target->mod, target->instance, sig);
+	skynet_context_release(target);
+	return NULL;
+}
+
+struct command_func {
+	const char *name;
+	const char *(*func)(struct skynet_context *ctx, const char *param);
+};
+
+static const struct command_func cmd_funcs[] = {
+	{ "TIMEOUT", cmd_timeout },
+	{ "REG", cmd_reg },
+	{ "QUERY", cmd_query },
+	{ "NAME", cmd_name },
+	{ "EXIT", cmd_exit },
+	{ "KILL", cmd_kill },
+	{ "LAUNCH", cmd_launch },
+	{ "GETENV", cmd_getenv },
+	{ "SETENV", cmd_setenv },
+	{ "STARTTIME", cmd_starttime },
+	{ "ABORT", cmd_abort },
+	{ "MONITOR", cmd_monitor },
+	{ "STAT", cmd_stat },
+	{ "LOGON", cmd_logon },
+	{ "LOGOFF", cmd_logoff },
+	{ "SIGNAL", cmd_signal },
+	{ NULL, NULL },
+};
+
+const char *skynet_command(struct skynet_context *ctx, const char *cmd, const char *param) {
+	if (param == NULL)
+		param = "";
+	for (const struct command_func *method = cmd_funcs; method->name; method++)
+		if (strcmp(cmd, method->name) == 0)
+			return method->func(ctx, param);
+	return NULL;
+}
+
+/* applies the PTYPE_TAG_* bits: copies the payload and allocates the session */
+static void filter_args(struct skynet_context *ctx, int type, int *session, void **data, size_t *sz) {
+	int needcopy = !(type & PTYPE_TAG_DONTCOPY);
+	int allocsession = type & PTYPE_TAG_ALLOCSESSION;
+	type &= 0xff;
+	if (allocsession) {
+		assert(*session == 0);
+		*session = skynet_context_newsession(ctx);
+	}
+	if (needcopy && *data) {
+		char *msg = skynet_malloc(*sz + 1);
+		memcpy(msg, *data, *sz);
+		msg[*sz] = '\0';
+		*data = msg;
+	}
+	*sz |= (size_t)type << MESSAGE_TYPE_SHIFT;
+}
+
+int skynet_send(struct skynet_context *ctx, uint32_t source, uint32_t destination,
+	int type, int session, void *data, size_t sz) {
+	if ((sz & MESSAGE_TYPE_MASK) != sz) {
+		skynet_error(ctx, "error: the message to %x is too large", destination);
+		if (type & PTYPE_TAG_DONTCOPY)
+			skynet_free(data);
+		return -2;
+	}
+	filter_args(ctx, type, &session, &data, &sz);
+	if (source == 0)
+		source = ctx->handle;
+	if (destination == 0) {
+		if (data) {
+			skynet_error(ctx, "error: destination address can't be 0");
+			skynet_free(data);
+			return -1;
+		}
+		return session;
+	}
+	if (skynet_harbor_message_isremote(destination)) {
+		skynet_error(ctx, "error: no harbor service to reach :%08x", destination);
+		skynet_free(data);
+		return -1;
+	}
+	struct skynet_message smsg = { source, session, data, sz };
+	if (skynet_context_push(destination, &smsg)) {
+		skynet_free(data);
+		return -1;
+	}
+	return session;
+}
+
+int skynet_sendname(struct skynet_context *ctx, uint32_t source, const char *addr,
+	int type, int session, void *data, size_t sz) {
+	if (source == 0)
+		source = ctx->handle;
+	uint32_t des = skynet_queryname(ctx, addr);
+	if (des == 0) {
+		if (type & PTYPE_TAG_DONTCOPY)
+			skynet_free(data);
+		return -1;
+	}
+	return skynet_send(ctx, source, des, type, session, data, sz);
+}
+
+uint32_t skynet_context_handle(struct skynet_context *ctx) {
+	return ctx->handle;
+}
+
+void skynet_callback(struct skynet_context *ctx, void *ud, skynet_cb cb) {
+	ctx->cb = cb;
+	ctx->cb_ud = ud;
+}
+
+void skynet_context_send(struct skynet_context *ctx, void *msg, size_t sz, uint32_t source, int type, int session) {
+	struct skynet_message smsg = { source, session, msg, sz | ((size_t)type << MESSAGE_TYPE_SHIFT) };
+	skynet_mq_push(ctx->queue, &smsg);
+}
+
+int skynet_context_mqlen(uint32_t handle) {
+	struct skynet_context *ctx = skynet_handle_grab(handle);
+	if (ctx == NULL)
+		return -1;
+	int len = skynet_mq_length(ctx->queue);
+	skynet_context_release(ctx);
+	return len;
+}
+
+void skynet_node_abort(int status) {
+	if (status)
+		atomic_store(&G_NODE.exit_status, status);
+	atomic_store(&G_NODE.aborting, 1);
+}
+
+int skynet_node_aborting(void) {
+	return atomic_load(&G_NODE.aborting);
+}
+
+int skynet_node_exit_status(void) {
+	return atomic_load(&G_NODE.exit_status);
+}
+
+void skynet_node_set_bootstrap(uint32_t handle) {
+	G_NODE.bootstrap = handle;
+}
+
+void skynet_globalinit(void) {
+	atomic_init(&G_NODE.total, 0);
+	G_NODE.monitor_exit = 0;
+	G_NODE.init = 1;
+	if (pthread_key_create(&G_NODE.handle_key, NULL)) {
+		fprintf(stderr, "error: pthread_key_create failed\n");
+		exit(1);
+	}
+	skynet_initthread(-1);
+}
+
+void skynet_globalexit(void) {
+	pthread_key_delete(G_NODE.handle_key);
+}
+
+void skynet_profile_enable(int enable) {
+	G_NODE.profile = (bool)enable;
+}

@@ -1,0 +1,281 @@
+/*
+ * The threads of a node: N workers, the timer, the socket thread and the
+ * monitor.  Also the signals: SIGHUP reopens the log file, SIGTERM and
+ * SIGINT shut the node down like skynet.abort().
+ */
+#include "skynet.h"
+#include "skynet_daemon.h"
+#include "skynet_handle.h"
+#include "skynet_harbor.h"
+#include "skynet_imp.h"
+#include "skynet_module.h"
+#include "skynet_monitor.h"
+#include "skynet_mq.h"
+#include "skynet_server.h"
+#include "skynet_socket.h"
+#include "skynet_timer.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MONITOR_INTERVAL_SECONDS 3
+#define TIMER_SLEEP_US 2500
+
+struct monitor {
+	int count;
+	struct skynet_monitor **m;
+	pthread_cond_t cond;
+	pthread_mutex_t mutex;
+	int sleep;
+	atomic_int quit;
+};
+
+struct worker_parm {
+	struct monitor *m;
+	int id;
+	int weight;
+};
+
+static volatile sig_atomic_t SIG_HUP = 0;
+static volatile sig_atomic_t SIG_TERM = 0;
+
+static void handle_hup(int signal) {
+	(void)signal;
+	SIG_HUP = 1;
+}
+
+static void handle_term(int signal) {
+	(void)signal;
+	SIG_TERM = 1;
+}
+
+/* wakes a sleeping worker when fewer than count - busy are awake */
+static void wakeup(struct monitor *m, int busy) {
+	if (__atomic_load_n(&m->sleep, __ATOMIC_RELAXED) >= m->count - busy)
+		pthread_cond_signal(&m->cond);
+}
+
+static void create_thread(pthread_t *thread, void *(*start_routine)(void *), void *arg) {
+	if (pthread_create(thread, NULL, start_routine, arg)) {
+		fprintf(stderr, "error: cannot create a thread\n");
+		exit(1);
+	}
+}
+
+static int node_finished(void) {
+	return skynet_context_total() == 0;
+}
+
+static void *thread_socket(void *p) {
+	struct monitor *m = p;
+	skynet_initthread(THREAD_SOCKET);
+	for (;;) {
+		int r = skynet_socket_poll();
+		if (r == 0)
+			break;
+		if (r < 0) {
+			if (node_finished())
+				break;
+			continue;
+		}
+		wakeup(m, 0);
+	}
+	return NULL;
+}
+
+static void free_monitor(struct monitor *m) {
+	for (int i = 0; i < m->count; i++)
+		skynet_monitor_delete(m->m[i]);
+	pthread_mutex_destroy(&m->mutex);
+	pthread_cond_destroy(&m->cond);
+	skynet_free(m->m);
+	skynet_free(m);
+}
+
+static void *thread_monitor(void *p) {
+	struct monitor *m = p;
+	skynet_initthread(THREAD_MONITOR);
+	for (;;) {
+		for (int i = 0; i < m->count; i++)
+			skynet_monitor_check(m->m[i]);
+		for (int i = 0; i < MONITOR_INTERVAL_SECONDS * 10; i++) {
+			if (node_finished() || atomic_load(&m->quit))
+				return NULL;
+			usleep(100000);
+		}
+	}
+}
+
+static void signal_hup(void) {
+	uint32_t logger = skynet_handle_findname(".logger");
+	if (logger) {
+		struct skynet_message smsg = { 0, 0, NULL, (size_t)PTYPE_SYSTEM << MESSAGE_TYPE_SHIFT };
+		skynet_context_push(logger, &smsg);
+	}
+}
+
+/*
+ * Shutting down: every service but the logger goes first; the logger goes
+ * once its queue is empty, so nothing logged before the end is lost.
+ */
+static void shutdown_step(void) {
+	uint32_t logger = skynet_handle_findname(".logger");
+	if (skynet_context_total() > (logger ? 1 : 0))
+		skynet_handle_retireall(logger);
+	else if (logger == 0 || skynet_context_mqlen(logger) <= 0)
+		skynet_handle_retireall(0);
+}
+
+static void *thread_timer(void *p) {
+	struct monitor *m = p;
+	skynet_initthread(THREAD_TIMER);
+	for (;;) {
+		skynet_updatetime();
+		if (SIG_TERM)
+			skynet_node_abort(0);
+		if (skynet_node_aborting())
+			shutdown_step();
+		if (node_finished())
+			break;
+		wakeup(m, m->count - 1);
+		usleep(TIMER_SLEEP_US);
+		if (SIG_HUP) {
+			SIG_HUP = 0;
+			signal_hup();
+		}
+	}
+	skynet_socket_exit();
+	pthread_mutex_lock(&m->mutex);
+	atomic_store(&m->quit, 1);
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->mutex);
+	return NULL;
+}
+
+static void *thread_worker(void *p) {
+	struct worker_parm *wp = p;
+	struct monitor *m = wp->m;
+	struct skynet_monitor *sm = m->m[wp->id];
+	skynet_initthread(THREAD_WORKER);
+	struct message_queue *q = NULL;
+	while (!atomic_load(&m->quit)) {
+		q = skynet_context_message_dispatch(sm, q, wp->weight);
+		if (q == NULL) {
+			pthread_mutex_lock(&m->mutex);
+			++m->sleep;
+			/* the timer and socket threads wake sleepers; a worker that
+			 * finds nothing to do waits for them */
+			if (!atomic_load(&m->quit))
+				pthread_cond_wait(&m->cond, &m->mutex);
+			--m->sleep;
+			pthread_mutex_unlock(&m->mutex);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Worker weights: -1 takes one message per turn (latency); w >= 0 takes
+ * the queue length >> w in one go (throughput).
+ */
+static int worker_weight(int i) {
+	static const int weights[] = { -1, 0, -1, 1, -1, 0, 1, 2, 0, 1, 2, 3 };
+	int n = (int)(sizeof(weights) / sizeof(weights[0]));
+	return i < n ? weights[i] : 3;
+}
+
+static void start_threads(int thread) {
+	pthread_t pid[thread + 3];
+	struct monitor *m = skynet_calloc(1, sizeof(*m));
+	m->count = thread;
+	m->sleep = 0;
+	m->m = skynet_malloc(thread * sizeof(struct skynet_monitor *));
+	for (int i = 0; i < thread; i++)
+		m->m[i] = skynet_monitor_new();
+	pthread_mutex_init(&m->mutex, NULL);
+	pthread_cond_init(&m->cond, NULL);
+
+	create_thread(&pid[0], thread_monitor, m);
+	create_thread(&pid[1], thread_timer, m);
+	create_thread(&pid[2], thread_socket, m);
+	struct worker_parm wp[thread];
+	for (int i = 0; i < thread; i++) {
+		wp[i].m = m;
+		wp[i].id = i;
+		wp[i].weight = worker_weight(i);
+		create_thread(&pid[i + 3], thread_worker, &wp[i]);
+	}
+	for (int i = 0; i < thread + 3; i++)
+		pthread_join(pid[i], NULL);
+	free_monitor(m);
+}
+
+/* launches "NAME ARGS" as the bootstrap service; 0 on failure */
+static int bootstrap(const char *cmdline) {
+	size_t sz = strlen(cmdline);
+	char name[sz + 1];
+	char args[sz + 1];
+	args[0] = '\0';
+	if (sscanf(cmdline, "%s %[^\n]", name, args) < 1) {
+		skynet_error(NULL, "error: invalid bootstrap \"%s\"", cmdline);
+		return 0;
+	}
+	struct skynet_context *ctx = skynet_context_new(name, args);
+	if (ctx == NULL)
+		return 0; /* the module loader or the service said why */
+	skynet_node_set_bootstrap(skynet_context_handle(ctx));
+	return 1;
+}
+
+static void install_signals(void) {
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = handle_hup;
+	sa.sa_flags = SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = handle_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+int skynet_start(struct skynet_config *config) {
+	install_signals();
+	if (config->daemon && daemon_init(config->daemon))
+		return 1;
+	skynet_harbor_init(config->harbor);
+	skynet_handle_init(config->harbor);
+	skynet_mq_init();
+	skynet_module_init(config->module_path);
+	skynet_timer_init();
+	skynet_socket_init();
+	skynet_profile_enable(config->profile);
+
+	int status = 0;
+	struct skynet_context *ctx = skynet_context_new(config->logservice, config->logger);
+	if (ctx == NULL) {
+		status = 1; /* the module loader or the logger said why */
+	} else {
+		skynet_handle_namehandle(skynet_context_handle(ctx), ".logger");
+		if (bootstrap(config->bootstrap)) {
+			start_threads(config->thread);
+			status = skynet_node_exit_status();
+		} else {
+			skynet_context_dispatchall(ctx);
+			skynet_handle_retireall(0);
+			status = 1;
+		}
+	}
+	skynet_timer_exit();
+	skynet_socket_free();
+	skynet_module_exit();
+	if (config->daemon)
+		daemon_exit(config->daemon);
+	return status;
+}

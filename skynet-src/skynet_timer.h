@@ -1,0 +1,19 @@
+#ifndef SKYNET_TIMER_H
+#define SKYNET_TIMER_H
+
+#include <stdint.h>
+
+/* posts a PTYPE_RESPONSE with session to handle after time centiseconds;
+ * returns the session */
+int skynet_timeout(uint32_t handle, int time, int session);
+/* advances the wheel to the current time, firing what is due */
+void skynet_updatetime(void);
+/* UTC seconds when the node started */
+uint32_t skynet_starttime(void);
+/* this thread's CPU time in microseconds */
+uint64_t skynet_thread_time(void);
+
+void skynet_timer_init(void);
+void skynet_timer_exit(void);
+
+#endif
