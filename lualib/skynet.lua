@@ -131,6 +131,7 @@ local function dispatch_wakeup()
 		if session then
 			local co = session_id_coroutine[session]
 			session_id_coroutine[session] = "BREAK"
+			running_thread = co
 			return suspend(co, coroutine_resume(co, false, "BREAK", nil, session))
 		end
 	end
@@ -141,6 +142,7 @@ local function dispatch_error_queue()
 	if session then
 		local co = session_id_coroutine[session]
 		session_id_coroutine[session] = nil
+		running_thread = co
 		return suspend(co, coroutine_resume(co, false, nil, nil, session))
 	end
 end
