@@ -148,7 +148,7 @@ handlers[5] = function(id, _, err)
 		driver.close(id)
 		return
 	end
-	if s.listen then
+	if s.listen and s.connected then
 		-- accept failed (e.g. out of file descriptors); the listener goes on
 		skynet.error("socket: accept error on", id, err)
 		return
@@ -177,7 +177,9 @@ handlers[6] = function(id, size, data, address)
 end
 
 local function default_warning(id, size)
-	skynet.error(string.format("WARNING: %d K bytes need to send out (fd = %d)", size, id))
+	if size > 0 then
+		skynet.error(string.format("WARNING: %d K bytes need to send out (fd = %d)", size, id))
+	end
 end
 
 -- SKYNET_SOCKET_TYPE_WARNING: size is the unsent amount in KB (0: drained)
@@ -396,7 +398,8 @@ function socket.disconnected(id)
 end
 
 -- listen(host, port [, backlog]) or listen("host:port" [, backlog]).
--- Returns the listener id; call socket.start(id, accept) to get connections.
+-- Returns the listener id and the address and port it is bound to (port 0
+-- picks a free one); call socket.start(id, accept) to get connections.
 function socket.listen(host, port, backlog)
 	if port == nil then
 		local h, p = string.match(host, "^(.+):(%d+)$")
@@ -405,8 +408,15 @@ function socket.listen(host, port, backlog)
 	end
 	local id = driver.listen(host, port, backlog)
 	assert(sockets[id] == nil)
-	sockets[id] = { id = id, protocol = "TCP", connected = false, listen = true }
-	return id
+	local s = { id = id, protocol = "TCP", connected = false, connecting = true, listen = true }
+	sockets[id] = s
+	suspend(s)
+	if not s.connected then
+		release(s)
+		error(string.format("listen on %s:%s failed: %s", host, port, tostring(s.connecting)))
+	end
+	s.connecting = nil
+	return id, s.addr, s.port
 end
 
 -- Hands the socket over to another service (which calls socket.start(id)):
@@ -447,6 +457,20 @@ end
 -- socket.sendto and socket.udp_address.
 function socket.udp(callback, host, port)
 	local id = driver.udp(host, port)
+	new_udp(id, callback)
+	return id
+end
+
+-- a udp socket bound to addr:port
+function socket.udp_listen(addr, port, callback)
+	local id = driver.udp_listen(addr, port)
+	new_udp(id, callback)
+	return id
+end
+
+-- an unbound udp socket whose writes go to addr:port
+function socket.udp_dial(addr, port, callback)
+	local id = driver.udp_dial(addr, port)
 	new_udp(id, callback)
 	return id
 end

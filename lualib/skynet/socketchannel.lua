@@ -54,7 +54,7 @@ function socketchannel.channel(desc)
 		port = assert(desc.port, "socketchannel needs a port"),
 		backup = desc.backup,
 		auth = desc.auth,
-		response = desc.response,     -- set: session mode
+		session_reader = desc.response, -- set: session mode
 		nodelay = desc.nodelay,
 		overload_notify = desc.overload,
 		overloaded = false,
@@ -82,7 +82,7 @@ local function finish(self, co, ok, data)
 end
 
 local function fail_pending(self, sock, err)
-	if self.response then
+	if self.session_reader then
 		for session, co in pairs(sock.pending) do
 			sock.pending[session] = nil
 			finish(self, co, socket_error, err)
@@ -126,7 +126,7 @@ end
 
 -- Session mode: read responses as they come, match them by session.
 local function dispatch_by_session(self, sock)
-	local response = self.response
+	local response = self.session_reader
 	while sock.alive do
 		local ok, session, result_ok, result_data, padding = pcall(response, sock)
 		if not ok or not session then
@@ -235,7 +235,7 @@ local function new_connection(self, fd)
 	socket.onclose(fd, function()
 		drop_connection(self, sock)
 	end)
-	local dispatch = self.response and dispatch_by_session or dispatch_by_order
+	local dispatch = self.session_reader and dispatch_by_session or dispatch_by_order
 	skynet.fork(dispatch, self, sock)
 	return sock
 end
@@ -390,7 +390,7 @@ end
 
 local function wait_for_response(self, sock, response)
 	local co = coroutine.running()
-	if self.response then
+	if self.session_reader then
 		sock.pending[response] = co
 	else
 		sock.tail = sock.tail + 1

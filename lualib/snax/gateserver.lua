@@ -26,8 +26,9 @@ local queue         -- netpack's queue of complete packets not yet dispatched
 local maxclient
 local nodelay
 local client_number = 0
--- fd -> true while open, false once the client closed its side (the fd is
--- kept until closeclient so replies can still be written)
+-- fd -> true while open (counted in client_number), false once the client
+-- closed its side or failed (the fd is kept until closeclient, so replies
+-- can still be written)
 local connection = {}
 
 local CMD = setmetatable({}, { __gc = function() netpack.clear(queue) end })
@@ -39,7 +40,11 @@ function gateserver.openclient(fd)
 end
 
 function gateserver.closeclient(fd)
-	if connection[fd] ~= nil then
+	local c = connection[fd]
+	if c ~= nil then
+		if c then
+			client_number = client_number - 1
+		end
 		connection[fd] = nil
 		driver.close(fd)
 	end

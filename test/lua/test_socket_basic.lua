@@ -1,0 +1,153 @@
+-- skynet.socket over real sockets on 127.0.0.1, client and server in this
+-- node: the read calls, write/lwrite, close delivering queued data, peer
+-- close, abandon/start handover, netstat, and failing opens.
+local skynet = require "skynet"
+local socket = require "skynet.socket"
+local T = require "testlib"
+
+local PORT = 24101
+
+-- a server whose connections run handler(id) in their own coroutine
+local function serve(port, handler)
+	local listen_id = socket.listen("127.0.0.1", port)
+	socket.start(listen_id, function(id, addr)
+		T.ok(addr:find("127.0.0.1", 1, true), "accept address " .. addr)
+		skynet.fork(function()
+			socket.start(id)
+			handler(id)
+		end)
+	end)
+	return listen_id
+end
+
+local function test_reads()
+	local listen_id = serve(PORT, function(id)
+		socket.write(id, "hello\r\nworld\nexact")
+		socket.lwrite(id, "-low")
+		socket.write(id, { "ta", "ble" })
+		socket.close(id)
+	end)
+	local id = assert(socket.open("127.0.0.1", PORT))
+	T.eq(socket.readline(id, "\r\n"), "hello", "readline with separator")
+	T.eq(socket.readline(id), "world", "readline")
+	T.eq(socket.read(id, 5), "exact", "read n")
+	T.eq(socket.readall(id), "-lowtable", "readall until close")
+	local ok, rest = socket.read(id, 1)
+	T.eq(ok, false, "read after close")
+	T.eq(rest, "", "nothing left")
+	T.ok(socket.disconnected(id), "disconnected")
+	socket.close(id)
+	T.ok(socket.invalid(id), "invalid after close")
+	socket.close(listen_id)
+end
+
+-- read(id) returns what is there; read(id, n) waits for exactly n bytes
+-- arriving in several pieces
+local function test_partial()
+	local gate = {}
+	local listen_id = serve(PORT + 1, function(id)
+		for i = 1, 5 do
+			socket.write(id, string.rep(tostring(i), 3))
+			skynet.sleep(1)
+		end
+		T.eq(socket.readline(id), "done", "server got the line")
+		gate.closed = true
+		socket.close(id)
+	end)
+	local id = assert(socket.open("127.0.0.1", PORT + 1))
+	T.eq(socket.read(id, 15), "111222333444555", "read n across pieces")
+	socket.write(id, "done\n")
+	local ok, rest = socket.read(id)
+	T.eq(ok, false, "read any after peer close")
+	T.eq(rest, "", "no leftover")
+	T.ok(gate.closed, "server closed")
+	socket.close(id)
+	socket.close(listen_id)
+end
+
+-- a reader parked in read when close() is called still gets what was
+-- buffered, and close() returns after it
+local function test_close_while_reading()
+	local listen_id = serve(PORT + 2, function(id)
+		socket.write(id, "abc")
+		socket.readall(id)
+		socket.close(id)
+	end)
+	local id = assert(socket.open("127.0.0.1", PORT + 2))
+	local got = {}
+	skynet.fork(function()
+		got[1], got[2] = socket.read(id, 10)
+	end)
+	skynet.sleep(10)
+	socket.close(id)
+	T.eq(got[1], false, "parked read ends")
+	T.eq(got[2], "abc", "parked read gets the buffered bytes")
+	socket.close(listen_id)
+end
+
+-- a socket handed over with abandon is started by its new owner
+local function test_abandon_and_onclose()
+	local closed = {}
+	local listen_id = serve(PORT + 3, function(id)
+		socket.abandon(id)
+		T.ok(socket.invalid(id), "abandoned")
+		skynet.fork(function()
+			socket.start(id)
+			socket.onclose(id, function(fd) closed[#closed + 1] = fd end)
+			socket.write(id, socket.readline(id) .. "!\n")
+			T.eq(socket.block(id), false, "block returns false on close")
+			socket.close(id)
+		end)
+	end)
+	local id = assert(socket.open("127.0.0.1", PORT + 3))
+	socket.write(id, "ping\n")
+	T.eq(socket.readline(id), "ping!", "reply after handover")
+	socket.close(id)
+	skynet.sleep(10)
+	T.eq(#closed, 1, "onclose called once")
+	socket.close(listen_id)
+end
+
+local function test_netstat_and_header()
+	local listen_id = serve(PORT + 4, function(id)
+		socket.readall(id)
+		socket.close(id)
+	end)
+	local id = assert(socket.open("127.0.0.1", PORT + 4))
+	socket.write(id, "12345")
+	skynet.sleep(5)
+	local mine
+	for _, info in ipairs(socket.netstat()) do
+		if info.id == id then
+			mine = info
+		end
+	end
+	T.ok(mine, "netstat lists the socket")
+	T.eq(mine.type, "TCP", "netstat type")
+	T.eq(mine.write, 5, "netstat bytes written")
+	T.eq(mine.address, skynet.self(), "netstat owner")
+	socket.close(id)
+	socket.close(listen_id)
+	T.eq(socket.header("\0\5"), 5, "2-byte header")
+	T.eq(socket.header("\1\0\0\0"), 16777216, "4-byte header")
+end
+
+local function test_open_failures()
+	local t0 = skynet.now()
+	local id, err = socket.open("127.0.0.1", PORT + 99)
+	T.eq(id, nil, "connect to a closed port")
+	T.ok(type(err) == "string" and #err > 0, "closed port error message")
+	id, err = socket.open("no-such-host.invalid", 80)
+	T.eq(id, nil, "connect to an unresolvable host")
+	T.ok(type(err) == "string" and #err > 0, "unresolvable host error message")
+	T.ok(skynet.now() - t0 < 500, "failures are reported quickly")
+end
+
+T.run(function()
+	test_reads()
+	test_partial()
+	test_close_while_reading()
+	test_abandon_and_onclose()
+	test_netstat_and_header()
+	test_open_failures()
+end)

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Misbehaving clients against the network example (gate + echo server):
+# peers that reset mid-transfer, peers that connect and never send, peers
+# that send a 65535 length prefix and half the bytes, repeated for several
+# rounds.  The node keeps serving a well-behaved client throughout, the
+# watchdog hears close/error events, and afterwards the node holds no more
+# file descriptors than before and its memory has not grown.
+cd "$(dirname "$0")/../.." || exit 1
+export GATE_PORT=24221 ECHO_PORT=24222 MAXCLIENT=1000
+tmp=$(mktemp -d)
+log=$tmp/node.log
+node_pid=
+trap '[ -n "$node_pid" ] && kill -KILL "$node_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+
+./skynet examples/config_net.lua >"$log" 2>&1 &
+node_pid=$!
+for _ in $(seq 100); do
+	grep -q 'main_net: gate on' "$log" && break
+	sleep 0.1
+done
+grep -q 'main_net: gate on' "$log" || { echo "node did not start"; cat "$log"; exit 1; }
+
+python3 - "$node_pid" "$GATE_PORT" "$ECHO_PORT" <<'PY' || { tail -40 "$log"; exit 1; }
+import os, socket, struct, sys, time
+pid, gate_port, echo_port = map(int, sys.argv[1:])
+
+def fds():
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+def rss_kb():
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+
+def connect(port):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+
+def reset(s):
+    # close with RST instead of FIN
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+
+def pack(text):
+    return struct.pack(">H", len(text)) + text.encode()
+
+def recv_exact(s, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            raise EOFError("closed")
+        buf += chunk
+    return buf
+
+def ask(s, text):
+    s.sendall(pack(text))
+    n = struct.unpack(">H", recv_exact(s, 2))[0]
+    return recv_exact(s, n).decode()
+
+def healthy(gate, echo, what):
+    if ask(gate, "ping") != "pong":
+        sys.exit(f"gate client broken after {what}")
+    echo.sendall(b"still here")
+    if recv_exact(echo, 10) != b"still here":
+        sys.exit(f"echo client broken after {what}")
+
+def settle(limit, what):
+    # closes are asynchronous: wait for the fd count to come back down
+    for _ in range(100):
+        if fds() <= limit:
+            return
+        time.sleep(0.05)
+    sys.exit(f"{what}: node holds {fds()} fds, expected at most {limit}")
+
+def fault_round():
+    # a peer that resets in the middle of a large echo transfer
+    for _ in range(10):
+        s = connect(echo_port)
+        s.sendall(os.urandom(256 * 1024))
+        s.recv(1000)
+        reset(s)
+    # a gate client that resets in the middle of a packet
+    for _ in range(10):
+        s = connect(gate_port)
+        s.sendall(struct.pack(">H", 60000) + b"z" * 20000)
+        reset(s)
+    # peers that connect and never send, then go away
+    idle = [connect(gate_port) for _ in range(20)] + [connect(echo_port) for _ in range(20)]
+    time.sleep(0.3)
+    healthy(gate, echo, "idle peers")
+    for s in idle:
+        s.close()
+    # a length prefix of 65535 and half the bytes, then FIN
+    for _ in range(10):
+        s = connect(gate_port)
+        s.sendall(struct.pack(">H", 65535) + b"h" * 32767)
+        time.sleep(0.01)
+        s.close()
+    # the same, then RST
+    for _ in range(10):
+        s = connect(gate_port)
+        s.sendall(struct.pack(">H", 65535) + b"h" * 32767)
+        reset(s)
+
+gate, echo = connect(gate_port), connect(echo_port)
+healthy(gate, echo, "start")
+time.sleep(0.3)
+base_fds = fds()
+
+fault_round()
+healthy(gate, echo, "the first round")
+settle(base_fds, "after the first round")
+time.sleep(0.5)
+rss_after_first = rss_kb()
+
+for r in range(4):
+    fault_round()
+    healthy(gate, echo, f"round {r + 2}")
+settle(base_fds, "after all rounds")
+time.sleep(0.5)
+growth = rss_kb() - rss_after_first
+print(f"fds {base_fds} -> {fds()}, RSS growth after the first round {growth} KB")
+if growth > 4096:
+    sys.exit(f"memory grew by {growth} KB over 4 rounds of faults")
+gate.close()
+echo.close()
+PY
+st=$?
+[ $st = 0 ] || exit 1
+
+# every gate client that went away was reported to the watchdog
+sleep 0.3
+events=$(grep -cE 'watchdog: client (closed|error)' "$log")
+[ "$events" -ge 250 ] || { echo "watchdog saw $events close/error events, expected >= 250"; exit 1; }
+kill -0 "$node_pid" || { echo "node died"; exit 1; }
+grep -E 'PANIC|assert|Segmentation' "$log" && { echo "node reported a crash"; exit 1; }
+echo "PASS"
