@@ -4,9 +4,13 @@
 -- "error: ...").  Values live in .simpledb, shared by every client.
 local skynet = require "skynet"
 local socket = require "skynet.socket"
+local queue = require "skynet.queue"
 
 local WATCHDOG
 local client_fd
+-- requests run one at a time, so replies go out in request order even when
+-- one of them waits for simpledb
+local serialize = queue()
 
 local function send_packet(text)
 	socket.write(client_fd, string.pack(">s2", text))
@@ -49,7 +53,9 @@ skynet.register_protocol {
 	dispatch = function(fd, _, text)
 		assert(fd == client_fd)
 		skynet.ignoreret()  -- clients get replies over the socket, not as messages
-		send_packet(handle(text))
+		serialize(function()
+			send_packet(handle(text))
+		end)
 	end,
 }
 

@@ -1,15 +1,16 @@
--- The network example: ./skynet examples/config_net.lua, then talk to it
--- with examples/client (see README).  The ports can be overridden from the
--- environment: GATE_PORT=9000 ECHO_PORT=9001 ./skynet examples/config_net.lua
+-- The network example: ./skynet examples/config_net.lua starts a key-value
+-- server behind a gate (port gate_port) and an echo server (echo_port);
+-- talk to them with build/release/examples/client (see README).  Another
+-- config can `include` this one and override the ports or maxclient.
 root = "./"
 thread = 2
 harbor = 0
 logger = nil
 bootstrap = "snlua bootstrap"
 start = "main_net"
-gate_port = "$GATE_PORT"
-echo_port = "$ECHO_PORT"
-maxclient = "$MAXCLIENT"
+gate_port = 8888
+echo_port = 8889
+maxclient = 64
 cpath = root .. "cservice/?.so"
 luaservice = root .. "service/?.lua;" .. root .. "examples/?.lua"
 lualoader = root .. "lualib/loader.lua"

@@ -19,7 +19,9 @@ local function echo(id, addr)
 end
 
 skynet.start(function()
-	local id = socket.listen(address or "0.0.0.0", assert(tonumber(port), "echo_server needs a port"))
+	port = assert(tonumber(port), "echo_server needs a port")
+	-- a deep accept queue: bursts of new connections are not dropped
+	local id = socket.listen(address or "0.0.0.0", port, 1024)
 	skynet.error("echo_server: listening on port " .. port)
 	socket.start(id, function(fd, addr)
 		skynet.fork(echo, fd, addr)

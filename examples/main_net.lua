@@ -1,6 +1,6 @@
 -- main_net: the network example (examples/config_net.lua).  Starts the
 -- key-value store, a watchdog with its gate, and an echo server.  Ports come
--- from the config: gate_port (default 8888) and echo_port (default 8889).
+-- from the config: gate_port, echo_port and maxclient (examples/config_net.lua).
 local skynet = require "skynet"
 
 skynet.start(function()
@@ -14,6 +14,7 @@ skynet.start(function()
 		port = gate_port,
 		maxclient = maxclient,
 		nodelay = true,
+		backlog = 128,
 	})
 	skynet.newservice("echo_server", echo_port, "127.0.0.1")
 	skynet.error(string.format("main_net: gate on %d, echo on %d", gate_port, echo_port))

@@ -5,7 +5,8 @@
 -- one of open (fd, addr), close (fd), error (fd, msg), warning (fd, size),
 -- data (fd, packet) for packets of clients that are accepted but not
 -- forwarded.  Commands:
---   open conf            listen ({ address, port, maxclient, nodelay, watchdog })
+--   open conf            listen ({ address, port, maxclient, nodelay, backlog,
+--                        watchdog })
 --   close                stop listening
 --   forward fd [client [address]]
 --                        send fd's packets to address (default: the caller)

@@ -13,7 +13,7 @@
 --   handler.embed                   true: do not call skynet.start
 --
 -- Commands (skynet.call(gate, "lua", ...)): "open" conf ({ address, port,
--- maxclient, nodelay }), "close".  A client's packets flow only after
+-- maxclient, nodelay, backlog }), "close".  A client's packets flow only after
 -- gateserver.openclient(fd).
 local skynet = require "skynet"
 local netpack = require "skynet.netpack"
@@ -57,7 +57,7 @@ local function open(handler, source, conf)
 	maxclient = conf.maxclient or 1024
 	nodelay = conf.nodelay
 	skynet.error(string.format("Listen on %s:%d", address, port))
-	listen_id = driver.listen(address, port)
+	listen_id = driver.listen(address, port, conf.backlog)
 	driver.start(listen_id)
 	if handler.open then
 		return handler.open(source, conf)

@@ -4,13 +4,19 @@
 # client that sends 1 MB and shuts down its write side still gets every
 # byte back before the server closes.
 cd "$(dirname "$0")/../.." || exit 1
-export GATE_PORT=24211 ECHO_PORT=24212
+GATE_PORT=24211 ECHO_PORT=24212 MAXCLIENT=64
 tmp=$(mktemp -d)
 log=$tmp/node.log
+cat >"$tmp/config.lua" <<EOF
+include "$PWD/examples/config_net.lua"
+gate_port = $GATE_PORT
+echo_port = $ECHO_PORT
+maxclient = $MAXCLIENT
+EOF
 node_pid=
-trap '[ -n "$node_pid" ] && kill -KILL "$node_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap '[ -n "$node_pid" ] && { kill -KILL "$node_pid"; wait "$node_pid"; } 2>/dev/null; rm -rf "$tmp"' EXIT
 
-./skynet examples/config_net.lua >"$log" 2>&1 &
+./skynet "$tmp/config.lua" >"$log" 2>&1 &
 node_pid=$!
 for _ in $(seq 100); do
 	grep -q 'main_net: gate on' "$log" && break
@@ -23,6 +29,7 @@ import selectors, socket, sys, time
 port = int(sys.argv[1])
 N, ROUNDS = 1000, 3
 
+t0 = time.time()
 conns = []
 for i in range(N):
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
@@ -34,6 +41,7 @@ sel = selectors.DefaultSelector()
 for i, s in enumerate(conns):
     sel.register(s, selectors.EVENT_READ, i)
 
+print(f"connected in {time.time() - t0:.2f} s")
 for r in range(ROUNDS):
     want = [f"connection {i} round {r} ".encode() * (1 + i % 7) for i in range(N)]
     got = [b""] * N
@@ -57,7 +65,7 @@ for r in range(ROUNDS):
             sys.exit(f"round {r}: connection {i} echoed wrong bytes")
 for s in conns:
     s.close()
-print("1000 connections echoed")
+print(f"1000 connections echoed in {time.time() - t0:.2f} s")
 
 # half-close: the server keeps writing after our FIN
 payload = bytes(range(256)) * 4096

@@ -4,13 +4,19 @@
 # Accept errors reach the log, connections already accepted keep working,
 # and once the client lets go, the listener accepts and serves again.
 cd "$(dirname "$0")/../.." || exit 1
-export GATE_PORT=24231 ECHO_PORT=24232
+GATE_PORT=24231 ECHO_PORT=24232 MAXCLIENT=64
 tmp=$(mktemp -d)
 log=$tmp/node.log
+cat >"$tmp/config.lua" <<EOF
+include "$PWD/examples/config_net.lua"
+gate_port = $GATE_PORT
+echo_port = $ECHO_PORT
+maxclient = $MAXCLIENT
+EOF
 node_pid=
-trap '[ -n "$node_pid" ] && kill -KILL "$node_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap '[ -n "$node_pid" ] && { kill -KILL "$node_pid"; wait "$node_pid"; } 2>/dev/null; rm -rf "$tmp"' EXIT
 
-(ulimit -n 64 && exec ./skynet examples/config_net.lua) >"$log" 2>&1 &
+(ulimit -n 64 && exec ./skynet "$tmp/config.lua") >"$log" 2>&1 &
 node_pid=$!
 for _ in $(seq 100); do
 	grep -q 'main_net: gate on' "$log" && break

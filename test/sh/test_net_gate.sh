@@ -6,13 +6,19 @@
 # maxclient (the extra ones are closed, the others keep working); the
 # example's command-line client.
 cd "$(dirname "$0")/../.." || exit 1
-export GATE_PORT=24201 ECHO_PORT=24202 MAXCLIENT=8
+GATE_PORT=24201 ECHO_PORT=24202 MAXCLIENT=8
 tmp=$(mktemp -d)
 log=$tmp/node.log
+cat >"$tmp/config.lua" <<EOF
+include "$PWD/examples/config_net.lua"
+gate_port = $GATE_PORT
+echo_port = $ECHO_PORT
+maxclient = $MAXCLIENT
+EOF
 node_pid=
-trap '[ -n "$node_pid" ] && kill -KILL "$node_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap '[ -n "$node_pid" ] && { kill -KILL "$node_pid"; wait "$node_pid"; } 2>/dev/null; rm -rf "$tmp"' EXIT
 
-./skynet examples/config_net.lua >"$log" 2>&1 &
+./skynet "$tmp/config.lua" >"$log" 2>&1 &
 node_pid=$!
 for _ in $(seq 100); do
 	grep -q 'main_net: gate on' "$log" && break
