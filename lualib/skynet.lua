@@ -121,6 +121,11 @@ end
 
 local suspend
 
+local function resume(co, ...)
+	running_thread = co
+	return suspend(co, coroutine_resume(co, ...))
+end
+
 local function dispatch_wakeup()
 	while true do
 		local token = table.remove(wakeup_queue, 1)
@@ -175,11 +180,6 @@ function suspend(co, result, command)
 	else
 		error("Unknown command : " .. tostring(command) .. "\n" .. traceback(co))
 	end
-end
-
-local function resume(co, ...)
-	running_thread = co
-	return suspend(co, coroutine_resume(co, ...))
 end
 
 -- ---- calls, sends, responses ----
@@ -456,6 +456,8 @@ local function dispatch_error(session, source)
 	end
 end
 
+local early_requests -- requests that arrived while skynet.start ran
+
 local function raw_dispatch_message(prototype, msg, sz, session, source)
 	if prototype == PTYPE_RESPONSE then
 		local co = session_id_coroutine[session]
@@ -477,6 +479,11 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 	else
 		local p = proto[prototype]
 		local f = p and p.dispatch
+		if f == nil and early_requests then
+			-- the start function has not set a handler yet: keep it for later
+			early_requests[#early_requests + 1] = { prototype, c.tostring(msg, sz), sz, session, source }
+			return
+		end
 		if f == nil then
 			if session ~= 0 then
 				c_send(source, PTYPE_ERROR, session, "")
@@ -722,9 +729,20 @@ function skynet.init_service(start)
 	else
 		skynet.send(".launcher", "lua", "LAUNCHOK")
 	end
+	local early = early_requests or {}
+	early_requests = nil
+	local self_co = coroutine_running()
+	for _, m in ipairs(early) do
+		local replayed, err = pcall(raw_dispatch_message, table_unpack(m, 1, 5))
+		running_thread = self_co
+		if not replayed then
+			skynet.error(tostring(err))
+		end
+	end
 end
 
 function skynet.start(start_func)
+	early_requests = {}
 	c.callback(skynet.dispatch_message)
 	skynet.timeout(0, function()
 		skynet.init_service(start_func)
@@ -818,6 +836,7 @@ function request_meta:select(timeout)
 		while pending > 0 do
 			local succ, msg, sz, session = coroutine_yield "SUSPEND"
 			if session == timeout_session then
+				self.timeout = true
 				for s, req in pairs(sessions) do
 					req.timeout = true
 					session_id_coroutine[s] = "BREAK"
