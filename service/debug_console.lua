@@ -421,12 +421,13 @@ function COMMAND.help()
 	}
 end
 
+-- snlua's code cache: the next service to load a file reads it again
 function COMMAND.clearcache()
-	local ok, codecache = pcall(require, "skynet.codecache")
-	if not ok then
+	local clear = debug.getregistry().skynet_codecache_clear
+	if not clear then
 		fail "No code cache in this build"
 	end
-	codecache.clear()
+	clear()
 end
 
 -- skynet.newservice raises on a failed start; like skynet's console we
@@ -523,18 +524,15 @@ function COMMAND.task(address)
 	return call(parse_address(address), "debug", "TASK")
 end
 
--- killtask address thread: 0x55d0c3a0 (as `task` lists it; "thread: " may
--- be left out)
+-- killtask address task: the task as `task` lists it (a session number,
+-- or a thread name such as "thread: 0x55d0c3a0")
 function COMMAND.killtask(address, ...)
 	address = parse_address(address)
-	local threadname = table.concat({ ... }, " ")
-	if threadname == "" then
-		fail "Need a thread name (listed by task)"
+	local task = table.concat({ ... }, " ")
+	if task == "" then
+		fail "Need a task (listed by task)"
 	end
-	if not threadname:find "^thread: " then
-		threadname = "thread: " .. threadname
-	end
-	return call(address, "debug", "KILLTASK", threadname)
+	return call(address, "debug", "KILLTASK", task)
 end
 
 function COMMAND.uniqtask(address)
@@ -723,7 +721,13 @@ end
 -- until the line "cont".
 function COMMANDX.debug(session, _, words)
 	local address = parse_address(words[2])
-	call(address, "debug", "REMOTEDEBUG", "start", session.fd)
+	local function remote(...)
+		local ok, err = call(address, "debug", "REMOTEDEBUG", ...)
+		if not ok then
+			error(err, 0)
+		end
+	end
+	remote("start", session.fd)
 	while true do
 		local line, err = session:readline()
 		if line == nil then
@@ -734,7 +738,7 @@ function COMMANDX.debug(session, _, words)
 			session:print(err)
 			line = ""
 		end
-		local ok, cmderr = pcall(call, address, "debug", "REMOTEDEBUG", "cmd", line)
+		local ok, cmderr = pcall(remote, "cmd", line)
 		if not ok then
 			-- do not leave the service stopped with nobody at the console
 			skynet.send(address, "debug", "REMOTEDEBUG", "cmd", "cont")

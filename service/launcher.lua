@@ -1,6 +1,6 @@
 -- The launcher: starts Lua services for skynet.newservice and keeps the
 -- list of running services for the debug console (LIST, STAT, MEM, GC,
--- KILL).  LAUNCH answers only once the new service has finished its
+-- KILL, LOGLAUNCH).  LAUNCH answers only once the new service has finished its
 -- skynet.start function (LAUNCHOK) or failed (ERROR).
 local skynet = require "skynet"
 require "skynet.manager"
@@ -91,9 +91,13 @@ function command.REMOVE(_, handle, kill)
 	return NORET
 end
 
-function command.LAUNCH(_, service, ...)
+local function launch(service, log, ...)
 	local param = table.concat({ ... }, " ")
 	local inst = skynet.launch(service, param)
+	if inst and log then
+		-- from its first message on (the console's `log` command)
+		require("skynet.core").command("LOGON", skynet.address(inst))
+	end
 	local response = skynet.response()
 	if inst then
 		services[inst] = service .. " " .. param
@@ -102,6 +106,14 @@ function command.LAUNCH(_, service, ...)
 		response(true, nil, "cannot launch " .. service .. " " .. param)
 	end
 	return NORET
+end
+
+function command.LAUNCH(_, service, ...)
+	return launch(service, false, ...)
+end
+
+function command.LOGLAUNCH(_, service, ...)
+	return launch(service, true, ...)
 end
 
 function command.LAUNCHOK(address)

@@ -67,6 +67,61 @@ function M.init(skynet, export)
 		skynet.response()
 	end
 
+	-- kill a task listed by TASK: by session number or thread name
+	function dbgcmd.KILLTASK(task)
+		local session = math.tointeger(tonumber(task))
+		for s, co in pairs(export.session_id_coroutine) do
+			if s == session or tostring(co) == task then
+				skynet.killthread(co)
+				skynet.ret(skynet.pack("Killed " .. tostring(task)))
+				return
+			end
+		end
+		skynet.ret(skynet.pack("No task " .. tostring(task)))
+	end
+
+	-- trace log: each message of a traced protocol is logged by skynet.trace
+	local untraced = {}	-- protocol name -> its dispatch function before tracing
+
+	function dbgcmd.TRACELOG(proto, flag)
+		if type(proto) ~= "string" then
+			flag = proto
+			proto = "lua"
+		end
+		local dispatch = skynet.dispatch(proto)
+		if dispatch == nil then
+			error("No dispatcher for protocol " .. proto)
+		end
+		skynet.error(string.format("Turn trace log %s for %s", flag, proto))
+		if flag and not untraced[proto] then
+			untraced[proto] = dispatch
+			skynet.dispatch(proto, function(session, source, ...)
+				skynet.trace(string.format("%s message from %s, session %d", proto, skynet.address(source), session))
+				return dispatch(session, source, ...)
+			end)
+		elseif not flag and untraced[proto] then
+			skynet.dispatch(proto, untraced[proto])
+			untraced[proto] = nil
+		end
+		skynet.ret()
+	end
+
+	-- the console's inject: run source here, answer ok and its printed lines
+	function dbgcmd.RUN(source, filename)
+		local inject = require "skynet.inject"
+		local ok, output = inject(skynet, source, filename, export.dispatch, skynet.register_protocol)
+		collectgarbage "collect"
+		skynet.ret(skynet.pack(ok, table.concat(output, "\n")))
+	end
+
+	-- the console's debug: see skynet.remotedebug
+	function dbgcmd.REMOTEDEBUG(...)
+		-- answer through a response taken now: resuming a stopped
+		-- thread makes that thread the current one
+		local respond = skynet.response()
+		respond(true, pcall(require("skynet.remotedebug").handle, export, ...))
+	end
+
 	local function dispatch(session, source, cmd, ...)
 		local f = dbgcmd[cmd]
 		if f == nil then

@@ -32,7 +32,8 @@ end
 local function protocol_upvalues(proto, visited)
 	local result = {}
 	for _, p in pairs(proto) do
-		if type(p) == "table" and p.name and p.dispatch then
+		-- proto holds each protocol twice, by name and by id
+		if type(p) == "table" and p.name and p.dispatch and not result[p.name] then
 			local tables = {}
 			collect_upvalues(tables, p.dispatch, visited)
 			result[p.name] = tables
@@ -51,8 +52,11 @@ return function(skynet, source, filename, ...)
 		output[#output + 1] = table.concat(t, "\t", 1, t.n)
 	end
 	local upvalues, visited = {}, {}
-	for _, func in ipairs { ... } do
-		collect_upvalues(upvalues, func, visited)
+	local funcs = table.pack(...)
+	for i = 1, funcs.n do
+		if type(funcs[i]) == "function" then
+			collect_upvalues(upvalues, funcs[i], visited)
+		end
 	end
 	local protocols = upvalues.proto and protocol_upvalues(upvalues.proto, {}) or {}
 	local env = setmetatable({ print = print, _U = upvalues, _P = protocols }, { __index = _ENV })

@@ -29,7 +29,7 @@ start_node() {
 	./skynet "$NODE_DIR/config.lua" >"$NODE_LOG" 2>&1 <"${NODE_STDIN:-/dev/null}" 3>&- &
 	NODE_PID=$!
 	trap stop_node EXIT
-	for _ in $(seq 100); do
+	for _ in $(seq 200); do
 		grep -q "CONSOLE READY" "$NODE_LOG" && return 0
 		kill -0 "$NODE_PID" 2>/dev/null || break
 		sleep 0.1

@@ -77,7 +77,7 @@ time.sleep(0.05)
 con.send(b"\xf1cho\r\n")
 lines, st = con.answer()
 assert st == "OK" and re.match(r"^\d+$", lines[0]), lines
-con.send(b'call .echo "a\xff\xffb"\r\n')
+con.send(b'call .echo "echo", "a\xff\xffb"\r\n')
 lines, st = con.answer()
 assert st == "OK" and lines[0] == '1\t"a\\255b"', lines
 

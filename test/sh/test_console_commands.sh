@@ -61,12 +61,16 @@ assert text == "hits\t1\nwhat\tprobe", text
 # task lists the parked coroutines; killtask kills one by name
 run('call .echo "park", 2')
 text = run("task .echo")
-threads = re.findall(r"^(thread: 0x[0-9a-f]+)\t", text, re.M)
-assert len(threads) == 2, text
-run("uniqtask .echo")
-run("killtask .echo " + threads[0])
+tasks = re.findall(r"^(\S[^\t]*)\tstack traceback:", text, re.M)
+assert len(tasks) == 2, text
+has(text, r"in function '[a-z.]*sleep'", "task")
+text = run("uniqtask .echo")
+has(text, r"sleep", "uniqtask")
+has(text, r"\tn:2$", "uniqtask: both tasks share one traceback")
+assert run("killtask .echo " + tasks[0]) == "Killed " + tasks[0]
 text = run("task .echo")
-assert len(re.findall(r"^thread: ", text, re.M)) == 1, text
+assert len(re.findall(r"\tstack traceback:", text)) == 1, text
+assert run("killtask .echo 99999") == "No task 99999"
 
 text = run("inject .echo test/console/inject_probe.lua")
 assert text == "injected\tpong", text
@@ -99,20 +103,13 @@ assert os.path.exists(logfile) and os.path.getsize(logfile) > 0, "no message log
 
 run("signal .echo 1")
 run("trace .echo on")
+run('call .echo "ping"')
 run("trace .echo lua off")
-
-text = run("cmem")
-has(text, r"^total\t\d+$", "cmem")
-has(text, r"^block\t\d+$", "cmem")
-text = run("jmem")
-has(text, r"^\S+\s+\d+\s+[\d.]+ Mb$", "jmem")
+run('call .echo "hits"')
 
 text = run("netstat")
 has(text, r"LISTEN", "netstat")
 has(text, r"127\.0\.0\.1:%d" % port, "netstat")
-
-has(run("profactive"), r"^heap profilling is (active|deactive)$", "profactive")
-run("dumpheap")
 
 text = run("getenv console_port")
 assert text == "console_port\t%d" % port, text
@@ -131,8 +128,22 @@ http = Console(port, banner=False)
 http.send("GET /call/.echo/%22ping%22 HTTP/1.1\r\nHost: x\r\n\r\n")
 text = http.read_all()
 assert "Welcome to skynet console" in text and '1\t"pong"' in text and "<CMD OK>" in text, text
+
+# skynet.memory: C memory per service, jemalloc statistics, heap profiling
+con = Console(port)
+text = run("cmem")
+has(text, r"^total\t\d+$", "cmem")
+has(text, r"^block\t\d+$", "cmem")
+text = run("jmem")
+has(text, r"^\S+\s+\d+\s+[\d.]+ Mb$", "jmem")
+
+has(run("profactive"), r"^heap profilling is (active|deactive)$", "profactive")
+run("dumpheap")
+
 print("commands ok")
 EOF
 node_alive || fail "node died"
-grep -q "Turn trace log" "$NODE_LOG" || fail "trace did not reach the service"
+grep -q "Current Memory" "$NODE_LOG" || fail "signal 1 did not reach the service"
+grep -q "Turn trace log true for lua" "$NODE_LOG" || fail "trace did not reach the service"
+[ "$(grep -c "TRACE .*lua message from" "$NODE_LOG")" = 1 ] || fail "want one traced message"
 echo PASS

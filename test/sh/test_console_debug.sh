@@ -33,6 +33,7 @@ def do(line, prompt, *patterns):
     dbg.send(line + "\n")
     return expect(prompt, *patterns)
 
+dbg.send("debug .echo\n")
 expect(idle_prompt, r"^Debugging %s, type help" % echo)
 do("help", idle_prompt, r"b FILE:LINE", r"cont")
 do("b console_echo.lua:%d" % line, idle_prompt, r"^Breakpoint 1 at console_echo.lua:%d" % line)
@@ -43,7 +44,7 @@ do("1 + 1", idle_prompt, r"^2$")
 # a call into the handler stops at the breakpoint; the caller waits
 caller.send('call .echo "add", 2, 3\n')
 stop = "%s(%d)>" % (where, line)
-expect(stop, r"^Break at %s:%d" % (re.escape(where), line), r"^%d:\tlocal sum = a \+ b" % line)
+expect(stop, r"^Break at %s:%d" % (re.escape(where), line), r"^%d:\t\s*local sum = a \+ b" % line)
 
 # the service still answers other messages meanwhile
 other = Console(port)
@@ -76,7 +77,7 @@ lines, st = caller.answer()
 assert lines == ["1\t2", "n\t1"], lines
 
 dbg.send("cont\n")
-text = dbg.read_until("<CMD OK>")
+text = dbg.read_until("<CMD OK>\n")
 assert "Leave debug mode" in text, text
 # the console is back to commands, and the service runs freely
 lines, st = dbg.cmd('call .echo "add", 5, 5')
