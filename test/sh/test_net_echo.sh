@@ -84,4 +84,15 @@ if back != payload:
 print("half-close echoed 1 MB")
 PY
 kill -0 "$node_pid" || { echo "node died"; exit 1; }
+
+# a clean shutdown, so that a sanitizer build reports leaks and bad accesses
+kill -TERM "$node_pid"
+for _ in $(seq 100); do
+	kill -0 "$node_pid" 2>/dev/null || break
+	sleep 0.1
+done
+kill -0 "$node_pid" 2>/dev/null && { echo "node did not shut down on SIGTERM"; exit 1; }
+wait "$node_pid"
+node_pid=
+grep -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log" && { cat "$log"; exit 1; }
 echo "PASS"
