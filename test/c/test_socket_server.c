@@ -1,0 +1,485 @@
+/*
+ * socket_server driven directly over real loopback sockets: a thread runs
+ * socket_server_poll and queues its results; the test (playing the worker
+ * threads) issues requests and waits for the results it expects.
+ */
+#include "socket_server.h"
+#include "skynet_malloc.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define OWNER 7
+#define MAX_RESULTS 4096
+
+struct result {
+	int type;
+	int id;
+	uintptr_t opaque;
+	int ud;
+	char *data; /* DATA/UDP: the buffer; otherwise a copy of the text */
+	char udp_addr[32];
+	int udp_addrsz;
+};
+
+static struct socket_server *SS;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static struct result results[MAX_RESULTS];
+static int nresults;
+static int failures;
+
+#define CHECK(cond, ...) do { \
+	if (!(cond)) { \
+		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+		fprintf(stderr, __VA_ARGS__); \
+		fprintf(stderr, "\n"); \
+		failures++; \
+	} \
+} while (0)
+
+static uint64_t
+now_cs(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 100 + ts.tv_nsec / 10000000;
+}
+
+static void *
+socket_thread(void *arg) {
+	(void)arg;
+	for (;;) {
+		struct socket_message m;
+		int more = 1;
+		int type = socket_server_poll(SS, &m, &more);
+		if (type == -1)
+			continue;
+		struct result r = { .type = type, .id = m.id, .opaque = m.opaque, .ud = m.ud };
+		if (type == SOCKET_DATA || type == SOCKET_UDP) {
+			r.data = m.data;
+			if (type == SOCKET_UDP) {
+				const void *a = socket_server_udp_address(&m, &r.udp_addrsz);
+				memcpy(r.udp_addr, a, r.udp_addrsz);
+			}
+		} else if (m.data) {
+			r.data = strdup(m.data);
+		}
+		pthread_mutex_lock(&lock);
+		if (nresults < MAX_RESULTS)
+			results[nresults++] = r;
+		pthread_cond_broadcast(&cond);
+		pthread_mutex_unlock(&lock);
+		if (type == SOCKET_EXIT)
+			return NULL;
+	}
+}
+
+/* removes and returns the first result of type for id (-1: any id) */
+static bool
+wait_result(int type, int id, struct result *out, int timeout_ms) {
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&lock);
+	for (;;) {
+		for (int i = 0; i < nresults; i++) {
+			if (results[i].type == type && (id < 0 || results[i].id == id)) {
+				*out = results[i];
+				memmove(&results[i], &results[i + 1], (nresults - i - 1) * sizeof(results[0]));
+				nresults--;
+				pthread_mutex_unlock(&lock);
+				return true;
+			}
+		}
+		if (pthread_cond_timedwait(&cond, &lock, &deadline) == ETIMEDOUT) {
+			pthread_mutex_unlock(&lock);
+			return false;
+		}
+	}
+}
+
+static void
+drop_result(struct result *r) {
+	free(r->data); /* skynet_malloc is malloc here: both sides use libc or jemalloc alike */
+	r->data = NULL;
+}
+
+/* everything of type DATA for id, appended to buf; returns bytes */
+static size_t
+collect_data(int id, char *buf, size_t want, int timeout_ms) {
+	size_t got = 0;
+	struct result r;
+	while (got < want && wait_result(SOCKET_DATA, id, &r, timeout_ms)) {
+		size_t n = (size_t)r.ud;
+		if (got + n <= want)
+			memcpy(buf + got, r.data, n);
+		got += n;
+		drop_result(&r);
+	}
+	return got;
+}
+
+static int
+send_string(int id, const char *s) {
+	struct socket_sendbuffer buf = { .id = id, .type = SOCKET_BUFFER_RAWPOINTER, .buffer = s, .sz = strlen(s) };
+	return socket_server_send(SS, &buf);
+}
+
+static int
+send_memory(int id, size_t sz, char fill, bool high) {
+	char *p = skynet_malloc(sz);
+	memset(p, fill, sz);
+	struct socket_sendbuffer buf = { .id = id, .type = SOCKET_BUFFER_MEMORY, .buffer = p, .sz = sz };
+	return high ? socket_server_send(SS, &buf) : socket_server_send_lowpriority(SS, &buf);
+}
+
+/* a listener on 127.0.0.1 with a free port, started */
+static int
+start_listener(int *port) {
+	int id = socket_server_listen(SS, OWNER, "127.0.0.1", 0, 32);
+	CHECK(id > 0, "listen id %d", id);
+	struct result r;
+	CHECK(wait_result(SOCKET_OPEN, id, &r, 2000), "listen reports open");
+	*port = r.ud;
+	CHECK(*port > 0 && r.data && strcmp(r.data, "127.0.0.1") == 0, "listen address %s:%d", r.data, r.ud);
+	drop_result(&r);
+	socket_server_start(SS, OWNER + 1, id);
+	CHECK(wait_result(SOCKET_OPEN, id, &r, 2000), "listener start reports open");
+	CHECK(r.opaque == OWNER + 1 && strcmp(r.data, "start") == 0, "start goes to the new owner");
+	drop_result(&r);
+	return id;
+}
+
+/* a blocking client socket connected to port */
+static int
+raw_client(int port) {
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* accepts the next connection on listener and starts it; returns its id */
+static int
+accept_one(int listener) {
+	struct result r;
+	if (!wait_result(SOCKET_ACCEPT, listener, &r, 2000)) {
+		CHECK(0, "no accept on %d", listener);
+		return -1;
+	}
+	int id = r.ud;
+	CHECK(r.data && (strncmp(r.data, "127.0.0.1:", 10) == 0 || strncmp(r.data, "::1:", 4) == 0),
+		"accept address %s", r.data);
+	drop_result(&r);
+	socket_server_start(SS, OWNER, id);
+	CHECK(wait_result(SOCKET_OPEN, id, &r, 2000), "accepted socket start");
+	drop_result(&r);
+	return id;
+}
+
+static size_t
+read_all(int fd, char *buf, size_t want) {
+	size_t got = 0;
+	while (got < want) {
+		ssize_t n = read(fd, buf + got, want - got);
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	return got;
+}
+
+static void
+test_echo(int listener, int port) {
+	int fd = raw_client(port);
+	CHECK(fd >= 0, "client connect");
+	int id = accept_one(listener);
+	socket_server_nodelay(SS, id);
+	CHECK(write(fd, "ping", 4) == 4, "client write");
+	char buf[16] = { 0 };
+	CHECK(collect_data(id, buf, 4, 2000) == 4 && memcmp(buf, "ping", 4) == 0, "server reads ping");
+	CHECK(send_string(id, "pong") == 0, "direct send");
+	CHECK(send_memory(id, 3, 'x', false) == 0, "low priority send");
+	memset(buf, 0, sizeof(buf));
+	CHECK(read_all(fd, buf, 7) == 7 && memcmp(buf, "pongxxx", 7) == 0, "client reads pongxxx: %s", buf);
+
+	/* statistics */
+	struct socket_info *list = socket_server_info(SS);
+	bool seen = false;
+	for (struct socket_info *si = list; si; si = si->next) {
+		if (si->id == id) {
+			seen = true;
+			CHECK(si->type == SOCKET_INFO_TCP && si->read == 4 && si->write == 7, "info counts r%d w%d",
+				(int)si->read, (int)si->write);
+			CHECK(strncmp(si->name, "127.0.0.1:", 10) == 0, "info peer %s", si->name);
+		}
+		if (si->id == listener)
+			CHECK(si->type == SOCKET_INFO_LISTEN && si->read >= 1, "listener info");
+	}
+	socket_info_release(list);
+	CHECK(seen, "socket in info");
+
+	close(fd);
+	struct result r;
+	CHECK(wait_result(SOCKET_CLOSE, id, &r, 2000), "peer close reported");
+	socket_server_close(SS, OWNER, id);
+	CHECK(!wait_result(SOCKET_CLOSE, id, &r, 200), "no second close report");
+	CHECK(send_string(id, "late") == -1, "send to a closed id fails");
+}
+
+static void
+test_halfclose(int listener, int port) {
+	int fd = raw_client(port);
+	int id = accept_one(listener);
+	CHECK(write(fd, "question", 8) == 8, "client write");
+	shutdown(fd, SHUT_WR);
+	char buf[16] = { 0 };
+	CHECK(collect_data(id, buf, 8, 2000) == 8, "question read");
+	struct result r;
+	CHECK(wait_result(SOCKET_CLOSE, id, &r, 2000), "half-close reported as close");
+	CHECK(send_string(id, "answer") == 0, "still writable after peer EOF");
+	socket_server_close(SS, OWNER, id);
+	memset(buf, 0, sizeof(buf));
+	CHECK(read_all(fd, buf, sizeof(buf)) == 6 && strcmp(buf, "answer") == 0, "answer then EOF: %s", buf);
+	close(fd);
+}
+
+static void
+test_slow_reader(int listener, int port) {
+	const size_t total = 24 * 1024 * 1024; /* well past what the kernel buffers hold */
+	int fd = raw_client(port);
+	int id = accept_one(listener);
+	for (size_t sent = 0; sent < total; sent += 64 * 1024)
+		CHECK(send_memory(id, 64 * 1024, (char)('a' + sent / (64 * 1024) % 26), true) == 0, "queue");
+	struct result r;
+	CHECK(wait_result(SOCKET_WARNING, id, &r, 2000) && r.ud >= 1024 && r.ud < 2048, "first warning past 1 MB: %d", r.ud);
+	CHECK(wait_result(SOCKET_WARNING, id, &r, 2000) && r.ud >= 2048 && r.ud < 4096, "second at 2 MB: %d", r.ud);
+	CHECK(wait_result(SOCKET_WARNING, id, &r, 2000) && r.ud >= 4096, "third at 4 MB: %d", r.ud);
+	socket_server_close(SS, OWNER, id);
+	CHECK(wait_result(SOCKET_CLOSE, id, &r, 2000), "close reported while flushing");
+	CHECK(send_string(id, "more") == -1, "no writes after close");
+	char *buf = malloc(total + 1);
+	size_t got = read_all(fd, buf, total + 1);
+	CHECK(got == total, "close delivers everything queued: %zu of %zu", got, total);
+	bool same = true;
+	for (size_t i = 0; i < got; i++)
+		same = same && buf[i] == (char)('a' + i / (64 * 1024) % 26);
+	CHECK(same, "bytes in order");
+	free(buf);
+	close(fd);
+}
+
+static void
+test_connect(int listener, int port) {
+	/* socket_server's own client to its own listener */
+	int cid = socket_server_connect(SS, OWNER, "127.0.0.1", port);
+	CHECK(cid > 0, "connect id");
+	CHECK(send_string(cid, "early") == 0, "send while connecting is queued");
+	struct result r;
+	CHECK(wait_result(SOCKET_OPEN, cid, &r, 2000) && strcmp(r.data, "127.0.0.1") == 0, "connected");
+	drop_result(&r);
+	int sid = accept_one(listener);
+	char buf[8] = { 0 };
+	CHECK(collect_data(sid, buf, 5, 2000) == 5 && memcmp(buf, "early", 5) == 0, "queued data arrives");
+	socket_server_shutdown(SS, OWNER, cid);
+	CHECK(wait_result(SOCKET_CLOSE, cid, &r, 2000), "shutdown reports close");
+	CHECK(wait_result(SOCKET_CLOSE, sid, &r, 2000), "server sees EOF");
+	socket_server_close(SS, OWNER, sid);
+
+	/* refused */
+	int lid = socket_server_listen(SS, OWNER, "127.0.0.1", 0, 1);
+	CHECK(wait_result(SOCKET_OPEN, lid, &r, 2000), "temp listener");
+	int dead_port = r.ud;
+	drop_result(&r);
+	socket_server_close(SS, OWNER, lid);
+	CHECK(wait_result(SOCKET_CLOSE, lid, &r, 2000), "temp listener closed");
+	int bad = socket_server_connect(SS, OWNER, "127.0.0.1", dead_port);
+	CHECK(wait_result(SOCKET_ERR, bad, &r, 2000) && strstr(r.data, "refused"), "refused: %s", r.data);
+	drop_result(&r);
+	bad = socket_server_connect(SS, OWNER, "no-such-host.invalid", 80);
+	CHECK(wait_result(SOCKET_ERR, bad, &r, 10000), "unresolvable host reports an error");
+	drop_result(&r);
+	/* a freed id is not handed out again */
+	int again = socket_server_connect(SS, OWNER, "127.0.0.1", port);
+	CHECK(again != bad && again != cid, "ids are not reused at once");
+	CHECK(wait_result(SOCKET_OPEN, again, &r, 2000), "connected again");
+	drop_result(&r);
+	int sid2 = accept_one(listener);
+	socket_server_close(SS, OWNER, again);
+	CHECK(wait_result(SOCKET_CLOSE, again, &r, 2000), "closed");
+	CHECK(wait_result(SOCKET_CLOSE, sid2, &r, 2000), "peer closed");
+	socket_server_close(SS, OWNER, sid2);
+}
+
+static void
+test_ipv6(void) {
+	int id = socket_server_listen(SS, OWNER, "::1", 0, 8);
+	if (id < 0) {
+		fprintf(stderr, "skip ipv6: no ::1\n");
+		return;
+	}
+	struct result r;
+	CHECK(wait_result(SOCKET_OPEN, id, &r, 2000) && strcmp(r.data, "::1") == 0, "ipv6 listen");
+	int port = r.ud;
+	drop_result(&r);
+	socket_server_start(SS, OWNER, id);
+	CHECK(wait_result(SOCKET_OPEN, id, &r, 2000), "ipv6 start");
+	drop_result(&r);
+	int cid = socket_server_connect(SS, OWNER, "::1", port);
+	CHECK(wait_result(SOCKET_OPEN, cid, &r, 2000), "ipv6 connect");
+	drop_result(&r);
+	int sid = accept_one(id);
+	send_string(cid, "six");
+	char buf[4] = { 0 };
+	CHECK(collect_data(sid, buf, 3, 2000) == 3 && memcmp(buf, "six", 3) == 0, "ipv6 data");
+	socket_server_close(SS, OWNER, cid);
+	socket_server_close(SS, OWNER, sid);
+	socket_server_close(SS, OWNER, id);
+	wait_result(SOCKET_CLOSE, cid, &r, 2000);
+	wait_result(SOCKET_CLOSE, sid, &r, 2000);
+	wait_result(SOCKET_CLOSE, id, &r, 2000);
+}
+
+static int
+free_udp_port(void) {
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	bind(fd, (struct sockaddr *)&a, sizeof(a));
+	getsockname(fd, (struct sockaddr *)&a, &len);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static void
+test_udp(void) {
+	int port = free_udp_port();
+	int server = socket_server_udp(SS, OWNER, "127.0.0.1", port);
+	CHECK(server > 0, "udp server");
+	int client = socket_server_udp_dial(SS, OWNER, "127.0.0.1", port);
+	CHECK(client > 0, "udp dial");
+	CHECK(send_string(client, "datagram") == 0, "udp send to the dialed peer");
+	struct result r;
+	CHECK(wait_result(SOCKET_UDP, server, &r, 2000) && r.ud == 8 && memcmp(r.data, "datagram", 8) == 0, "udp receive");
+	CHECK(r.udp_addrsz == 7 && r.udp_addr[0] == 1, "udp sender address");
+	drop_result(&r);
+	char *reply = skynet_malloc(5);
+	memcpy(reply, "reply", 5);
+	struct socket_sendbuffer buf = { .id = server, .type = SOCKET_BUFFER_MEMORY, .buffer = reply, .sz = 5 };
+	CHECK(socket_server_udp_send(SS, (const struct socket_udp_address *)r.udp_addr, &buf) == 0, "udp reply");
+	CHECK(wait_result(SOCKET_UDP, client, &r, 2000) && r.ud == 5 && memcmp(r.data, "reply", 5) == 0, "udp reply arrives");
+	drop_result(&r);
+	socket_server_close(SS, OWNER, server);
+	socket_server_close(SS, OWNER, client);
+	wait_result(SOCKET_CLOSE, server, &r, 2000);
+	wait_result(SOCKET_CLOSE, client, &r, 2000);
+}
+
+/* many connections at once through the same listener */
+static void
+test_many(int listener, int port) {
+	enum { N = 200 };
+	int fds[N], ids[N];
+	for (int i = 0; i < N; i++)
+		fds[i] = raw_client(port);
+	for (int i = 0; i < N; i++)
+		ids[i] = accept_one(listener);
+	for (int i = 0; i < N; i++)
+		CHECK(write(fds[i], "abcd", 4) == 4, "write");
+	int bytes = 0;
+	struct result r;
+	while (bytes < 4 * N && wait_result(SOCKET_DATA, -1, &r, 2000)) {
+		bytes += r.ud;
+		send_memory(r.id, r.ud, 'z', true);
+		drop_result(&r);
+	}
+	CHECK(bytes == 4 * N, "all data read: %d", bytes);
+	char buf[4];
+	for (int i = 0; i < N; i++)
+		CHECK(read_all(fds[i], buf, 4) == 4, "echo %d", i);
+	for (int i = 0; i < N; i++) {
+		socket_server_close(SS, OWNER, ids[i]);
+		close(fds[i]);
+	}
+	for (int i = 0; i < N; i++)
+		CHECK(wait_result(SOCKET_CLOSE, ids[i], &r, 2000), "close %d", i);
+}
+
+/* out of fds: the listener reports once, rests, and accepts again later */
+static void
+test_fd_exhaustion(int listener, int port) {
+	struct rlimit old, low;
+	getrlimit(RLIMIT_NOFILE, &old);
+	int spare[4096];
+	int nspare = 0;
+	int fd = raw_client(port); /* connected before the limit; accept will fail */
+	low = old;
+	low.rlim_cur = 64;
+	setrlimit(RLIMIT_NOFILE, &low);
+	while (nspare < 4096 && (spare[nspare] = dup(0)) >= 0)
+		nspare++;
+	struct result r;
+	CHECK(wait_result(SOCKET_ERR, listener, &r, 2000), "accept error reported");
+	CHECK(r.data && strstr(r.data, "open files"), "error text: %s", r.data);
+	drop_result(&r);
+	CHECK(!wait_result(SOCKET_ERR, listener, &r, 500), "reported once, no spin");
+	for (int i = 0; i < nspare; i++)
+		close(spare[i]);
+	setrlimit(RLIMIT_NOFILE, &old);
+	int id = accept_one(listener);
+	CHECK(id > 0, "accepts again once fds are free");
+	close(fd);
+	CHECK(wait_result(SOCKET_CLOSE, id, &r, 2000), "closed");
+	socket_server_close(SS, OWNER, id);
+}
+
+int
+main(void) {
+	SS = socket_server_create(now_cs);
+	CHECK(SS != NULL, "create");
+	pthread_t thread;
+	pthread_create(&thread, NULL, socket_thread, NULL);
+	int port;
+	int listener = start_listener(&port);
+	test_echo(listener, port);
+	test_halfclose(listener, port);
+	test_slow_reader(listener, port);
+	test_connect(listener, port);
+	test_ipv6();
+	test_udp();
+	test_many(listener, port);
+	test_fd_exhaustion(listener, port);
+	socket_server_close(SS, OWNER, listener);
+	socket_server_exit(SS);
+	pthread_join(thread, NULL);
+	for (int i = 0; i < nresults; i++)
+		drop_result(&results[i]);
+	socket_server_release(SS);
+	if (failures) {
+		printf("%d failures\n", failures);
+		return 1;
+	}
+	printf("socket_server: all passed\n");
+	return 0;
+}
