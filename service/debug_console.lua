@@ -171,7 +171,8 @@ local function new_session(fd, addr)
 		fd = fd,
 		addr = addr,
 		parts = {},	-- received bytes not yet returned as lines
-		size = 0,
+		pos = 1,	-- where the unread bytes start in parts[1]
+		size = 0,	-- how many unread bytes parts hold
 		telnet = nil,	-- state of the telnet command filter
 		has_line = false,	-- parts hold a "\n"
 		skipping = false,	-- discarding the rest of an oversize line
@@ -253,16 +254,28 @@ function Session:receive()
 	return true
 end
 
--- Removes and returns the first complete line, if there is one.
+-- Removes and returns the first complete line, if there is one.  Lines
+-- are cut from parts[1] at offset pos, so a packet of many short lines
+-- is not copied once per line.
 function Session:take_line()
 	if not self.has_line then
 		return nil
 	end
-	local line, rest = table.concat(self.parts):match "^(.-)\r?\n(.*)$"
-	self.parts = { rest }
-	self.size = #rest
-	self.has_line = rest:find("\n", 1, true) ~= nil
-	return line
+	local buf = self.parts[1]
+	if #self.parts > 1 then
+		buf = table.concat(self.parts)
+		self.parts = { buf }
+	end
+	local nl = buf:find("\n", self.pos, true)
+	local line = buf:sub(self.pos, nl - 1)
+	self.pos = nl + 1
+	self.size = #buf - nl
+	if self.size == 0 then
+		self.parts, self.pos, self.has_line = {}, 1, false
+	else
+		self.has_line = buf:find("\n", self.pos, true) ~= nil
+	end
+	return (line:gsub("\r$", ""))
 end
 
 -- The next line without its "\r\n" or "\n"; nil when the peer is gone;
@@ -278,7 +291,7 @@ function Session:readline()
 			return line
 		end
 		if self.size > MAX_LINE then
-			self.parts, self.size, self.skipping = {}, 0, true
+			self.parts, self.pos, self.size, self.skipping = {}, 1, 0, true
 			return false, TOO_LONG
 		end
 		if not self:receive() then

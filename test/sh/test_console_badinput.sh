@@ -97,6 +97,12 @@ lines, st = con.answer()
 assert st == "OK", lines
 alive()
 
+# many commands in one packet are answered in order
+con.send(b"".join(b'call .echo "echo", %d\n' % i for i in range(300)))
+for i in range(300):
+    lines, st = con.answer()
+    assert st == "OK" and lines[0] == "1\t%d" % i, (i, lines)
+
 # two sessions at once: one waits on a service that never answers, the
 # other is answered meanwhile
 other = Console(port)
