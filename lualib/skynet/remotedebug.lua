@@ -285,12 +285,24 @@ end
 
 ------------------------------------------------------------- stopped code
 
+-- Resumes a stopped thread; an error in its handler is shown and logged
+-- as skynet would log it, and the debug session goes on.
+local function run_thread(co)
+	local ok, err = pcall(export.suspend, co, export.resume(co))
+	if not ok then
+		if dbg then
+			write(err)
+		end
+		skynet.error(err)
+	end
+end
+
 -- Lets the first stopped coroutine run; it may stop again (the hook then
 -- announces where) or yield as usual to skynet.
 local function resume_paused(stepping)
 	local ctx = table.remove(dbg.paused, 1)
 	dbg.stepping[ctx.co] = stepping
-	export.suspend(ctx.co, export.resume(ctx.co))
+	run_thread(ctx.co)
 end
 
 -- A table reading and writing the stopped function's locals and upvalues,
@@ -406,7 +418,7 @@ local function leave()
 	dbg = nil
 	-- with no session the hook detaches at the next line: they run freely
 	for _, ctx in ipairs(d.paused) do
-		export.suspend(ctx.co, export.resume(ctx.co))
+		run_thread(ctx.co)
 	end
 end
 

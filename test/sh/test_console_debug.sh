@@ -60,6 +60,14 @@ do("c", idle_prompt)
 lines, st = caller.answer()
 assert st == "OK" and lines == ["1\t43", "n\t1"], lines
 
+# an error in the stopped handler is shown; the caller gets an error
+caller.send('call .echo "add", 1, 2\n')
+expect(stop, r"^Break at")
+do("a = {}", stop)
+do("c", idle_prompt, r"attempt to perform arithmetic on a table value \(local 'a'\)")
+lines, st = caller.answer()
+assert st == "Error", lines
+
 # watch: stop at the first line of the next "lua" message, then step into
 do("d 1", idle_prompt, r"^Breakpoint 1 deleted")
 do("watch lua", idle_prompt, r"^Watching the next lua message")
