@@ -28,15 +28,15 @@ fi
 
 node_pid=
 trap '[ -n "$node_pid" ] && kill -KILL "$node_pid" 2>/dev/null' EXIT
-log=$out/echo_server.log
+log=$out/echo_server.$ECHO_PORT.log
 ./skynet test/bench/config_echo.lua >"$log" 2>&1 &
 node_pid=$!
 for _ in $(seq 100); do
 	grep -q ECHO_READY "$log" && break
 	sleep 0.1
 done
-if ! grep -q ECHO_READY "$log"; then
-	echo "bench_echo: the echo node did not start, see $log"
+if ! grep -q ECHO_READY "$log" || ! kill -0 "$node_pid" 2>/dev/null; then
+	echo "bench_echo: the echo node did not start (is port $ECHO_PORT free?), see $log"
 	exit 1
 fi
 

@@ -13,7 +13,8 @@ local accepted = 0
 
 -- Each line is "[session] command argument".  echo: reply "session arg";
 -- slow: reply after arg centiseconds (replies overtake each other);
--- drop: close without replying; auth: "ok" if arg is the secret.
+-- multi: arg lines "session partN" then "session end"; drop: close
+-- without replying; auth: "ok" if arg is the secret.
 local function serve_client(id)
 	socket.start(id)
 	while true do
@@ -29,6 +30,11 @@ local function serve_client(id)
 				skynet.sleep(tonumber(arg))
 				socket.write(id, session .. " " .. arg .. "\n")
 			end)
+		elseif cmd == "multi" then
+			for i = 1, tonumber(arg) do
+				socket.write(id, session .. " part" .. i .. "\n")
+			end
+			socket.write(id, session .. " end\n")
 		elseif cmd == "auth" then
 			socket.write(id, session .. " " .. (arg == "secret" and "ok" or "denied") .. "\n")
 		else
@@ -73,6 +79,14 @@ local function test_order_mode()
 	for i = 1, 20 do
 		T.eq(results[i], "r" .. i, "concurrent order request " .. i)
 	end
+
+	-- a request in several pieces (padding), a response in several parts
+	T.eq(channel:request("0 echo ", read_reply, { "in ", "pieces\n" }), "in pieces", "request with padding")
+	local parts = channel:request("0 multi 3\n", function(sock)
+		local _, arg = read_reply(sock)
+		return true, arg, arg ~= "end"
+	end)
+	T.eq(table.concat(parts, ","), "part1,part2,part3,end", "multi-part response")
 
 	-- the server drops the connection: the request fails, the next reconnects
 	local ok, err = pcall(channel.request, channel, "0 drop x\n", read_reply)
