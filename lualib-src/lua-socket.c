@@ -219,6 +219,10 @@ static int
 lreadall(lua_State *L) {
 	struct socket_buffer *sb = checkbuffer(L);
 	luaL_checktype(L, 2, LUA_TTABLE);
+	if (sb->head && sb->head == sb->tail) {
+		pop_string(L, sb, sb->size, 0); /* one block: no concatenation buffer */
+		return 1;
+	}
 	luaL_Buffer b;
 	luaL_buffinit(L, &b);
 	while (sb->head) {
