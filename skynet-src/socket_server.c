@@ -616,23 +616,22 @@ error_report(struct socket_server *ss, struct socket *s, struct socket_message *
 	return reported ? -1 : SOCKET_ERR;
 }
 
+static int
+sockaddr_port(const union sockaddr_all *u) {
+	return ntohs(u->s.sa_family == AF_INET6 ? u->v6.sin6_port : u->v4.sin_port);
+}
+
 static const char *
 address_string(struct socket_server *ss, const union sockaddr_all *u, bool with_port) {
 	char tmp[INET6_ADDRSTRLEN];
 	const void *addr = u->s.sa_family == AF_INET6 ? (const void *)&u->v6.sin6_addr : (const void *)&u->v4.sin_addr;
 	if (inet_ntop(u->s.sa_family, addr, tmp, sizeof(tmp)) == NULL)
 		return "";
-	int port = ntohs(u->s.sa_family == AF_INET6 ? u->v6.sin6_port : u->v4.sin_port);
 	if (with_port)
-		snprintf(ss->strbuf, sizeof(ss->strbuf), "%s:%d", tmp, port);
+		snprintf(ss->strbuf, sizeof(ss->strbuf), "%s:%d", tmp, sockaddr_port(u));
 	else
 		snprintf(ss->strbuf, sizeof(ss->strbuf), "%s", tmp);
 	return ss->strbuf;
-}
-
-static int
-sockaddr_port(const union sockaddr_all *u) {
-	return ntohs(u->s.sa_family == AF_INET6 ? u->v6.sin6_port : u->v4.sin_port);
 }
 
 static void
