@@ -330,7 +330,8 @@ local function docmd(session, cmdline)
 		end
 		print "<CMD OK>"
 	else
-		print(tostring(result))
+		-- an error raised in this file tells the user nothing by its position
+		print((tostring(result):gsub("^[^\n]-debug_console%.lua:%d+: ", "")))
 		print "<CMD Error>"
 	end
 end
@@ -403,18 +404,18 @@ function COMMAND.help()
 		help = "This help message",
 		list = "List all the service",
 		stat = "Dump all stats",
-		info = "info address : get service infomation",
+		info = "info address : get service information",
 		exit = "exit address : kill a lua service",
 		kill = "kill address : kill service",
 		mem = "mem : show memory status",
 		gc = "gc : force every lua service do garbage collect",
-		start = "lanuch a new lua service",
-		snax = "lanuch a new snax service",
+		start = "launch a new lua service",
+		snax = "launch a new snax service",
 		clearcache = "clear lua code cache",
 		service = "List unique service",
 		task = "task address : show service task detail",
 		uniqtask = "task address : show service unique task detail",
-		killtask = "killtask address threadname : threadname listed by task",
+		killtask = "killtask address task : kill a task listed by task",
 		inject = "inject address luascript.lua",
 		logon = "logon address",
 		logoff = "logoff address",
@@ -427,8 +428,8 @@ function COMMAND.help()
 		call = "call address ...",
 		trace = "trace address [proto] [on|off]",
 		netstat = "netstat : show netstat",
-		profactive = "profactive [on|off] : active/deactive jemalloc heap profilling",
-		dumpheap = "dumpheap : dump heap profilling",
+		profactive = "profactive [on|off] : active/deactive jemalloc heap profiling",
+		dumpheap = "dumpheap : dump heap profiling",
 		getenv = "getenv name : show an env value",
 		setenv = "setenv name value : set a new env value",
 	}

@@ -45,9 +45,11 @@ stop_node() {
 		wait "$NODE_PID" 2>/dev/null
 		NODE_PID=
 	fi
-	echo "---- node log"
-	cat "$NODE_LOG"
-	rm -rf "$NODE_DIR"
+	if [ -d "$NODE_DIR" ]; then
+		echo "---- node log"
+		cat "$NODE_LOG"
+		rm -rf "$NODE_DIR"
+	fi
 }
 
 node_alive() {
