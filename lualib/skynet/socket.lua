@@ -106,7 +106,8 @@ handlers[2] = function(id, port, addr)
 	if s == nil or s.connected then
 		return -- resuming a paused socket reports again
 	end
-	if s.listen then
+	if s.listen and port ~= 0 then
+		-- the listener's own open event carries the bound address
 		s.addr = addr
 		s.port = port
 	end
