@@ -132,6 +132,27 @@ local function test_netstat_and_header()
 	T.eq(socket.header("\1\0\0\0"), 16777216, "4-byte header")
 end
 
+-- port 0: the system picks a port, listen reports it
+local function test_listen_any_port()
+	local listen_id, addr, port = socket.listen("127.0.0.1", 0)
+	T.eq(addr, "127.0.0.1", "bound address")
+	T.ok(math.type(port) == "integer" and port > 0, "bound port")
+	socket.start(listen_id, function(id)
+		socket.close_fd(id)
+	end)
+	local id = assert(socket.open("127.0.0.1", port))
+	T.eq(socket.readall(id), "", "the accepted socket is closed at once")
+	socket.close(id)
+	socket.close(listen_id)
+end
+
+-- a port in use cannot be listened on again
+local function test_listen_in_use()
+	local listen_id = socket.listen("127.0.0.1", PORT + 5)
+	T.ok(not pcall(socket.listen, "127.0.0.1", PORT + 5), "listen on a port in use fails")
+	socket.close(listen_id)
+end
+
 local function test_open_failures()
 	local t0 = skynet.now()
 	local id, err = socket.open("127.0.0.1", PORT + 99)
@@ -149,5 +170,7 @@ T.run(function()
 	test_close_while_reading()
 	test_abandon_and_onclose()
 	test_netstat_and_header()
+	test_listen_any_port()
+	test_listen_in_use()
 	test_open_failures()
 end)
