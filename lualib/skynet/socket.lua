@@ -262,8 +262,8 @@ function socket.pause(id)
 	end
 end
 
--- Closes the write side now, dropping unsent data; the owner still gets a
--- close event and must call close(id) to free the socket.
+-- Closes the socket at once, dropping unsent data (close() flushes first).
+-- A reader sees the end of the stream; call close(id) to forget the socket.
 function socket.shutdown(id)
 	if sockets[id] then
 		driver.shutdown(id)
