@@ -592,6 +592,9 @@ function COMMAND.jmem()
 	for k, v in pairs(memory.jestat()) do
 		result[k] = string.format("%11d  %8.2f Mb", v, v / 1048576)
 	end
+	if next(result) == nil then
+		return "No jemalloc statistics: this node runs without jemalloc"
+	end
 	return result
 end
 
