@@ -107,7 +107,7 @@ print("gate checks passed")
 PY
 
 # the example's command-line client
-client=build/release/examples/client
+client=${OBJDIR:-build/release}/examples/client
 if [ ! -x "$client" ]; then
 	client=$tmp/client
 	cc -std=c11 -D_GNU_SOURCE -O2 -o "$client" examples/client.c || exit 1
