@@ -193,5 +193,9 @@ int main(int argc, char *argv[]) {
 	}
 	printf("%.0f round trips/s (%d connections, %zu bytes, %.1f s, %llu trips)\n",
 	       (double)total / (t - start), nconn, msgsize, t - start, (unsigned long long)total);
+	free(conns);
+	free(inbuf);
+	free(message);
+	close(ep);
 	return 0;
 }
