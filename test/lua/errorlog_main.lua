@@ -1,0 +1,13 @@
+-- Started by test/sh/test_node_errorlog.sh: provokes a handler error and
+-- failed launches; the script checks what the log says about them.
+local skynet = require "skynet"
+local T = require "testlib"
+
+T.run(function()
+	local svc = skynet.newservice("echo_svc")
+	T.raises(nil, skynet.call, svc, "lua", "fail", "handler-error-marker-7731")
+	T.eq(skynet.call(svc, "lua", "echo", 1), 1, "service alive after the error")
+	T.raises(nil, skynet.newservice, "missing-service-marker")
+	T.raises(nil, skynet.newservice, "start_error_svc")
+	skynet.sleep(5)
+end)

@@ -1,0 +1,106 @@
+-- faults: calls that cannot be answered raise in the caller and never hang;
+-- errors in handlers and failing services leave the node running
+local skynet = require "skynet"
+require "skynet.manager"
+local T = require "testlib"
+
+-- runs f(...) in a forked coroutine; returns a function that waits up to
+-- ticks for it to finish and gives back "ok"/"error" and the result
+local function started(f, ...)
+	local result
+	local args = table.pack(...)
+	skynet.fork(function()
+		result = table.pack(pcall(f, table.unpack(args, 1, args.n)))
+	end)
+	return function(ticks, what)
+		local deadline = skynet.now() + ticks
+		while not result and skynet.now() < deadline do
+			skynet.sleep(5)
+		end
+		T.ok(result, what .. ": finished within " .. ticks / 100 .. " s")
+		return result[1] and "ok" or "error", result[2]
+	end
+end
+
+local function missing_destinations()
+	T.raises(nil, skynet.call, 0xfffff0, "lua", "echo")
+	T.raises(nil, skynet.call, ".no_such_service", "lua", "echo")
+	-- a handle that existed once
+	local svc = skynet.newservice("echo_svc")
+	skynet.kill(svc)
+	T.raises(nil, skynet.call, svc, "lua", "echo")
+	-- sending to nowhere drops the message without raising
+	T.ok(pcall(skynet.send, 0xfffff0, "lua", "x"), "send to a missing handle does not raise")
+	T.ok(pcall(skynet.send, ".no_such_service", "lua", "x"), "send to a missing name does not raise")
+end
+
+local function handler_errors()
+	local svc = skynet.newservice("echo_svc")
+	local err = T.raises(nil, skynet.call, svc, "lua", "fail", "boom (expected by the test)")
+	T.eq(type(err), "string", "the caller gets an error message")
+	T.raises(nil, skynet.call, svc, "lua", "fail_later", 2, "late boom (expected by the test)")
+	T.raises(nil, skynet.call, svc, "lua", "no_such_command")
+	T.eq(skynet.call(svc, "lua", "echo", "still here"), "still here", "service survives handler errors")
+	-- a request of a protocol the service does not know gets an error back
+	skynet.register_protocol { name = "text", id = skynet.PTYPE_TEXT,
+		pack = function(s) return s end, unpack = skynet.tostring }
+	T.raises(nil, skynet.call, svc, "text", "hello")
+end
+
+local function exit_before_answer()
+	local svc = skynet.newservice("echo_svc")
+	local pending = {}
+	for i = 1, 10 do
+		pending[i] = started(skynet.call, svc, "lua", "sleep_echo", 500, i)
+	end
+	local exiting = started(skynet.call, svc, "lua", "exit_later", 5)
+	T.eq(exiting(300, "call to a service that exits"), "error", "the exiting call fails")
+	for i = 1, 10 do
+		T.eq(pending[i](100, "pending call " .. i), "error", "pending call fails on exit")
+	end
+	T.raises(nil, skynet.call, svc, "lua", "echo")
+end
+
+local function killed_before_answer()
+	local svc = skynet.newservice("echo_svc")
+	local hanging = started(skynet.call, svc, "lua", "hang")
+	skynet.sleep(2)
+	local queued = {}
+	for i = 1, 5 do
+		queued[i] = started(skynet.call, svc, "lua", "sleep_echo", 500, i)
+	end
+	skynet.kill(svc)
+	T.eq(hanging(300, "call to a killed service"), "error", "call in progress fails on kill")
+	for i = 1, 5 do
+		T.eq(queued[i](300, "queued call " .. i), "error", "queued call fails on kill")
+	end
+end
+
+local function failing_services()
+	local err = T.raises(nil, skynet.newservice, "no_such_service_file")
+	T.ok(tostring(err):find("no_such_service_file", 1, true), "error names the missing service: " .. tostring(err))
+	err = T.raises(nil, skynet.newservice, "start_error_svc")
+	T.ok(tostring(err):find("start_error_svc", 1, true), "error names the failing service: " .. tostring(err))
+	err = T.raises(nil, skynet.newservice, "load_error_svc")
+	T.ok(tostring(err):find("load_error_svc", 1, true), "error names the failing service: " .. tostring(err))
+	T.raises(nil, skynet.uniqueservice, "no_such_service_file")
+	-- the launcher still works afterwards
+	local svc = skynet.newservice("echo_svc")
+	T.eq(skynet.call(svc, "lua", "echo", 1), 1, "newservice works after failures")
+end
+
+local function unknown_dispatch()
+	-- requests of a registered protocol without a dispatch function
+	skynet.register_protocol { name = "client", id = skynet.PTYPE_CLIENT,
+		pack = skynet.pack, unpack = skynet.unpack }
+	T.raises(nil, skynet.call, skynet.self(), "client", "hi")
+end
+
+T.run(function()
+	missing_destinations()
+	handler_errors()
+	exit_before_answer()
+	killed_before_answer()
+	failing_services()
+	unknown_dispatch()
+end)

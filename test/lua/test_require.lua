@@ -1,0 +1,49 @@
+-- skynet.init functions run before start; require may block in the
+-- framework and loads a module once for concurrent callers; cjson loads
+local skynet = require "skynet"
+local T = require "testlib"
+local init_mod = require "init_mod"
+
+skynet.init(function()
+	INIT_ORDER = (INIT_ORDER or "") .. "service "
+end)
+
+local function init_functions()
+	T.eq(init_mod.ready, true, "a module's init ran before start")
+	T.eq(INIT_ORDER, "module service ", "init functions run in registration order")
+end
+
+local function blocking_require()
+	local results = {}
+	for i = 1, 3 do
+		skynet.fork(function()
+			results[i] = require "yielding_mod"
+		end)
+	end
+	local mod = require "yielding_mod"
+	skynet.sleep(2)
+	T.eq(YIELDING_MOD_LOADS, 1, "the module body ran once")
+	for i = 1, 3 do
+		T.eq(results[i], mod, "every caller gets the same module")
+	end
+	T.eq(package.loaded.yielding_mod, mod, "registered in package.loaded")
+	T.raises("no_such_module", require, "no_such_module")
+end
+
+local function json()
+	local cjson = require "cjson"
+	local text = cjson.encode { name = "node", list = { 1, 2, 3 }, ok = true }
+	local back = cjson.decode(text)
+	T.eq(back.name, "node", "cjson round trip")
+	T.eq(#back.list, 3, "cjson array")
+	T.eq(back.ok, true, "cjson boolean")
+	T.raises(nil, cjson.decode, "{broken")
+	local svc = skynet.newservice("echo_svc")
+	T.eq(skynet.call(svc, "lua", "echo", text), text, "json text crosses services")
+end
+
+T.run(function()
+	init_functions()
+	blocking_require()
+	json()
+end)

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The log tells what went wrong: a handler error with its traceback, and
+# services that could not be launched, by name.
+source "$(dirname "$0")/core_lib.sh"
+
+node_config "$SCRATCH/errorlog.lua" errorlog_main <<CONF
+logger = "$SCRATCH/errorlog.log"
+CONF
+start_node "$SCRATCH/errorlog.lua" "$SCRATCH/errorlog.out"
+wait_exit "$NODE_PID" 20 || fail "node still running after 20 s"
+log=$SCRATCH/errorlog.log
+cat "$log"
+[ "$EXIT_STATUS" = 0 ] || fail "exit status $EXIT_STATUS"
+grep -q "TEST PASS" "$log" || fail "errorlog_main did not pass"
+grep -q "handler-error-marker-7731" "$log" || fail "the handler's error message is not logged"
+grep -A3 "handler-error-marker-7731" "$log" | grep -q "traceback" || fail "the handler error has no traceback"
+grep -q "echo_svc.lua:[0-9]" "$log" || fail "the traceback does not point into echo_svc.lua"
+grep -q "missing-service-marker" "$log" || fail "the missing service is not named in the log"
+grep -q "start_error_svc refuses to start" "$log" || fail "the start error is not logged"
