@@ -146,6 +146,23 @@ local function test_listen_any_port()
 	socket.close(listen_id)
 end
 
+-- IPv6 loopback, with the "[host]:port" form of listen
+local function test_ipv6()
+	local listen_id, addr, port = socket.listen("[::1]:0")
+	T.eq(addr, "::1", "bound IPv6 address")
+	socket.start(listen_id, function(id, peer)
+		skynet.fork(function()
+			socket.start(id)
+			socket.write(id, peer:match("^%[?(.-)%]?:%d+$") .. "\n")
+			socket.close(id)
+		end)
+	end)
+	local id = assert(socket.open("::1", port))
+	T.eq(socket.readline(id), "::1", "peer address seen by the server")
+	socket.close(id)
+	socket.close(listen_id)
+end
+
 -- a port in use cannot be listened on again
 local function test_listen_in_use()
 	local listen_id = socket.listen("127.0.0.1", PORT + 5)
@@ -172,5 +189,6 @@ T.run(function()
 	test_netstat_and_header()
 	test_listen_any_port()
 	test_listen_in_use()
+	test_ipv6()
 	test_open_failures()
 end)
