@@ -75,6 +75,9 @@ for f in "${FIGURES[@]}"; do
 	[[ " ${benchmarks[*]} " == *" $bench "* ]] || benchmarks+=("$bench")
 done
 
+# the figures are only as good as the machine is quiet
+read -r load _ </proc/loadavg
+printf 'benchmarks on %d cores, load average %s at start\n' "$(nproc)" "$load"
 for bench in "${benchmarks[@]}"; do
 	printf 'running %s x%d\n' "$bench" "$RUNS"
 	for run in $(seq "$RUNS"); do
