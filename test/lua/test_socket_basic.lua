@@ -146,6 +146,26 @@ local function test_listen_any_port()
 	socket.close(listen_id)
 end
 
+-- socket.limit: a socket whose unread data passes the limit is closed
+local function test_limit()
+	local listen_id = serve(PORT + 6, function(id)
+		socket.write(id, string.rep("x", 256 * 1024))
+		socket.readall(id)
+		socket.close(id)
+	end)
+	local id = assert(socket.open("127.0.0.1", PORT + 6))
+	socket.limit(id, 64 * 1024)
+	for _ = 1, 100 do
+		if socket.disconnected(id) then
+			break
+		end
+		skynet.sleep(1)
+	end
+	T.ok(socket.disconnected(id), "closed past the limit")
+	socket.close(id)
+	socket.close(listen_id)
+end
+
 -- IPv6 loopback, with the "[host]:port" form of listen
 local function test_ipv6()
 	local listen_id, addr, port = socket.listen("[::1]:0")
@@ -190,5 +210,6 @@ T.run(function()
 	test_listen_any_port()
 	test_listen_in_use()
 	test_ipv6()
+	test_limit()
 	test_open_failures()
 end)
