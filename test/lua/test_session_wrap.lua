@@ -1,0 +1,103 @@
+-- Session ids wrap around at 2^31 without a response ever reaching the wrong
+-- waiting call: calls, sleeps and waits still pending at low session numbers
+-- are skipped when the counter comes round to them.  Weeks of traffic are
+-- simulated by moving this service's session counter (the upvalue
+-- session_counter of skynet.lua's session allocator) with the debug library.
+local skynet = require "skynet"
+local T = require "testlib"
+
+local TOP = 0x7fffffff
+
+local function upvalue(f, name)
+	for i = 1, math.huge do
+		local n, v = debug.getupvalue(f, i)
+		if n == nil then
+			return nil
+		end
+		if n == name then
+			return i, v
+		end
+	end
+end
+
+-- set_counter(n): the next session allocated is n + 1 (skipping pending ones)
+local function session_counter_setter()
+	local _, allocator = upvalue(skynet.genid, "new_session")
+	allocator = allocator or skynet.genid
+	local idx = upvalue(allocator, "session_counter")
+	T.ok(idx, "skynet.lua allocates sessions from an upvalue named session_counter")
+	return function(n)
+		debug.setupvalue(allocator, idx, n)
+	end
+end
+
+-- runs f in a fork; returns a function that waits for its results
+local function started(f, ...)
+	local result
+	local args = table.pack(...)
+	skynet.fork(function()
+		result = table.pack(pcall(f, table.unpack(args, 1, args.n)))
+	end)
+	return function(ticks, what)
+		local deadline = skynet.now() + ticks
+		while not result and skynet.now() < deadline do
+			skynet.sleep(2)
+		end
+		T.ok(result, what .. " finished")
+		T.ok(result[1], what .. " raised " .. tostring(result[2]))
+		return table.unpack(result, 2, result.n)
+	end
+end
+
+T.run(function()
+	local set_counter = session_counter_setter()
+	local svc = skynet.newservice("echo_svc")
+
+	-- long-lived waits at sessions 11, 12 and 13
+	set_counter(10)
+	local pending_call = started(skynet.call, svc, "lua", "sleep_echo", 150, "the first call")
+	local sleep_start = skynet.now()
+	local pending_sleep = started(function()
+		skynet.sleep(120)
+		return skynet.now() - sleep_start
+	end)
+	local waiter
+	local pending_wait = started(function()
+		waiter = coroutine.running()
+		skynet.wait()
+		return "woken"
+	end)
+	skynet.yield()
+
+	-- weeks later: the counter is about to wrap
+	set_counter(TOP - 20)
+	local last, wrapped = TOP - 20, false
+	for i = 1, 60 do
+		T.eq(skynet.call(svc, "lua", "echo", i), i, "sequential call " .. i .. " across the wrap")
+		local id = skynet.genid()
+		T.ok(id >= 1 and id <= TOP, "session " .. id .. " in range")
+		T.ok(id ~= 11 and id ~= 12 and id ~= 13, "pending session " .. id .. " handed out again")
+		if id < last then
+			wrapped = true
+		end
+		last = id
+	end
+	T.ok(wrapped, "the session counter wrapped around")
+
+	-- concurrent calls answered out of order across the wrap
+	set_counter(TOP - 10)
+	local calls = {}
+	for i = 1, 30 do
+		calls[i] = started(skynet.call, svc, "lua", "sleep_echo", (i * 7) % 11, i)
+	end
+	for i = 1, 30 do
+		T.eq(calls[i](300, "concurrent call " .. i), i, "concurrent call " .. i .. " got its own answer")
+	end
+
+	-- the old waits were not disturbed by the new traffic
+	T.eq(pending_call(300, "the first call"), "the first call", "the call pending across the wrap")
+	local slept = pending_sleep(300, "the pending sleep")
+	T.ok(slept >= 119, "the pending sleep was not cut short, it lasted " .. slept)
+	skynet.wakeup(waiter)
+	T.eq(pending_wait(100, "the pending wait"), "woken", "the pending wait")
+end)
