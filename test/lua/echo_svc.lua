@@ -94,6 +94,12 @@ function CMD.hang()
 	skynet.wait()
 end
 
+-- keeps the worker busy for ms milliseconds of CPU
+function CMD.busy(ms)
+	local t0 = os.clock()
+	while os.clock() - t0 < ms / 1000 do end
+end
+
 function CMD.loop()
 	while true do end
 end

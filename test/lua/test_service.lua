@@ -53,6 +53,9 @@ local function names()
 	skynet.register(".tester")
 	T.eq(skynet.localname(".tester"), skynet.self(), "register names the caller")
 	T.eq(skynet.call(".renamed", "lua", "echo", "hi"), "hi", "call by name")
+	-- a taken name keeps its first owner
+	pcall(skynet.name, ".renamed", skynet.self())
+	T.eq(skynet.localname(".renamed"), svc, "a taken name is not taken over")
 end
 
 local function exit_and_kill()

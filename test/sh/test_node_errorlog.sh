@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The log tells what went wrong: a handler error with its traceback, and
-# services that could not be launched, by name.
+# services that could not be launched, by name, and a queue overload.
 source "$(dirname "$0")/core_lib.sh"
 
 node_config "$SCRATCH/errorlog.lua" errorlog_main <<CONF
@@ -17,3 +17,4 @@ grep -A3 "handler-error-marker-7731" "$log" | grep -q "traceback" || fail "the h
 grep -q "echo_svc.lua:[0-9]" "$log" || fail "the traceback does not point into echo_svc.lua"
 grep -q "missing-service-marker" "$log" || fail "the missing service is not named in the log"
 grep -q "start_error_svc refuses to start" "$log" || fail "the start error is not logged"
+grep -qi "overload.*[0-9]" "$log" || fail "no overload warning for a queue of 5000 messages"
