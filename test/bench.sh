@@ -53,8 +53,15 @@ run_idle() { # run: start a node with an empty main, read its RSS once settled
 	else
 		echo "    idle node did not start, see $log"
 	fi
+	stop_node
+}
+
+stop_node() { # SIGTERM shuts a node down cleanly; one that hangs is killed
 	kill -TERM "$node_pid" 2>/dev/null
+	(sleep 5 && kill -KILL "$node_pid") >/dev/null 2>&1 &
+	local watchdog=$!
 	wait "$node_pid" 2>/dev/null
+	kill "$watchdog" 2>/dev/null
 	node_pid=
 }
 
