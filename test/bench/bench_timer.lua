@@ -40,6 +40,13 @@ B.run(function()
 		schedule(math.random(1, 100))
 	end
 	local scheduled = B.since(t0)
+	-- lost timeouts must fail the benchmark, not hang it
+	skynet.timeout(500, function()
+		if fired < N then
+			skynet.error(string.format("BENCH_ERROR only %d of %d timeouts fired within 5 s", fired, N))
+			skynet.abort()
+		end
+	end)
 	skynet.wait(all_fired)
 	assert(early == 0, early .. " timeouts fired before their deadline")
 	assert(out_of_order == 0, out_of_order .. " timeouts fired out of deadline order")
