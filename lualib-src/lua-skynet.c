@@ -61,7 +61,7 @@ static int message_cb(struct skynet_context *context, void *ud, int type, int se
 			source, self, session, (int)sz, lua_tostring(L, -1));
 		break;
 	case LUA_ERRMEM:
-		skynet_error(context, "lua memory error : [%x to %s : %d]", source, self, session);
+		skynet_error(context, "lua memory error : [%x to %s : %d] %s", source, self, session, lua_tostring(L, -1));
 		break;
 	default:
 		skynet_error(context, "lua error %d : [%x to %s : %d]", r, source, self, session);
@@ -284,7 +284,7 @@ static int lharbor(lua_State *L) {
 static int lpackstring(lua_State *L) {
 	luaseri_pack(L);
 	char *str = lua_touserdata(L, -2);
-	int sz = (int)lua_tointeger(L, -1);
+	size_t sz = (size_t)lua_tointeger(L, -1);
 	lua_pushlstring(L, str, sz);
 	skynet_free(str);
 	return 1;

@@ -13,31 +13,101 @@ SERVICE_NAME = args[1]
 package.path = LUA_PATH .. ";" .. package.path
 package.cpath = LUA_CPATH .. ";" .. package.cpath
 
-local function file_exists(filename)
-	local f = io.open(filename, "r")
-	if f then
-		f:close()
-		return true
+-- File lookups are remembered node-wide (snlua's cache), so the 10,000th
+-- service finds its modules without touching the file system.
+local registry = debug.getregistry()
+local cache_get, cache_set = registry.skynet_cache_get, registry.skynet_cache_set
+local searchpath = package.searchpath
+
+-- kind "L" and "C" (modules) remember misses too: a module that is not
+-- there is looked for once per node (the console's clearcache forgets);
+-- kind "S" (services) does not, so a service file added later is found
+local function find(kind, name, path, sep)
+	local key = "\1" .. kind .. name .. "\0" .. path
+	local found = cache_get(key)
+	if found then
+		if string.byte(found) == 0 then
+			return nil, string.sub(found, 2)
+		end
+		return found
 	end
+	local filename, err = searchpath(name, path, sep)
+	if filename then
+		cache_set(key, filename)
+	elseif kind ~= "S" then
+		cache_set(key, "\0" .. err)
+	end
+	return filename, err
 end
+
+local function lua_searcher(name)
+	local filename, err = find("L", name, package.path)
+	if filename == nil then
+		return "\n\t" .. err
+	end
+	local f, lerr = loadfile(filename)
+	if f == nil then
+		error(string.format("error loading module '%s' from file '%s':\n\t%s", name, filename, lerr), 0)
+	end
+	return f, filename
+end
+
+local function open_c(name, filename)
+	local symbol = "luaopen_" .. string.gsub(string.gsub(name, "^[^%-]*%-", ""), "%.", "_")
+	local f, err = package.loadlib(filename, symbol)
+	if f == nil and not string.find(err, "undefined symbol", 1, true) then
+		error(string.format("error loading module '%s' from file '%s':\n\t%s", name, filename, err), 0)
+	end
+	return f
+end
+
+local function c_searcher(name)
+	local filename, err = find("C", name, package.cpath)
+	if filename == nil then
+		return "\n\t" .. err
+	end
+	return open_c(name, filename) or ("\n\tno module '" .. name .. "' in file '" .. filename .. "'"), filename
+end
+
+-- "a.b.c" from the library of "a" (all of skynet's C modules live in luaclib/skynet.so)
+local function croot_searcher(name)
+	local root = string.match(name, "^([^%.]+)%.")
+	if root == nil then
+		return
+	end
+	local filename, err = find("C", root, package.cpath)
+	if filename == nil then
+		return "\n\t" .. err
+	end
+	local f = open_c(name, filename)
+	if f == nil then
+		return "\n\tno module '" .. name .. "' in file '" .. filename .. "'"
+	end
+	return f, filename
+end
+
+package.searchers[2] = lua_searcher
+package.searchers[3] = c_searcher
+package.searchers[4] = croot_searcher
 
 local function find_service(name)
 	if name == nil then
 		error("no service name given to launch", 0)
 	end
-	local tried = {}
+	local filename, err = find("S", name, LUA_SERVICE, "")
+	if filename == nil then
+		error("service " .. name .. " not found:\n\t" .. err, 0)
+	end
+	local main, lerr = loadfile(filename)
+	if not main then
+		error(lerr, 0)
+	end
 	for pattern in string.gmatch(LUA_SERVICE, "[^;]+") do
-		local filename = string.gsub(pattern, "?", name)
-		if file_exists(filename) then
-			local main, err = loadfile(filename)
-			if not main then
-				error(err, 0)
-			end
+		if string.gsub(pattern, "?", name) == filename then
 			return main, pattern, filename
 		end
-		tried[#tried + 1] = "\n\tno file '" .. filename .. "'"
 	end
-	error("service " .. name .. " not found:" .. table.concat(tried), 0)
+	return main, "", filename
 end
 
 local function run()

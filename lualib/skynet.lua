@@ -98,24 +98,25 @@ local function finish_request(co)
 	session_coroutine_tracetag[co] = nil
 end
 
+-- a pooled thread runs each body from the same line, so the stacks of
+-- threads waiting in the same place look the same (skynet.uniqtask)
 local function co_create(f)
 	local co = coroutine_pool[#coroutine_pool]
 	if co then
 		coroutine_pool[#coroutine_pool] = nil
-		coroutine_resume(co, f)
-		return co
+	else
+		co = coroutine_create(function(body)
+			local self_co = coroutine_running()
+			while true do
+				body(coroutine_yield()) -- its arguments come with the first resume
+				finish_request(self_co)
+				body = nil
+				coroutine_pool[#coroutine_pool + 1] = self_co
+				body = coroutine_yield "SUSPEND" -- parked until the next body
+			end
+		end)
 	end
-	co = coroutine_create(function(...)
-		local self_co = coroutine_running()
-		f(...)
-		while true do
-			finish_request(self_co)
-			f = nil
-			coroutine_pool[#coroutine_pool + 1] = self_co
-			f = coroutine_yield "SUSPEND" -- the next body
-			f(coroutine_yield())          -- its arguments
-		end
-	end)
+	coroutine_resume(co, f)
 	return co
 end
 
@@ -164,9 +165,14 @@ function suspend(co, result, command)
 		end
 		session_coroutine_address[co] = nil
 		session_coroutine_tracetag[co] = nil
-		local tb = traceback(co, tostring(command))
+		-- out of memory (memlimit), even the traceback may fail: the dead
+		-- thread's stack is released before the error goes on
+		local ok, tb = pcall(traceback, co, tostring(command))
 		coroutine_close(co)
-		error(tb, 0)
+		if running_thread == co then
+			running_thread = nil
+		end
+		error(ok and tb or command, 0)
 	end
 	if command == "SUSPEND" then
 		return dispatch_wakeup()
@@ -232,6 +238,9 @@ function skynet.ret(msg, sz)
 	local co = running_thread
 	local session = session_coroutine_id[co]
 	if session == nil then
+		if sz ~= nil then
+			c.trash(msg, sz)
+		end
 		error "No session to respond to"
 	end
 	session_coroutine_id[co] = nil
@@ -378,26 +387,6 @@ function skynet.fork(func, ...)
 	return co
 end
 
-function skynet.killthread(co)
-	local killed
-	for session, thread in pairs(session_id_coroutine) do
-		if thread == co then
-			session_id_coroutine[session] = "BREAK"
-			killed = true
-		end
-	end
-	for token, session in pairs(sleep_session) do
-		if session_id_coroutine[session] == "BREAK" and (token == co) then
-			sleep_session[token] = nil
-		end
-	end
-	if killed then
-		finish_request(co)
-		coroutine_close(co)
-		return co
-	end
-end
-
 -- ---- addresses and names ----
 
 function skynet.self()
@@ -456,7 +445,7 @@ local function dispatch_error(session, source)
 	end
 end
 
-local early_requests -- requests that arrived while skynet.start ran
+local early_requests -- requests that arrived before the start function began
 
 local function raw_dispatch_message(prototype, msg, sz, session, source)
 	if prototype == PTYPE_RESPONSE then
@@ -480,7 +469,7 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 		local p = proto[prototype]
 		local f = p and p.dispatch
 		if f == nil and early_requests then
-			-- the start function has not set a handler yet: keep it for later
+			-- the start function has not run yet: keep it for later
 			early_requests[#early_requests + 1] = { prototype, c.tostring(msg, sz), sz, session, source }
 			return
 		end
@@ -583,64 +572,6 @@ function skynet.mqlen()
 	return skynet.stat "mqlen"
 end
 
-local function task_traceback(co)
-	return traceback(co)
-end
-
--- skynet.task(): the number of waiting threads; task(t): fills t with
--- session -> traceback; task(session): the traceback of one
-function skynet.task(ret)
-	if ret == nil then
-		local n = 0
-		for _, co in pairs(session_id_coroutine) do
-			if type(co) == "thread" then
-				n = n + 1
-			end
-		end
-		return n
-	end
-	if type(ret) == "number" then
-		local co = session_id_coroutine[ret]
-		if type(co) == "thread" then
-			return task_traceback(co)
-		end
-		return "No session"
-	end
-	for session, co in pairs(session_id_coroutine) do
-		if type(co) == "thread" then
-			ret[session] = task_traceback(co)
-		end
-	end
-end
-
--- threads grouped by identical traceback: { [traceback] = { n = count, sessions... } }
-function skynet.uniqtask()
-	local stacks = {}
-	for session, co in pairs(session_id_coroutine) do
-		if type(co) == "thread" then
-			local key = task_traceback(co)
-			local info = stacks[key]
-			if info == nil then
-				info = { n = 0 }
-				stacks[key] = info
-			end
-			info.n = info.n + 1
-			info[#info + 1] = session
-		end
-	end
-	return stacks
-end
-
--- mark every call waiting on service as failed (it is known to be dead)
-function skynet.term(service)
-	dispatch_error(0, service)
-	return dispatch_error_queue()
-end
-
-function skynet.trace(info)
-	skynet.error("TRACE " .. skynet.address(self_handle) .. " " .. tostring(info or ""))
-end
-
 -- ---- services ----
 
 function skynet.newservice(name, ...)
@@ -684,19 +615,21 @@ local function release_waiters()
 	for address in pairs(called) do
 		c_send(address, PTYPE_ERROR, 0, "")
 	end
-	watching_session = {}
+	for session in pairs(watching_session) do
+		watching_session[session] = nil
+	end
 end
 
 function skynet.exit()
 	fork_queue = { h = 1, t = 0 }
 	skynet.send(".launcher", "lua", "REMOVE", self_handle, false)
 	release_waiters()
-	for _, co in pairs(session_id_coroutine) do
+	for session, co in pairs(session_id_coroutine) do
 		if type(co) == "thread" and co ~= running_thread then
 			coroutine_close(co)
 		end
+		session_id_coroutine[session] = nil
 	end
-	session_id_coroutine = {}
 	-- whatever arrives from now on gets an error answer
 	c.callback(function(prototype, msg, sz, session, source)
 		if session ~= 0 and source ~= 0 and prototype ~= PTYPE_RESPONSE and prototype ~= PTYPE_ERROR then
@@ -716,7 +649,11 @@ end })
 skynet.init = skynet_require.init
 skynet.require = skynet_require.require
 
+-- requests that came before the start function began (someone who knew
+-- the address early) wait until it has set up its handlers
 function skynet.init_service(start)
+	local early = early_requests or {}
+	early_requests = nil
 	local ok, err = xpcall(function()
 		skynet_require.init_all()
 		start()
@@ -729,14 +666,12 @@ function skynet.init_service(start)
 	else
 		skynet.send(".launcher", "lua", "LAUNCHOK")
 	end
-	local early = early_requests or {}
-	early_requests = nil
 	local self_co = coroutine_running()
 	for _, m in ipairs(early) do
-		local replayed, err = pcall(raw_dispatch_message, table_unpack(m, 1, 5))
+		local replayed, rerr = pcall(raw_dispatch_message, table_unpack(m, 1, 5))
 		running_thread = self_co
 		if not replayed then
-			skynet.error(tostring(err))
+			skynet.error(tostring(rerr))
 		end
 	end
 end
@@ -747,131 +682,6 @@ function skynet.start(start_func)
 	skynet.timeout(0, function()
 		skynet.init_service(start_func)
 	end)
-end
-
-local info_func
-
--- skynet.info_func(f): f() answers the debug console's `info` command;
--- skynet.info_func() returns it
-function skynet.info_func(f)
-	if f == nil then
-		return info_func
-	end
-	info_func = f
-end
-
-function skynet.endless()
-	return c.intcommand("STAT", "endless") == 1
-end
-
--- ---- several calls at once ----
-
-local request_meta = {}
-request_meta.__index = request_meta
-
-function request_meta:add(obj)
-	assert(type(obj) == "table" and not self._thread, "add a request table before select")
-	self[#self + 1] = obj
-	return self
-end
-request_meta.__call = request_meta.add
-
-function request_meta:close()
-	if self._request then
-		self._request = nil
-		for session in pairs(self._sessions) do
-			-- answers that arrive later are dropped
-			if session_id_coroutine[session] == self._thread then
-				session_id_coroutine[session] = "BREAK"
-			end
-			watching_session[session] = nil
-		end
-	end
-end
-request_meta.__close = request_meta.close
-
--- iterates (req, resp) as answers arrive; resp is a table of the results,
--- or nil with req.error set when the call failed; stops after timeout
--- centiseconds (the requests left get req.timeout = true)
-function request_meta:select(timeout)
-	assert(self._thread == nil, "select only once")
-	local sessions = {}
-	local pending = 0
-	self._sessions = sessions
-	for _, req in ipairs(self) do
-		local addr, typename = req[1], req[2]
-		local p = proto[typename]
-		local session = new_session()
-		if c_send(addr, p.id, session, p.pack(table_unpack(req, 3, req.n or #req))) == nil then
-			req.error = "call to invalid address " .. skynet.address(addr)
-		else
-			sessions[session] = req
-			watching_session[session] = addr
-			pending = pending + 1
-		end
-	end
-	local ready = {}
-	for _, req in ipairs(self) do
-		if req.error then
-			ready[#ready + 1] = { req }
-		end
-	end
-	self._request = true
-	-- the selecting thread owns every session: answers come back to it
-	local thread = running_thread
-	self._thread = thread
-	local timeout_session
-	if timeout then
-		timeout_session = new_session()
-		c.timeout(timeout, timeout_session, self_handle)
-		session_id_coroutine[timeout_session] = thread
-	end
-	for session in pairs(sessions) do
-		session_id_coroutine[session] = thread
-	end
-	return function()
-		if ready[1] then
-			return table_unpack(table.remove(ready, 1))
-		end
-		while pending > 0 do
-			local succ, msg, sz, session = coroutine_yield "SUSPEND"
-			if session == timeout_session then
-				self.timeout = true
-				for s, req in pairs(sessions) do
-					req.timeout = true
-					session_id_coroutine[s] = "BREAK"
-					watching_session[s] = nil
-				end
-				sessions = {}
-				pending = 0
-				break
-			end
-			local req = sessions[session]
-			if req then
-				sessions[session] = nil
-				watching_session[session] = nil
-				pending = pending - 1
-				if succ then
-					local p = proto[req[2]]
-					return req, table.pack(p.unpack(msg, sz))
-				end
-				req.error = "call failed: service " .. skynet.address(req[1]) .. " exited or raised an error"
-				return req
-			end
-		end
-		if timeout_session and session_id_coroutine[timeout_session] == thread then
-			session_id_coroutine[timeout_session] = "BREAK"
-		end
-		self._request = nil
-	end, nil, nil, self
-end
-
-function skynet.request(obj)
-	local ret = setmetatable({}, request_meta)
-	if obj then
-		return ret(obj)
-	end
-	return ret
 end
 
 -- ---- protocols every service speaks ----
@@ -903,7 +713,11 @@ skynet.register_protocol {
 	dispatch = function(...)
 		local dispatch = require("skynet.debug").init(skynet, {
 			suspend = suspend,
-			resume = coroutine_resume,
+			-- resumes a thread the debugger stopped, as the running thread
+			resume = function(co, ...)
+				running_thread = co
+				return coroutine_resume(co, ...)
+			end,
 			session_id_coroutine = session_id_coroutine,
 		})
 		return dispatch(...)
@@ -911,5 +725,29 @@ skynet.register_protocol {
 }
 
 self_handle = c.addresscommand "REG"
+
+-- the rarely used part of the API (select, task lists, killthread...)
+-- loads on first use: every idle service saves its memory
+local internal = {
+	c = c,
+	proto = proto,
+	session_id_coroutine = session_id_coroutine,
+	session_coroutine_id = session_coroutine_id,
+	watching_session = watching_session,
+	sleep_session = sleep_session,
+	new_session = new_session,
+	finish_request = finish_request,
+	dispatch_error = dispatch_error,
+	self = self_handle,
+	running_thread = function()
+		return running_thread
+	end,
+}
+
+setmetatable(skynet, { __index = function(t, k)
+	setmetatable(t, nil)
+	require("skynet.extra")(t, internal)
+	return rawget(t, k)
+end })
 
 return skynet

@@ -13,6 +13,7 @@
 #include <lualib.h>
 
 #include <assert.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,7 +22,8 @@
 struct snlua {
 	lua_State *L;
 	struct skynet_context *ctx;
-	size_t mem;
+	_Atomic size_t mem; /* written only by the service; read by skynet.memory.info */
+	uint32_t handle;
 	size_t mem_report;
 	size_t mem_limit;
 	struct spinlock active_lock; /* guards activeL against the signal */
@@ -42,6 +44,7 @@ struct code_entry {
 static struct {
 	struct spinlock lock;
 	struct code_entry *bucket[CODE_CACHE_BUCKETS];
+	struct code_entry *retired;
 } CC;
 
 static unsigned hash_name(const char *name) {
@@ -82,30 +85,14 @@ static int dump_writer(lua_State *L, const void *p, size_t sz, void *ud) {
 	return 0;
 }
 
+static void cache_put(const char *name, const char *value, size_t sz);
+
 /* caches the function on top of the stack under name */
 static void cache_store(lua_State *L, const char *name) {
 	struct dump_buffer b = { NULL, 0, 0 };
 	lua_dump(L, dump_writer, &b, 0);
-	size_t len = strlen(name);
-	struct code_entry *e = skynet_malloc(sizeof(*e) + b.sz + len + 1);
-	e->sz = b.sz;
-	memcpy(e->code, b.data, b.sz);
-	e->name = e->code + b.sz;
-	memcpy(e->name, name, len + 1);
+	cache_put(name, b.data, b.sz);
 	skynet_free(b.data);
-	unsigned h = hash_name(name);
-	spinlock_lock(&CC.lock);
-	struct code_entry *old;
-	for (old = CC.bucket[h]; old; old = old->next)
-		if (strcmp(old->name, name) == 0)
-			break;
-	if (old == NULL) {
-		e->next = CC.bucket[h];
-		CC.bucket[h] = e;
-		e = NULL;
-	}
-	spinlock_unlock(&CC.lock);
-	skynet_free(e); /* another VM cached it first */
 }
 
 /* loadfile(filename [, mode [, env]]) through the cache */
@@ -137,6 +124,52 @@ static int cached_loadfile(lua_State *L) {
 	return 1;
 }
 
+/* cache_get(key) -> the string stored under key, or nil: a cache of module
+ * and service file lookups, shared by every VM (keys never clash with file
+ * names: they start with a control character) */
+static int cache_get(lua_State *L) {
+	const char *key = luaL_checkstring(L, 1);
+	struct code_entry *e = cache_find(key);
+	if (e == NULL)
+		return 0;
+	lua_pushlstring(L, e->code, e->sz);
+	return 1;
+}
+
+static void cache_put(const char *name, const char *value, size_t sz) {
+	size_t len = strlen(name);
+	struct code_entry *e = skynet_malloc(sizeof(*e) + sz + len + 1);
+	e->sz = sz;
+	memcpy(e->code, value, sz);
+	e->name = e->code + sz;
+	memcpy(e->name, name, len + 1);
+	unsigned h = hash_name(name);
+	spinlock_lock(&CC.lock);
+	struct code_entry *old;
+	for (old = CC.bucket[h]; old; old = old->next)
+		if (strcmp(old->name, name) == 0)
+			break;
+	if (old == NULL) {
+		e->next = CC.bucket[h];
+		CC.bucket[h] = e;
+		e = NULL;
+	}
+	spinlock_unlock(&CC.lock);
+	skynet_free(e); /* another VM stored it first */
+}
+
+/* cache_set(key, value) */
+static int cache_set(lua_State *L) {
+	const char *key = luaL_checkstring(L, 1);
+	size_t sz;
+	const char *value = luaL_checklstring(L, 2, &sz);
+	cache_put(key, value, sz);
+	return 0;
+}
+
+/* Forgets every entry.  Another VM may be loading from an entry right now
+ * (cache_find hands out pointers), so entries are retired, not freed: the
+ * console's clearcache is rare and a retired entry costs only its bytes. */
 static int clear_cache(lua_State *L) {
 	(void)L;
 	spinlock_lock(&CC.lock);
@@ -145,7 +178,8 @@ static int clear_cache(lua_State *L) {
 		CC.bucket[i] = NULL;
 		while (e) {
 			struct code_entry *next = e->next;
-			skynet_free(e);
+			e->next = CC.retired;
+			CC.retired = e;
 			e = next;
 		}
 	}
@@ -296,6 +330,8 @@ static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args
 	lua_State *L = l->L;
 	l->ctx = ctx;
 	lua_gc(L, LUA_GCSTOP, 0);
+	l->handle = skynet_current_handle();
+	skynet_memory_register(l->handle, &l->mem);
 	lua_pushboolean(L, 1); /* tell libraries to ignore the environment */
 	lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
 	luaL_openlibs(L);
@@ -306,6 +342,10 @@ static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args
 	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_context");
 	lua_pushcfunction(L, clear_cache);
 	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_codecache_clear");
+	lua_pushcfunction(L, cache_get);
+	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_cache_get");
+	lua_pushcfunction(L, cache_set);
+	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_cache_set");
 	set_path_globals(ctx, L);
 
 	lua_pushcfunction(L, traceback);
@@ -363,26 +403,25 @@ int snlua_init(struct snlua *l, struct skynet_context *ctx, const char *args) {
 
 static void *lalloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 	struct snlua *l = ud;
-	size_t mem = l->mem;
+	size_t old = atomic_load_explicit(&l->mem, memory_order_relaxed);
 	if (ptr == NULL)
 		osize = 0; /* osize is a type tag for new blocks */
-	l->mem += nsize;
-	l->mem -= osize;
 	if (nsize == 0) {
+		atomic_store_explicit(&l->mem, old - osize, memory_order_relaxed);
 		skynet_free(ptr);
 		return NULL;
 	}
-	if (l->mem_limit != 0 && l->mem > l->mem_limit && nsize > osize) {
-		l->mem = mem;
+	size_t mem = old + nsize - osize;
+	if (l->mem_limit != 0 && mem > l->mem_limit && nsize > osize)
 		return NULL;
-	}
-	if (l->mem > l->mem_report) {
-		l->mem_report *= 2;
-		skynet_error(l->ctx, "Memory warning %.2f M", (float)l->mem / (1024 * 1024));
-	}
 	void *p = skynet_realloc(ptr, nsize);
 	if (p == NULL)
-		l->mem = mem;
+		return NULL;
+	atomic_store_explicit(&l->mem, mem, memory_order_relaxed);
+	if (mem > l->mem_report) {
+		l->mem_report *= 2;
+		skynet_error(l->ctx, "Memory warning %.2f M", (float)mem / (1024 * 1024));
+	}
 	return p;
 }
 
@@ -398,6 +437,8 @@ struct snlua *snlua_create(void) {
 }
 
 void snlua_release(struct snlua *l) {
+	if (l->handle)
+		skynet_memory_unregister(l->handle);
 	lua_close(l->L);
 	skynet_free(l);
 }
@@ -409,6 +450,6 @@ void snlua_signal(struct snlua *l, int signal) {
 			lua_sethook(l->activeL, interrupt_hook, LUA_MASKCOUNT, 1);
 		spinlock_unlock(&l->active_lock);
 	} else if (signal == 1) {
-		skynet_error(l->ctx, "Current Memory %.3fK", (float)l->mem / 1024);
+		skynet_error(l->ctx, "Current Memory %.3fK", (float)atomic_load(&l->mem) / 1024);
 	}
 }

@@ -33,7 +33,8 @@ struct handle_storage {
 static struct handle_storage *H = NULL;
 
 static void grow_slots(struct handle_storage *s) {
-	struct skynet_context **bigger = skynet_calloc(s->slot_size * 2, sizeof(*bigger));
+	size_t size = (size_t)s->slot_size * 2;
+	struct skynet_context **bigger = skynet_calloc(size, sizeof(*bigger));
 	for (int i = 0; i < s->slot_size; i++) {
 		struct skynet_context *ctx = s->slot[i];
 		if (ctx) {

@@ -11,7 +11,17 @@
 
 #include <stdlib.h>
 
+#include <stdatomic.h>
+#include <stdint.h>
+
 char *skynet_strdup(const char *str);
+
+/* per-service memory, for skynet.memory.info(): a service registers the
+ * counter it keeps of its own bytes (snlua: its Lua VM) */
+void skynet_memory_register(uint32_t handle, const _Atomic size_t *bytes);
+void skynet_memory_unregister(uint32_t handle);
+/* calls f(ud, handle, bytes) for every registered service; returns the sum */
+size_t skynet_memory_foreach(void (*f)(void *ud, uint32_t handle, size_t bytes), void *ud);
 /* a lua_Alloc-shaped allocator without accounting */
 void *skynet_lalloc(void *ud, void *ptr, size_t osize, size_t nsize);
 

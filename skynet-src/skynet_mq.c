@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define DEFAULT_QUEUE_SIZE 64
+#define DEFAULT_QUEUE_SIZE 16
 #define OVERLOAD_THRESHOLD 1024
 
 struct message_queue {

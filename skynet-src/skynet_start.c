@@ -30,7 +30,7 @@ struct monitor {
 	struct skynet_monitor **m;
 	pthread_cond_t cond;
 	pthread_mutex_t mutex;
-	int sleep;
+	atomic_int sleep;
 	atomic_int quit;
 };
 
@@ -55,7 +55,7 @@ static void handle_term(int signal) {
 
 /* wakes a sleeping worker when fewer than count - busy are awake */
 static void wakeup(struct monitor *m, int busy) {
-	if (__atomic_load_n(&m->sleep, __ATOMIC_RELAXED) >= m->count - busy)
+	if (atomic_load_explicit(&m->sleep, memory_order_relaxed) >= m->count - busy)
 		pthread_cond_signal(&m->cond);
 }
 
@@ -166,12 +166,12 @@ static void *thread_worker(void *p) {
 		q = skynet_context_message_dispatch(sm, q, wp->weight);
 		if (q == NULL) {
 			pthread_mutex_lock(&m->mutex);
-			++m->sleep;
+			atomic_fetch_add(&m->sleep, 1);
 			/* the timer and socket threads wake sleepers; a worker that
 			 * finds nothing to do waits for them */
 			if (!atomic_load(&m->quit))
 				pthread_cond_wait(&m->cond, &m->mutex);
-			--m->sleep;
+			atomic_fetch_sub(&m->sleep, 1);
 			pthread_mutex_unlock(&m->mutex);
 		}
 	}
@@ -192,7 +192,7 @@ static void start_threads(int thread) {
 	pthread_t pid[thread + 3];
 	struct monitor *m = skynet_calloc(1, sizeof(*m));
 	m->count = thread;
-	m->sleep = 0;
+	atomic_init(&m->sleep, 0);
 	m->m = skynet_malloc(thread * sizeof(struct skynet_monitor *));
 	for (int i = 0; i < thread; i++)
 		m->m[i] = skynet_monitor_new();

@@ -10,7 +10,7 @@ int skynet_timeout(uint32_t handle, int time, int session);
 void skynet_updatetime(void);
 /* UTC seconds when the node started */
 uint32_t skynet_starttime(void);
-/* this thread's CPU time in microseconds */
+/* microseconds of a fast monotonic clock: times the work of a dispatch batch */
 uint64_t skynet_thread_time(void);
 
 void skynet_timer_init(void);

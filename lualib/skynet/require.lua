@@ -44,11 +44,6 @@ function M.require(name)
 	if package.preload[name] then
 		return builtin_require(name)
 	end
-	local filename = package.searchpath(name, package.path)
-	if filename == nil then
-		-- C modules, or a clear "module not found" error
-		return builtin_require(name)
-	end
 	if loading[name] then
 		if coroutine.isyieldable() and package.loaded.skynet then
 			wait_for(name)
@@ -56,9 +51,11 @@ function M.require(name)
 		end
 		error("loop or concurrent require of module " .. name)
 	end
-	local f, err = loadfile(filename)
-	if not f then
-		error(string.format("error loading module '%s' from file '%s':\n\t%s", name, filename, err), 2)
+	-- the Lua file searcher (the loader's, which caches lookups)
+	local f, filename = package.searchers[2](name)
+	if type(f) ~= "function" then
+		-- C modules, or a clear "module not found" error
+		return builtin_require(name)
 	end
 	loading[name] = {}
 	local ok, r = pcall(f, name, filename)

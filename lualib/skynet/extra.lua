@@ -1,0 +1,219 @@
+-- The rarely used part of skynet's API, loaded by skynet.lua on first use:
+-- skynet.request/select, task lists, killthread, term, trace, info_func.
+-- I holds skynet.lua's internals (session tables and helpers).
+return function(skynet, I)
+	local c = I.c
+	local proto = I.proto
+	local session_id_coroutine = I.session_id_coroutine
+	local watching_session = I.watching_session
+	local sleep_session = I.sleep_session
+	local new_session = I.new_session
+	local finish_request = I.finish_request
+	local dispatch_error = I.dispatch_error
+
+	function skynet.killthread(co)
+		local killed
+		for session, thread in pairs(session_id_coroutine) do
+			if thread == co then
+				session_id_coroutine[session] = "BREAK"
+				killed = true
+			end
+		end
+		for token, session in pairs(sleep_session) do
+			if session_id_coroutine[session] == "BREAK" and (token == co) then
+				sleep_session[token] = nil
+			end
+		end
+		if killed then
+			finish_request(co)
+			coroutine.close(co)
+			return co
+		end
+	end
+
+
+	local function task_traceback(co)
+		return debug.traceback(co)
+	end
+
+	-- skynet.task(): the number of waiting threads; task(t): fills t with
+	-- session -> traceback; task(session): the traceback of one
+	function skynet.task(ret)
+		if ret == nil then
+			local n = 0
+			for _, co in pairs(session_id_coroutine) do
+				if type(co) == "thread" then
+					n = n + 1
+				end
+			end
+			return n
+		end
+		if type(ret) == "number" then
+			local co = session_id_coroutine[ret]
+			if type(co) == "thread" then
+				return task_traceback(co)
+			end
+			return "No session"
+		end
+		for session, co in pairs(session_id_coroutine) do
+			if type(co) == "thread" then
+				ret[session] = task_traceback(co)
+			end
+		end
+	end
+
+	-- threads grouped by identical traceback: { [traceback] = { n = count, sessions... } }
+	function skynet.uniqtask()
+		local stacks = {}
+		for session, co in pairs(session_id_coroutine) do
+			if type(co) == "thread" then
+				local key = task_traceback(co)
+				local info = stacks[key]
+				if info == nil then
+					info = { n = 0 }
+					stacks[key] = info
+				end
+				info.n = info.n + 1
+				info[#info + 1] = session
+			end
+		end
+		return stacks
+	end
+
+	-- mark every call waiting on service as failed (it is known to be dead)
+	function skynet.term(service)
+		-- the failed calls resume when the current message is done
+		dispatch_error(0, service)
+	end
+
+	function skynet.trace(info)
+		skynet.error("TRACE " .. skynet.address(I.self) .. " " .. tostring(info or ""))
+	end
+
+
+	local info_func
+
+	-- skynet.info_func(f): f() answers the debug console's `info` command;
+	-- skynet.info_func() returns it
+	function skynet.info_func(f)
+		if f == nil then
+			return info_func
+		end
+		info_func = f
+	end
+
+	function skynet.endless()
+		return c.intcommand("STAT", "endless") == 1
+	end
+
+
+	-- ---- several calls at once ----
+
+	local request_meta = {}
+	request_meta.__index = request_meta
+
+	function request_meta:add(obj)
+		assert(type(obj) == "table" and not self._thread, "add a request table before select")
+		self[#self + 1] = obj
+		return self
+	end
+	request_meta.__call = request_meta.add
+
+	function request_meta:close()
+		if self._request then
+			self._request = nil
+			for session in pairs(self._sessions) do
+				-- answers that arrive later are dropped
+				if session_id_coroutine[session] == self._thread then
+					session_id_coroutine[session] = "BREAK"
+				end
+				watching_session[session] = nil
+			end
+		end
+	end
+	request_meta.__close = request_meta.close
+
+	-- iterates (req, resp) as answers arrive; resp is a table of the results,
+	-- or nil with req.error set when the call failed; stops after timeout
+	-- centiseconds (the requests left get req.timeout = true)
+	function request_meta:select(timeout)
+		assert(self._thread == nil, "select only once")
+		local sessions = {}
+		local pending = 0
+		self._sessions = sessions
+		for _, req in ipairs(self) do
+			local addr, typename = req[1], req[2]
+			local p = proto[typename]
+			local session = new_session()
+			if c.send(addr, p.id, session, p.pack(table.unpack(req, 3, req.n or #req))) == nil then
+				req.error = "call to invalid address " .. skynet.address(addr)
+			else
+				sessions[session] = req
+				watching_session[session] = addr
+				pending = pending + 1
+			end
+		end
+		local ready = {}
+		for _, req in ipairs(self) do
+			if req.error then
+				ready[#ready + 1] = { req }
+			end
+		end
+		self._request = true
+		-- the selecting thread owns every session: answers come back to it
+		local thread = I.running_thread()
+		self._thread = thread
+		local timeout_session
+		if timeout then
+			timeout_session = new_session()
+			c.timeout(timeout, timeout_session, I.self)
+			session_id_coroutine[timeout_session] = thread
+		end
+		for session in pairs(sessions) do
+			session_id_coroutine[session] = thread
+		end
+		return function()
+			if ready[1] then
+				return table.unpack(table.remove(ready, 1))
+			end
+			while pending > 0 do
+				local succ, msg, sz, session = coroutine.yield "SUSPEND"
+				if session == timeout_session then
+					self.timeout = true
+					for s, req in pairs(sessions) do
+						req.timeout = true
+						session_id_coroutine[s] = "BREAK"
+						watching_session[s] = nil
+					end
+					sessions = {}
+					pending = 0
+					break
+				end
+				local req = sessions[session]
+				if req then
+					sessions[session] = nil
+					watching_session[session] = nil
+					pending = pending - 1
+					if succ then
+						local p = proto[req[2]]
+						return req, table.pack(p.unpack(msg, sz))
+					end
+					req.error = "call failed: service " .. skynet.address(req[1]) .. " exited or raised an error"
+					return req
+				end
+			end
+			if timeout_session and session_id_coroutine[timeout_session] == thread then
+				session_id_coroutine[timeout_session] = "BREAK"
+			end
+			self._request = nil
+		end, nil, nil, self
+	end
+
+	function skynet.request(obj)
+		local ret = setmetatable({}, request_meta)
+		if obj then
+			return ret(obj)
+		end
+		return ret
+	end
+end
