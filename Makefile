@@ -29,10 +29,11 @@ HEADERS = $(wildcard skynet-src/*.h)
 CSERVICES = $(patsubst service-src/service_%.c,cservice/%.so,$(wildcard service-src/service_*.c))
 LUACLIB_OBJ = $(patsubst lualib-src/%.c,$(OBJDIR)/lualib/%.o,$(wildcard lualib-src/*.c))
 LOADGEN = $(patsubst test/%.c,$(OBJDIR)/test/%,$(wildcard test/loadgen.c))
+EXAMPLES = $(patsubst examples/%.c,$(OBJDIR)/examples/%,$(wildcard examples/*.c))
 CTESTS = $(patsubst test/c/%.c,$(OBJDIR)/test/%,$(wildcard test/c/test_*.c))
 STAMP = build/.mode-$(MODE)
 
-all: skynet $(CSERVICES) luaclib/skynet.so $(CTESTS) $(LOADGEN)
+all: skynet $(CSERVICES) luaclib/skynet.so $(CTESTS) $(LOADGEN) $(EXAMPLES)
 
 $(STAMP):
 	@mkdir -p build
@@ -66,6 +67,10 @@ $(OBJDIR)/test/%: test/c/%.c $(CORE_OBJ) $(LUACLIB_OBJ) $(HEADERS)
 $(OBJDIR)/test/loadgen: test/loadgen.c
 	@mkdir -p $(OBJDIR)/test
 	$(CC) $(CFLAGS) -O2 -o $@ $< $(LDFLAGS) -lpthread
+
+$(OBJDIR)/examples/%: examples/%.c
+	@mkdir -p $(OBJDIR)/examples
+	$(CC) $(CFLAGS) -O2 -o $@ $< $(LDFLAGS)
 
 deps:
 	@sh 3rd/install-deps.sh
