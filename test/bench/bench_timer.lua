@@ -6,38 +6,45 @@ local skynet = require "skynet"
 local B = require "benchlib"
 
 local N = 100000
+local now = skynet.now
 
 B.run(function()
 	local fired = 0
-	local latest = 0	-- largest deadline fired so far
+	local latest = 0	-- the largest earliest-possible deadline fired so far
 	local early, out_of_order = 0, 0
 	local t0 = skynet.hpc()
 	local done_at
 	local all_fired = coroutine.running()
 
-	local function schedule(ticks)
-		-- the clock may step between reading it here and the timer
-		-- registering, so both checks allow one tick of slack
-		local deadline = skynet.now() + ticks
+	-- The timer registers at some tick between `before` and the clock read
+	-- right after skynet.timeout (this worker may be preempted in between),
+	-- so its deadline lies in [lo, hi].  Only what no deadline in those
+	-- bounds explains counts as an error.
+	local function schedule(ticks, before)
+		local lo, hi = before + ticks
 		skynet.timeout(ticks, function()
 			fired = fired + 1
-			if skynet.now() < deadline - 1 then
+			if now() < lo then
 				early = early + 1
 			end
-			if deadline < latest - 1 then
+			if hi < latest then
 				out_of_order = out_of_order + 1
-			elseif deadline > latest then
-				latest = deadline
+			elseif lo > latest then
+				latest = lo
 			end
 			if fired == N then
 				done_at = skynet.hpc()
 				skynet.wakeup(all_fired)
 			end
 		end)
+		local after = now()
+		hi = after + ticks
+		return after
 	end
 
+	local clock = now()
 	for _ = 1, N do
-		schedule(math.random(1, 100))
+		clock = schedule(math.random(1, 100), clock)
 	end
 	local scheduled = B.since(t0)
 	-- lost timeouts must fail the benchmark, not hang it
