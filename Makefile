@@ -19,7 +19,7 @@ ifeq ($(SANITIZE),1)
 else
   MODE = release
   CFLAGS += -O2
-  LDLIBS += -ljemalloc
+  LDLIBS += -Wl,-Bstatic -ljemalloc -Wl,-Bdynamic
 endif
 
 OBJDIR = build/$(MODE)

@@ -128,11 +128,8 @@ local function resume(co, ...)
 end
 
 local function dispatch_wakeup()
-	while true do
+	while wakeup_queue[1] ~= nil do
 		local token = table.remove(wakeup_queue, 1)
-		if token == nil then
-			return
-		end
 		local session = sleep_session[token]
 		if session then
 			local co = session_id_coroutine[session]

@@ -414,7 +414,7 @@ static void *lalloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 	size_t mem = old + nsize - osize;
 	if (l->mem_limit != 0 && mem > l->mem_limit && nsize > osize)
 		return NULL;
-	void *p = skynet_realloc(ptr, nsize);
+	void *p = ptr ? skynet_realloc(ptr, nsize) : skynet_malloc(nsize);
 	if (p == NULL)
 		return NULL;
 	atomic_store_explicit(&l->mem, mem, memory_order_relaxed);

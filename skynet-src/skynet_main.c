@@ -140,6 +140,7 @@ int main(int argc, char *argv[]) {
 		fprintf(stderr, "usage: %s CONFIG\n  CONFIG: a config file, e.g. examples/config.lua\n", argv[0]);
 		return 1;
 	}
+	skynet_malloc_init();
 	skynet_globalinit();
 	skynet_env_init();
 

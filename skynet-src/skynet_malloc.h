@@ -14,6 +14,9 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+/* tunes the allocator; runs before any thread starts */
+void skynet_malloc_init(void);
+
 char *skynet_strdup(const char *str);
 
 /* per-service memory, for skynet.memory.info(): a service registers the
