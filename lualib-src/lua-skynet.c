@@ -92,27 +92,33 @@ static int lcallback(lua_State *L) {
 
 /* ---- commands ---- */
 
-static int lcommand(lua_State *L) {
-	struct skynet_context *context = get_context(L);
+/* command(cmd [, param]): the raw answer of skynet_command, or NULL */
+static const char *run_command(lua_State *L) {
 	const char *cmd = luaL_checkstring(L, 1);
 	const char *parm = NULL;
-	if (lua_gettop(L) == 2)
-		parm = luaL_checkstring(L, 2);
-	const char *result = skynet_command(context, cmd, parm);
-	if (result) {
-		lua_pushstring(L, result);
-		return 1;
+	char tmp[32];
+	if (lua_gettop(L) == 2) {
+		if (lua_isinteger(L, 2)) {
+			snprintf(tmp, sizeof(tmp), "%lld", (long long)lua_tointeger(L, 2));
+			parm = tmp;
+		} else {
+			parm = luaL_checkstring(L, 2);
+		}
 	}
-	return 0;
+	return skynet_command(get_context(L), cmd, parm);
 }
 
+static int lcommand(lua_State *L) {
+	const char *result = run_command(L);
+	if (result == NULL)
+		return 0;
+	lua_pushstring(L, result);
+	return 1;
+}
+
+/* an answer ":hex" as an integer address */
 static int laddresscommand(lua_State *L) {
-	struct skynet_context *context = get_context(L);
-	const char *cmd = luaL_checkstring(L, 1);
-	const char *parm = NULL;
-	if (lua_gettop(L) == 2)
-		parm = luaL_checkstring(L, 2);
-	const char *result = skynet_command(context, cmd, parm);
+	const char *result = run_command(L);
 	if (result && result[0] == ':') {
 		uint32_t addr = (uint32_t)strtoul(result + 1, NULL, 16);
 		if (addr) {
@@ -123,20 +129,9 @@ static int laddresscommand(lua_State *L) {
 	return 0;
 }
 
+/* an answer as a number */
 static int lintcommand(lua_State *L) {
-	struct skynet_context *context = get_context(L);
-	const char *cmd = luaL_checkstring(L, 1);
-	const char *parm = NULL;
-	char tmp[64];
-	if (lua_gettop(L) == 2) {
-		if (lua_isinteger(L, 2)) {
-			snprintf(tmp, sizeof(tmp), "%lld", (long long)lua_tointeger(L, 2));
-			parm = tmp;
-		} else {
-			parm = luaL_checkstring(L, 2);
-		}
-	}
-	const char *result = skynet_command(context, cmd, parm);
+	const char *result = run_command(L);
 	if (result == NULL)
 		return 0;
 	char *endptr;

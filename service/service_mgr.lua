@@ -18,15 +18,23 @@ local function wait_ready(name)
 	return s
 end
 
-local function launch(name, ...)
+-- the entry of name: its handle when up (raises its error when it failed),
+-- else the table of threads waiting for it
+local function entry(name)
 	local s = service[name]
-	if type(s) == "number" then
-		return s
-	elseif type(s) == "string" then
+	if type(s) == "string" then
 		error(s)
 	elseif s == nil then
 		s = {}
 		service[name] = s
+	end
+	return s
+end
+
+local function launch(name, ...)
+	local s = entry(name)
+	if type(s) == "number" then
+		return s
 	end
 	if s.launching then
 		return wait_ready(name)
@@ -44,13 +52,9 @@ local function launch(name, ...)
 end
 
 local function query(name)
-	local s = service[name]
+	local s = entry(name)
 	if type(s) == "number" then
 		return s
-	elseif type(s) == "string" then
-		error(s)
-	elseif s == nil then
-		service[name] = {}
 	end
 	return wait_ready(name)
 end

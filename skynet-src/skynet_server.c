@@ -439,15 +439,18 @@ static const char *cmd_stat(struct skynet_context *ctx, const char *param) {
 	return ctx->result;
 }
 
-static const char *cmd_logon(struct skynet_context *ctx, const char *param) {
+/* LOGON, LOGOFF and SIGNAL act on another service: param names it */
+static struct skynet_context *grab_target(struct skynet_context *ctx, const char *param) {
 	uint32_t handle = tohandle(ctx, param);
-	if (handle == 0)
-		return NULL;
-	struct skynet_context *target = skynet_handle_grab(handle);
+	return handle ? skynet_handle_grab(handle) : NULL;
+}
+
+static const char *cmd_logon(struct skynet_context *ctx, const char *param) {
+	struct skynet_context *target = grab_target(ctx, param);
 	if (target == NULL)
 		return NULL;
 	if (atomic_load(&target->logfile) == NULL) {
-		FILE *f = skynet_log_open(ctx, handle);
+		FILE *f = skynet_log_open(ctx, target->handle);
 		FILE *expected = NULL;
 		if (f && !atomic_compare_exchange_strong(&target->logfile, &expected, f))
 			fclose(f); /* logged on by someone else meanwhile */
@@ -457,24 +460,19 @@ static const char *cmd_logon(struct skynet_context *ctx, const char *param) {
 }
 
 static const char *cmd_logoff(struct skynet_context *ctx, const char *param) {
-	uint32_t handle = tohandle(ctx, param);
-	if (handle == 0)
-		return NULL;
-	struct skynet_context *target = skynet_handle_grab(handle);
+	struct skynet_context *target = grab_target(ctx, param);
 	if (target == NULL)
 		return NULL;
 	FILE *f = atomic_exchange(&target->logfile, NULL);
 	if (f)
-		skynet_log_close(ctx, f, handle);
+		skynet_log_close(ctx, f, target->handle);
 	skynet_context_release(target);
 	return NULL;
 }
 
+/* param "ADDRESS SIGNAL" */
 static const char *cmd_signal(struct skynet_context *ctx, const char *param) {
-	uint32_t handle = tohandle(ctx, param);
-	if (handle == 0)
-		return NULL;
-	struct skynet_context *target = skynet_handle_grab(handle);
+	struct skynet_context *target = grab_target(ctx, param);
 	if (target == NULL)
 		return NULL;
 	const char *space = strchr(param, ' ');
