@@ -546,7 +546,7 @@ end
 -- ---- env and stats ----
 
 function skynet.getenv(key)
-	return c.command("GETENV", key)
+	return (c.command("GETENV", key)) -- nil, not nothing, for a missing key
 end
 
 function skynet.setenv(key, value)
