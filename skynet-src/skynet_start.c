@@ -15,7 +15,9 @@
 #include "skynet_socket.h"
 #include "skynet_timer.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -25,11 +27,15 @@
 #define MONITOR_INTERVAL_SECONDS 3
 #define TIMER_SLEEP_US 2500
 
+/*
+ * Sleeping workers wait on the semaphore wake.  sleep counts the sleepers
+ * nobody has woken yet: a waker takes one out of the count before posting,
+ * so a burst of socket messages wakes one worker, not one per message.
+ */
 struct monitor {
 	int count;
 	struct skynet_monitor **m;
-	pthread_cond_t cond;
-	pthread_mutex_t mutex;
+	sem_t wake;
 	atomic_int sleep;
 	atomic_int quit;
 };
@@ -55,8 +61,20 @@ static void handle_term(int signal) {
 
 /* wakes a sleeping worker when fewer than count - busy are awake */
 static void wakeup(struct monitor *m, int busy) {
-	if (atomic_load_explicit(&m->sleep, memory_order_relaxed) >= m->count - busy)
-		pthread_cond_signal(&m->cond);
+	int asleep = atomic_load_explicit(&m->sleep, memory_order_relaxed);
+	while (asleep > 0 && asleep >= m->count - busy) {
+		if (atomic_compare_exchange_weak(&m->sleep, &asleep, asleep - 1)) {
+			sem_post(&m->wake);
+			return;
+		}
+	}
+}
+
+/* a worker that found nothing to do waits for the timer or socket thread */
+static void sleep_until_woken(struct monitor *m) {
+	atomic_fetch_add(&m->sleep, 1);
+	while (sem_wait(&m->wake) && errno == EINTR)
+		;
 }
 
 static void create_thread(pthread_t *thread, void *(*start_routine)(void *), void *arg) {
@@ -90,8 +108,7 @@ static void *thread_socket(void *p) {
 static void free_monitor(struct monitor *m) {
 	for (int i = 0; i < m->count; i++)
 		skynet_monitor_delete(m->m[i]);
-	pthread_mutex_destroy(&m->mutex);
-	pthread_cond_destroy(&m->cond);
+	sem_destroy(&m->wake);
 	skynet_free(m->m);
 	skynet_free(m);
 }
@@ -149,10 +166,10 @@ static void *thread_timer(void *p) {
 		}
 	}
 	skynet_socket_exit();
-	pthread_mutex_lock(&m->mutex);
 	atomic_store(&m->quit, 1);
-	pthread_cond_broadcast(&m->cond);
-	pthread_mutex_unlock(&m->mutex);
+	/* one token each: a worker takes at most one more before it sees quit */
+	for (int i = 0; i < m->count; i++)
+		sem_post(&m->wake);
 	return NULL;
 }
 
@@ -164,16 +181,8 @@ static void *thread_worker(void *p) {
 	struct message_queue *q = NULL;
 	while (!atomic_load(&m->quit)) {
 		q = skynet_context_message_dispatch(sm, q, wp->weight);
-		if (q == NULL) {
-			pthread_mutex_lock(&m->mutex);
-			atomic_fetch_add(&m->sleep, 1);
-			/* the timer and socket threads wake sleepers; a worker that
-			 * finds nothing to do waits for them */
-			if (!atomic_load(&m->quit))
-				pthread_cond_wait(&m->cond, &m->mutex);
-			atomic_fetch_sub(&m->sleep, 1);
-			pthread_mutex_unlock(&m->mutex);
-		}
+		if (q == NULL)
+			sleep_until_woken(m);
 	}
 	return NULL;
 }
@@ -196,8 +205,7 @@ static void start_threads(int thread) {
 	m->m = skynet_malloc(thread * sizeof(struct skynet_monitor *));
 	for (int i = 0; i < thread; i++)
 		m->m[i] = skynet_monitor_new();
-	pthread_mutex_init(&m->mutex, NULL);
-	pthread_cond_init(&m->cond, NULL);
+	sem_init(&m->wake, 0, 0);
 
 	create_thread(&pid[0], thread_monitor, m);
 	create_thread(&pid[1], thread_timer, m);
