@@ -46,17 +46,22 @@ struct worker_parm {
 	int weight;
 };
 
-static volatile sig_atomic_t SIG_HUP = 0;
-static volatile sig_atomic_t SIG_TERM = 0;
+/*
+ * Set by the handlers (on whichever thread takes the signal), read by the
+ * timer thread: lock-free atomics, since volatile sig_atomic_t is only safe
+ * within one thread.
+ */
+static atomic_int SIG_HUP;
+static atomic_int SIG_TERM;
 
 static void handle_hup(int signal) {
 	(void)signal;
-	SIG_HUP = 1;
+	atomic_store(&SIG_HUP, 1);
 }
 
 static void handle_term(int signal) {
 	(void)signal;
-	SIG_TERM = 1;
+	atomic_store(&SIG_TERM, 1);
 }
 
 /* wakes a sleeping worker when fewer than count - busy are awake */
@@ -152,7 +157,7 @@ static void *thread_timer(void *p) {
 	skynet_initthread(THREAD_TIMER);
 	for (;;) {
 		skynet_updatetime();
-		if (SIG_TERM)
+		if (atomic_load(&SIG_TERM))
 			skynet_node_abort(0);
 		if (skynet_node_aborting())
 			shutdown_step();
@@ -160,10 +165,8 @@ static void *thread_timer(void *p) {
 			break;
 		wakeup(m, m->count - 1);
 		usleep(TIMER_SLEEP_US);
-		if (SIG_HUP) {
-			SIG_HUP = 0;
+		if (atomic_exchange(&SIG_HUP, 0))
 			signal_hup();
-		}
 	}
 	skynet_socket_exit();
 	atomic_store(&m->quit, 1);
