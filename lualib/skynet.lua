@@ -58,7 +58,8 @@ local session_coroutine_tracetag = {}
 local unresponse = {}               -- response closure -> address
 local watching_session = {}         -- session -> address called
 local sleep_session = {}            -- token -> session
-local wakeup_queue = {}
+local wakeup_queue = {}             -- tokens from wakeup_head to wakeup_tail
+local wakeup_head, wakeup_tail = 1, 0
 local error_queue = {}
 local fork_queue = { h = 1, t = 0 }
 local running_thread
@@ -84,8 +85,11 @@ function skynet.genid()
 	return new_session()
 end
 
--- coroutine pool: a finished handler parks its thread for the next one
+-- coroutine pool: a finished handler parks its thread for the next one.
+-- Weak, so an idle service gives its threads back to the GC; pool_size
+-- counts the slots in use, some of which the GC may have emptied.
 local coroutine_pool = setmetatable({}, { __mode = "kv" })
+local pool_size = 0
 
 local function finish_request(co)
 	local session = session_coroutine_id[co]
@@ -98,25 +102,36 @@ local function finish_request(co)
 	session_coroutine_tracetag[co] = nil
 end
 
+local function run_body(body, ...)
+	body(...)
+end
+
 -- a pooled thread runs each body from the same line, so the stacks of
 -- threads waiting in the same place look the same (skynet.uniqtask)
-local function co_create(f)
-	local co = coroutine_pool[#coroutine_pool]
-	if co then
-		coroutine_pool[#coroutine_pool] = nil
-	else
-		co = coroutine_create(function(body)
-			local self_co = coroutine_running()
-			while true do
-				body(coroutine_yield()) -- its arguments come with the first resume
-				finish_request(self_co)
-				body = nil
-				coroutine_pool[#coroutine_pool + 1] = self_co
-				body = coroutine_yield "SUSPEND" -- parked until the next body
-			end
-		end)
+local function pooled_thread()
+	local self_co = coroutine_running()
+	while true do
+		run_body(coroutine_yield "SUSPEND") -- parked until the next body
+		finish_request(self_co)
+		pool_size = pool_size + 1
+		coroutine_pool[pool_size] = self_co
 	end
-	coroutine_resume(co, f)
+end
+
+-- a parked thread: its first resume brings the body and its arguments,
+-- so a message costs one resume, not two
+local function co_create()
+	local n = pool_size
+	if n > 0 then
+		local co = coroutine_pool[n]
+		coroutine_pool[n] = nil
+		pool_size = n - 1
+		if co then
+			return co
+		end
+	end
+	local co = coroutine_create(pooled_thread)
+	coroutine_resume(co)
 	return co
 end
 
@@ -128,8 +143,10 @@ local function resume(co, ...)
 end
 
 local function dispatch_wakeup()
-	while wakeup_queue[1] ~= nil do
-		local token = table.remove(wakeup_queue, 1)
+	while wakeup_head <= wakeup_tail do
+		local token = wakeup_queue[wakeup_head]
+		wakeup_queue[wakeup_head] = nil
+		wakeup_head = wakeup_head + 1
 		local session = sleep_session[token]
 		if session then
 			local co = session_id_coroutine[session]
@@ -138,6 +155,7 @@ local function dispatch_wakeup()
 			return suspend(co, coroutine_resume(co, false, "BREAK", nil, session))
 		end
 	end
+	wakeup_head, wakeup_tail = 1, 0
 end
 
 local function dispatch_error_queue()
@@ -346,7 +364,8 @@ end
 
 function skynet.wakeup(token)
 	if sleep_session[token] then
-		wakeup_queue[#wakeup_queue + 1] = token
+		wakeup_tail = wakeup_tail + 1
+		wakeup_queue[wakeup_tail] = token
 		return true
 	end
 end
@@ -369,18 +388,19 @@ end
 
 -- ---- threads ----
 
+-- the fork queue holds pairs: a parked thread, then the body it will run
 function skynet.fork(func, ...)
 	local n = select("#", ...)
-	local co
-	if n == 0 then
-		co = co_create(func)
-	else
+	local body = func
+	if n > 0 then
 		local args = { ... }
-		co = co_create(function() func(table_unpack(args, 1, n)) end)
+		body = function() func(table_unpack(args, 1, n)) end
 	end
-	local t = fork_queue.t + 1
-	fork_queue.t = t
-	fork_queue[t] = co
+	local co = co_create()
+	local t = fork_queue.t
+	fork_queue[t + 1] = co
+	fork_queue[t + 2] = body
+	fork_queue.t = t + 2
 	return co
 end
 
@@ -454,8 +474,7 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 		else
 			session_id_coroutine[session] = nil
 			if type(co) == "function" then
-				local thread = co_create(co)
-				return resume(thread)
+				return resume(co_create(), co)
 			end
 			return resume(co, true, msg, sz, session)
 		end
@@ -476,10 +495,10 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 			end
 			return unknown_request(session, source, msg, sz, prototype)
 		end
-		local co = co_create(f)
+		local co = co_create()
 		session_coroutine_id[co] = session
 		session_coroutine_address[co] = source
-		return resume(co, session, source, p.unpack(msg, sz))
+		return resume(co, f, session, source, p.unpack(msg, sz))
 	end
 end
 
@@ -494,9 +513,11 @@ function skynet.dispatch_message(...)
 			end
 			break
 		end
+		local body = fork_queue[h + 1]
 		fork_queue[h] = nil
-		fork_queue.h = h + 1
-		local fork_succ, fork_err = pcall(resume, co)
+		fork_queue[h + 1] = nil
+		fork_queue.h = h + 2
+		local fork_succ, fork_err = pcall(resume, co, body)
 		if not fork_succ then
 			if succ then
 				succ = false
