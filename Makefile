@@ -1,6 +1,7 @@
 # Builds ./skynet, cservice/*.so and luaclib/*.so.
 #   make            build (jemalloc allocator)
 #   make SANITIZE=1 build with AddressSanitizer + UBSan and the libc allocator
+#   make SANITIZE=thread  build with ThreadSanitizer and the libc allocator
 #   make run        install dependencies if missing, build, start examples/config.lua
 #   make test       build and run the whole suite
 #   make bench      run the benchmarks
@@ -16,6 +17,11 @@ ifeq ($(SANITIZE),1)
   MODE = sanitize
   CFLAGS += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -DNOUSE_JEMALLOC
   LDFLAGS += -fsanitize=address,undefined
+else ifeq ($(SANITIZE),thread)
+  MODE = tsan
+  CFLAGS += -O1 -fno-omit-frame-pointer -fsanitize=thread -DNOUSE_JEMALLOC
+  LDFLAGS += -fsanitize=thread
+  TSAN_OBJ = $(OBJDIR)/test/tsan_longjmp.o
 else
   MODE = release
   CFLAGS += -O2
@@ -44,8 +50,8 @@ $(OBJDIR)/%.o: skynet-src/%.c $(HEADERS)
 	@mkdir -p $(OBJDIR)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-skynet: $(STAMP) $(CORE_OBJ) $(OBJDIR)/skynet_main.o
-	$(CC) $(LDFLAGS) -Wl,-E -o $@ $(CORE_OBJ) $(OBJDIR)/skynet_main.o $(LUA_STATICLIB) $(LDLIBS)
+skynet: $(STAMP) $(CORE_OBJ) $(OBJDIR)/skynet_main.o $(TSAN_OBJ)
+	$(CC) $(LDFLAGS) -Wl,-E -o $@ $(CORE_OBJ) $(OBJDIR)/skynet_main.o $(TSAN_OBJ) $(LUA_STATICLIB) $(LDLIBS)
 
 cservice/%.so: service-src/service_%.c $(HEADERS) $(STAMP)
 	@mkdir -p cservice
@@ -60,9 +66,13 @@ luaclib/skynet.so: $(STAMP) $(LUACLIB_OBJ)
 	$(CC) -shared $(LDFLAGS) -o $@ $(LUACLIB_OBJ)
 
 # C unit tests link the core and the Lua C modules directly
-$(OBJDIR)/test/%: test/c/%.c $(CORE_OBJ) $(LUACLIB_OBJ) $(HEADERS)
+$(OBJDIR)/test/%: test/c/%.c $(CORE_OBJ) $(LUACLIB_OBJ) $(TSAN_OBJ) $(HEADERS)
 	@mkdir -p $(OBJDIR)/test
-	$(CC) $(CFLAGS) -I lualib-src -Wl,-E -o $@ $< $(CORE_OBJ) $(LUACLIB_OBJ) $(LUA_STATICLIB) $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) -I lualib-src -Wl,-E -o $@ $< $(CORE_OBJ) $(LUACLIB_OBJ) $(TSAN_OBJ) $(LUA_STATICLIB) $(LDFLAGS) $(LDLIBS)
+
+$(OBJDIR)/test/tsan_longjmp.o: test/tsan_longjmp.c
+	@mkdir -p $(OBJDIR)/test
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(OBJDIR)/test/loadgen: test/loadgen.c
 	@mkdir -p $(OBJDIR)/test
@@ -79,7 +89,7 @@ run: deps all
 	./skynet examples/config.lua
 
 test: deps all
-	@OBJDIR=$(OBJDIR) SANITIZE=$(SANITIZE) bash test/run.sh
+	@OBJDIR=$(OBJDIR) SANITIZE=$(if $(filter 0,$(SANITIZE)),0,1) bash test/run.sh
 
 bench: deps all
 	@OBJDIR=$(OBJDIR) bash test/bench.sh

@@ -28,7 +28,7 @@ report() { # name status logfile
 }
 
 sanitizer_clean() { # logfile: no sanitizer report in it
-	! grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$1"
+	! grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|WARNING: ThreadSanitizer|runtime error:' "$1"
 }
 
 for t in "$OBJDIR"/test/test_*; do
