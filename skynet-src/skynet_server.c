@@ -115,14 +115,14 @@ struct skynet_context *skynet_context_new(const char *name, const char *param) {
 
 	int r = skynet_module_instance_init(mod, inst, ctx, param);
 	if (r == 0) {
-		struct skynet_context *ret = skynet_context_release(ctx);
-		if (ret) {
-			ctx->init = true;
-			skynet_globalmq_push(queue);
-			if (skynet_handle_findname(".logger")) /* the logger's own launch is not news */
-				skynet_error(ret, "LAUNCH %s %s", name, param ? param : "");
-		}
-		return ret;
+		/* keep our reference until the queue is scheduled: a retire from
+		 * another thread (shutdown) could otherwise free ctx under us, and a
+		 * queue released before this push would never be freed */
+		ctx->init = true;
+		skynet_globalmq_push(queue);
+		if (skynet_handle_findname(".logger")) /* the logger's own launch is not news */
+			skynet_error(ctx, "LAUNCH %s %s", name, param ? param : "");
+		return skynet_context_release(ctx);
 	}
 	skynet_error(ctx, "error: launch %s %s failed", name, param ? param : "");
 	uint32_t handle = ctx->handle;
