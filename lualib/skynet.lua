@@ -484,6 +484,12 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 	else
 		local p = proto[prototype]
 		local f = p and p.dispatch
+		-- a protocol may serve some messages without a thread: p.direct
+		-- handles them (it must not yield) and says so by returning true
+		local direct = p and p.direct
+		if direct and session == 0 and direct(msg, sz) then
+			return dispatch_wakeup()
+		end
 		if f == nil and early_requests then
 			-- the start function has not run yet: keep it for later
 			early_requests[#early_requests + 1] = { prototype, c.tostring(msg, sz), sz, session, source }
@@ -547,6 +553,7 @@ function skynet.dispatch(typename, func)
 	if func then
 		local ret = p.dispatch
 		p.dispatch = func
+		p.direct = nil -- a new handler sees every message
 		return ret
 	end
 	return p.dispatch

@@ -199,6 +199,16 @@ skynet.register_protocol {
 	dispatch = function(_, _, event, ...)
 		handlers[event](...)
 	end,
+	-- data never yields: it is buffered on the service's main thread,
+	-- without a coroutine per message (the reader is woken after)
+	direct = function(msg, sz)
+		local event, id, size, data = driver.unpack(msg, sz)
+		if event == 1 then
+			handlers[1](id, size, data)
+			return true
+		end
+		return false
+	end,
 }
 
 -- Registers id and waits until it is connected (or fails).  func is the
