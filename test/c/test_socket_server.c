@@ -433,12 +433,16 @@ test_fd_exhaustion(int listener, int port) {
 	getrlimit(RLIMIT_NOFILE, &old);
 	int spare[4096];
 	int nspare = 0;
-	int fd = raw_client(port); /* connected before the limit; accept will fail */
 	low = old;
 	low.rlim_cur = 64;
 	setrlimit(RLIMIT_NOFILE, &low);
 	while (nspare < 4096 && (spare[nspare] = dup(0)) >= 0)
 		nspare++;
+	/* the client takes the last free fd, so the listener's accept must fail
+	 * (connecting before filling the table raced with the socket thread) */
+	CHECK(nspare > 0, "fds filled");
+	close(spare[--nspare]);
+	int fd = raw_client(port);
 	struct result r;
 	CHECK(wait_result(SOCKET_ERR, listener, &r, 2000), "accept error reported");
 	CHECK(r.data && strstr(r.data, "open files"), "error text: %s", r.data);
