@@ -5,24 +5,9 @@
 # byte back before the server closes.
 cd "$(dirname "$0")/../.." || exit 1
 GATE_PORT=24211 ECHO_PORT=24212 MAXCLIENT=64
-tmp=$(mktemp -d)
-log=$tmp/node.log
-cat >"$tmp/config.lua" <<EOF
-include "$PWD/examples/config_net.lua"
-gate_port = $GATE_PORT
-echo_port = $ECHO_PORT
-maxclient = $MAXCLIENT
-EOF
-node_pid=
-trap '[ -n "$node_pid" ] && { kill -KILL "$node_pid"; wait "$node_pid"; } 2>/dev/null; rm -rf "$tmp"' EXIT
-
-./skynet "$tmp/config.lua" >"$log" 2>&1 &
-node_pid=$!
-for _ in $(seq 100); do
-	grep -q 'main_net: gate on' "$log" && break
-	sleep 0.1
-done
-grep -q 'main_net: gate on' "$log" || { echo "node did not start"; cat "$log"; exit 1; }
+source test/sh/net_lib.sh
+net_setup
+net_start
 
 python3 - "$ECHO_PORT" <<'PY' || { tail -50 "$log"; exit 1; }
 import selectors, socket, sys, time
@@ -85,14 +70,4 @@ print("half-close echoed 1 MB")
 PY
 kill -0 "$node_pid" || { echo "node died"; exit 1; }
 
-# a clean shutdown, so that a sanitizer build reports leaks and bad accesses
-kill -TERM "$node_pid"
-for _ in $(seq 100); do
-	kill -0 "$node_pid" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$node_pid" 2>/dev/null && { echo "node did not shut down on SIGTERM"; exit 1; }
-wait "$node_pid"
-node_pid=
-grep -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log" && { cat "$log"; exit 1; }
-echo "PASS"
+net_stop
