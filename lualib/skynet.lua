@@ -607,18 +607,20 @@ function skynet.newservice(name, ...)
 	return addr
 end
 
-function skynet.uniqueservice(global, ...)
+-- service_mgr's cmd, or its global variant when the first argument is true
+local function service_mgr_call(cmd, global, ...)
 	if global == true then
-		return assert(skynet.call(".service", "lua", "GLAUNCH", ...))
+		return assert(skynet.call(".service", "lua", "G" .. cmd, ...))
 	end
-	return assert(skynet.call(".service", "lua", "LAUNCH", global, ...))
+	return assert(skynet.call(".service", "lua", cmd, global, ...))
+end
+
+function skynet.uniqueservice(global, ...)
+	return service_mgr_call("LAUNCH", global, ...)
 end
 
 function skynet.queryservice(global, ...)
-	if global == true then
-		return assert(skynet.call(".service", "lua", "GQUERY", ...))
-	end
-	return assert(skynet.call(".service", "lua", "QUERY", global, ...))
+	return service_mgr_call("QUERY", global, ...)
 end
 
 -- answer everyone still waiting on this service, and everyone it waits on

@@ -1298,6 +1298,23 @@ bound_socket(const char *host, int port, int socktype, int *family) {
 	return fd;
 }
 
+/* gives fd a socket id and asks the socket thread to take it (request
+ * type 'L' listen or 'B' bind); -1 when no id is free */
+static int
+adopt_fd(struct socket_server *ss, uintptr_t opaque, int fd, char type) {
+	int id = reserve_id(ss, opaque, PROTOCOL_TCP);
+	if (id < 0)
+		return -1;
+	struct request req;
+	memset(&req, 0, sizeof(req));
+	req.type = type;
+	req.id = id;
+	req.opaque = opaque;
+	req.u.fd.fd = fd;
+	send_request(ss, &req);
+	return id;
+}
+
 int
 socket_server_listen(struct socket_server *ss, uintptr_t opaque, const char *addr, int port, int backlog) {
 	int family;
@@ -1308,34 +1325,15 @@ socket_server_listen(struct socket_server *ss, uintptr_t opaque, const char *add
 		close(fd);
 		return -1;
 	}
-	int id = reserve_id(ss, opaque, PROTOCOL_TCP);
-	if (id < 0) {
+	int id = adopt_fd(ss, opaque, fd, 'L');
+	if (id < 0)
 		close(fd);
-		return -1;
-	}
-	struct request req;
-	memset(&req, 0, sizeof(req));
-	req.type = 'L';
-	req.id = id;
-	req.opaque = opaque;
-	req.u.fd.fd = fd;
-	send_request(ss, &req);
 	return id;
 }
 
 int
 socket_server_bind(struct socket_server *ss, uintptr_t opaque, int fd) {
-	int id = reserve_id(ss, opaque, PROTOCOL_TCP);
-	if (id < 0)
-		return -1;
-	struct request req;
-	memset(&req, 0, sizeof(req));
-	req.type = 'B';
-	req.id = id;
-	req.opaque = opaque;
-	req.u.fd.fd = fd;
-	send_request(ss, &req);
-	return id;
+	return adopt_fd(ss, opaque, fd, 'B');
 }
 
 void
