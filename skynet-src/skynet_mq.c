@@ -62,6 +62,18 @@ struct message_queue *skynet_globalmq_pop(void) {
 	return mq;
 }
 
+/*
+ * Taking the lock (not a bare read) orders this check with a concurrent
+ * push: a worker that announced it sleeps and then finds the queue empty
+ * is seen as asleep by the pusher's wakeup.
+ */
+int skynet_globalmq_empty(void) {
+	spinlock_lock(&Q.lock);
+	int empty = Q.head == NULL;
+	spinlock_unlock(&Q.lock);
+	return empty;
+}
+
 struct message_queue *skynet_mq_create(uint32_t handle) {
 	struct message_queue *q = skynet_malloc(sizeof(*q));
 	q->handle = handle;

@@ -18,6 +18,7 @@ struct message_queue;
 
 void skynet_globalmq_push(struct message_queue *queue);
 struct message_queue *skynet_globalmq_pop(void);
+int skynet_globalmq_empty(void);
 
 struct message_queue *skynet_mq_create(uint32_t handle);
 void skynet_mq_mark_release(struct message_queue *q);
