@@ -33,7 +33,31 @@ static int traceback(lua_State *L) {
 
 static const char CALLBACK_KEY = 0; /* its address keys the callback in the registry */
 
-/* calls the Lua callback(type, msg, sz, session, source) on the main thread */
+static const char PENDING_KEY = 0; /* see lpending */
+
+static void report_error(struct skynet_context *context, lua_State *L, int r, int session,
+	uint32_t source, size_t sz) {
+	const char *self = skynet_command(context, "REG", NULL);
+	switch (r) {
+	case LUA_ERRRUN:
+		skynet_error(context, "lua call [%x to %s : %d msgsz = %d] error : %s",
+			source, self, session, (int)sz, lua_tostring(L, -1));
+		break;
+	case LUA_ERRMEM:
+		skynet_error(context, "lua memory error : [%x to %s : %d] %s", source, self, session, lua_tostring(L, -1));
+		break;
+	default:
+		skynet_error(context, "lua error %d : [%x to %s : %d]", r, source, self, session);
+		break;
+	}
+}
+
+/*
+ * Calls the Lua callback(type, msg, sz, session, source) on the main
+ * thread.  When it raises, the error is logged and the pending function
+ * runs what the failed dispatch left undone (forks, error answers), again
+ * after each runtime error it raises: each one consumes what raised it.
+ */
 static int message_cb(struct skynet_context *context, void *ud, int type, int session,
 	uint32_t source, const void *msg, size_t sz) {
 	lua_State *L = ud;
@@ -52,20 +76,12 @@ static int message_cb(struct skynet_context *context, void *ud, int type, int se
 	lua_pushinteger(L, session);
 	lua_pushinteger(L, source);
 	int r = lua_pcall(L, 5, 0, 1);
-	if (r == LUA_OK)
-		return 0;
-	const char *self = skynet_command(context, "REG", NULL);
-	switch (r) {
-	case LUA_ERRRUN:
-		skynet_error(context, "lua call [%x to %s : %d msgsz = %d] error : %s",
-			source, self, session, (int)sz, lua_tostring(L, -1));
-		break;
-	case LUA_ERRMEM:
-		skynet_error(context, "lua memory error : [%x to %s : %d] %s", source, self, session, lua_tostring(L, -1));
-		break;
-	default:
-		skynet_error(context, "lua error %d : [%x to %s : %d]", r, source, self, session);
-		break;
+	while (r != LUA_OK) {
+		report_error(context, L, r, session, source, sz);
+		lua_settop(L, 2);
+		if (r != LUA_ERRRUN || lua_rawgetp(L, LUA_REGISTRYINDEX, &PENDING_KEY) != LUA_TFUNCTION)
+			break;
+		r = lua_pcall(L, 0, 0, 1);
 	}
 	lua_settop(L, 2);
 	return 0;
@@ -76,6 +92,14 @@ static int forward_cb(struct skynet_context *context, void *ud, int type, int se
 	uint32_t source, const void *msg, size_t sz) {
 	message_cb(context, ud, type, session, source, msg, sz);
 	return 1;
+}
+
+/* pending(f): what message_cb calls after a callback raised */
+static int lpending(lua_State *L) {
+	luaL_checktype(L, 1, LUA_TFUNCTION);
+	lua_settop(L, 1);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &PENDING_KEY);
+	return 0;
 }
 
 static int lcallback(lua_State *L) {
@@ -340,6 +364,7 @@ LUAMOD_API int luaopen_skynet_core(lua_State *L) {
 		{ "error", lerror },
 		{ "harbor", lharbor },
 		{ "callback", lcallback },
+		{ "pending", lpending },
 		{ NULL, NULL },
 	};
 	/* functions that need no context */

@@ -354,10 +354,23 @@ function skynet.yield()
 	return skynet.sleep(0)
 end
 
+-- the hot path of every blocking socket read: new_session and
+-- suspend_sleep inlined
 function skynet.wait(token)
-	local session = new_session()
-	token = token or running_thread
-	suspend_sleep(session, token)
+	local session = session_counter + 1
+	if session > 0x7fffffff or session_id_coroutine[session] ~= nil then
+		session = new_session()
+	else
+		session_counter = session
+	end
+	local co = running_thread
+	token = token or co
+	if sleep_session[token] then
+		error "token duplicative"
+	end
+	session_id_coroutine[session] = co
+	sleep_session[token] = session
+	coroutine_yield "SUSPEND"
 	sleep_session[token] = nil
 	session_id_coroutine[session] = nil
 end
@@ -508,8 +521,9 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 	end
 end
 
-function skynet.dispatch_message(...)
-	local succ, err = pcall(raw_dispatch_message, ...)
+-- the forks and error answers a dispatch leaves; after a handler raised,
+-- the core calls this again (c.pending) until it runs through
+local function dispatch_pending()
 	while true do
 		local h = fork_queue.h
 		local co = fork_queue[h]
@@ -523,25 +537,20 @@ function skynet.dispatch_message(...)
 		fork_queue[h] = nil
 		fork_queue[h + 1] = nil
 		fork_queue.h = h + 2
-		local fork_succ, fork_err = pcall(resume, co, body)
-		if not fork_succ then
-			if succ then
-				succ = false
-				err = tostring(fork_err)
-			else
-				err = tostring(err) .. "\n" .. tostring(fork_err)
-			end
-		end
+		resume(co, body)
 	end
 	while error_queue[1] do
-		local ok, e = pcall(dispatch_error_queue)
-		if not ok then
-			succ = false
-			err = tostring(err) .. "\n" .. tostring(e)
-		end
+		dispatch_error_queue()
 	end
-	if not succ then
-		error(tostring(err), 0)
+end
+c.pending(dispatch_pending)
+
+-- no pcall here: a raised error goes to the core, which logs it and runs
+-- dispatch_pending (one protected call per message, not two)
+function skynet.dispatch_message(...)
+	raw_dispatch_message(...)
+	if fork_queue[fork_queue.h] or error_queue[1] then
+		dispatch_pending()
 	end
 end
 

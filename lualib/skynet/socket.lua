@@ -6,7 +6,10 @@ local driver = require "skynet.socketdriver"
 local skynet = require "skynet"
 
 local assert = assert
-local type = type
+local coroutine_running = coroutine.running
+local driver_push = driver.push
+local skynet_wait = skynet.wait
+local skynet_wakeup = skynet.wakeup
 
 -- Past this many buffered bytes that nobody is waiting for, the socket
 -- thread stops reading the socket until a reader asks for more.
@@ -21,8 +24,10 @@ local handlers = {}         -- SKYNET_SOCKET_TYPE_* -> event handler
 --   id, protocol ("TCP"/"UDP"), connected, connecting (true, or the error)
 --   buffer, pool        received bytes (driver buffer), nil for listeners
 --   callback            accept callback (listener) or udp callback
---   read_required       what the parked reader waits for: a byte count,
---                       a line separator, or true (everything, until close)
+--   what the parked reader waits for (at most one is set):
+--     read_size         a byte count (0: anything)
+--     read_line         a line separator
+--     read_all          true: everything, until the peer closes
 --   co                  the parked reader, closing: the coroutine in close()
 --   paused, buffer_limit, on_warning, listen, addr, port
 
@@ -30,7 +35,7 @@ local function wakeup(s)
 	local co = s.co
 	if co then
 		s.co = nil
-		skynet.wakeup(co)
+		skynet_wakeup(co)
 	end
 end
 
@@ -41,16 +46,25 @@ local function pause(s)
 	end
 end
 
--- Parks the running coroutine until an event for s wakes it.
-local function suspend(s)
-	assert(not s.co, "socket is already being read by another coroutine")
-	local co = coroutine.running()
+-- Parks the running coroutine until an event for s wakes it; a reader
+-- says what it waits for in s[want] (read_size, read_line or read_all).
+local function suspend(s, want, value)
+	if s.co then
+		error("socket is already being read by another coroutine", 3)
+	end
+	if want then
+		s[want] = value
+	end
+	local co = coroutine_running()
 	s.co = co
 	if s.paused then
 		s.paused = nil
 		driver.start(s.id)
 	end
-	skynet.wait(co)
+	skynet_wait(co)
+	if want then
+		s[want] = nil -- a close or an error woke the reader early
+	end
 	-- close() waits for the reader to take what was buffered before it
 	if s.closing then
 		skynet.wakeup(s.closing)
@@ -75,26 +89,28 @@ handlers[1] = function(id, size, data)
 		driver.drop(data, size)
 		return
 	end
-	local buffered = driver.push(s.buffer, s.pool, data, size)
-	local want = s.read_required
-	if type(want) == "number" then
+	local buffered = driver_push(s.buffer, s.pool, data, size)
+	local want = s.read_size
+	if want then
 		if buffered >= want then
-			s.read_required = nil
+			s.read_size = nil
 			wakeup(s)
 		end
 		return
 	end
-	if s.buffer_limit and buffered > s.buffer_limit then
+	local limit = s.buffer_limit
+	if limit and buffered > limit then
 		skynet.error(string.format("socket: buffer overflow, close socket %d (%d bytes)", id, buffered))
 		driver.close(id)
 		return
 	end
-	if type(want) == "string" then
-		if driver.readline(s.buffer, nil, want) then
-			s.read_required = nil
+	local sep = s.read_line
+	if sep then
+		if driver.readline(s.buffer, nil, sep) then
+			s.read_line = nil
 			wakeup(s)
 		end
-	elseif want == nil and buffered > PAUSE_THRESHOLD then
+	elseif not s.read_all and buffered > PAUSE_THRESHOLD then
 		pause(s)
 	end
 end
@@ -322,9 +338,7 @@ function socket.read(id, sz)
 		if not s.connected then
 			return false, data
 		end
-		assert(not s.read_required)
-		s.read_required = 0
-		suspend(s)
+		suspend(s, "read_size", 0)
 		data = driver.readall(s.buffer, s.pool)
 		if data ~= "" then
 			return data
@@ -338,9 +352,7 @@ function socket.read(id, sz)
 	if not s.connected then
 		return false, driver.readall(s.buffer, s.pool)
 	end
-	assert(not s.read_required)
-	s.read_required = sz
-	suspend(s)
+	suspend(s, "read_size", sz)
 	data = driver.pop(s.buffer, s.pool, sz)
 	if data then
 		return data
@@ -353,9 +365,7 @@ function socket.readall(id)
 	local s = sockets[id]
 	assert(s, "invalid socket")
 	if s.connected then
-		assert(not s.read_required)
-		s.read_required = true
-		suspend(s)
+		suspend(s, "read_all", true)
 	end
 	return driver.readall(s.buffer, s.pool)
 end
@@ -372,9 +382,7 @@ function socket.readline(id, sep)
 	if not s.connected then
 		return false, driver.readall(s.buffer, s.pool)
 	end
-	assert(not s.read_required)
-	s.read_required = sep
-	suspend(s)
+	suspend(s, "read_line", sep)
 	if s.connected then
 		return driver.readline(s.buffer, s.pool, sep)
 	end
@@ -387,9 +395,7 @@ function socket.block(id)
 	if not s or not s.connected then
 		return false
 	end
-	assert(not s.read_required)
-	s.read_required = 0
-	suspend(s)
+	suspend(s, "read_size", 0)
 	return s.connected
 end
 

@@ -49,6 +49,20 @@ function CMD.fail(msg)
 	error(msg)
 end
 
+-- forks three threads (the second raises) and then raises itself: the
+-- first and third must still run; "forked" tells which did
+local forked = {}
+function CMD.fork_then_fail(msg)
+	skynet.fork(function() forked[#forked + 1] = "first" end)
+	skynet.fork(function() error(msg .. " (in a fork)") end)
+	skynet.fork(function() forked[#forked + 1] = "third" end)
+	error(msg)
+end
+
+function CMD.forked()
+	skynet.retpack(table.concat(forked, ","))
+end
+
 function CMD.fail_later(ticks, msg)
 	skynet.sleep(ticks)
 	error(msg)

@@ -40,6 +40,10 @@ local function handler_errors()
 	T.eq(type(err), "string", "the caller gets an error message")
 	T.raises(nil, skynet.call, svc, "lua", "fail_later", 2, "late boom (expected by the test)")
 	T.raises(nil, skynet.call, svc, "lua", "no_such_command")
+	-- forks queued by a handler that raised, and those after a fork that
+	-- raised, still run
+	T.raises(nil, skynet.call, svc, "lua", "fork_then_fail", "fork boom (expected by the test)")
+	T.eq(skynet.call(svc, "lua", "forked"), "first,third", "forks run after handler and fork errors")
 	T.eq(skynet.call(svc, "lua", "echo", "still here"), "still here", "service survives handler errors")
 	-- a request of a protocol the service does not know gets an error back
 	skynet.register_protocol { name = "text", id = skynet.PTYPE_TEXT,
