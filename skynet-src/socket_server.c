@@ -102,14 +102,21 @@ struct wlist {
 	struct wbuf *tail;
 };
 
+/*
+ * The fields fall in three groups, each on its own cache lines: a worker
+ * sending on the socket writes only the first, the socket thread reading
+ * it only the second, so the two threads do not steal each other's lines
+ * on every message.
+ */
 struct socket {
+	/* read by every thread */
 	atomic_int id;
 	atomic_int state;
 	_Atomic uintptr_t owner;
-	atomic_int lock;
-	/* under lock */
 	int fd;
 	uint8_t protocol;
+	/* under lock (the senders' side) */
+	_Alignas(64) atomic_int lock;
 	bool closing;      /* closed by the owner, flushing what is queued */
 	bool bound;        /* made by socket_server_bind */
 	bool udp_peer_set;
@@ -117,21 +124,20 @@ struct socket {
 	struct wlist low;
 	size_t wb_size;
 	size_t warn_size;  /* next warning threshold, 0 when none was given */
+	atomic_bool writing; /* statistics of the senders' side */
+	_Atomic uint64_t nwrite;
+	_Atomic uint64_t wtime;
 	union sockaddr_all udp_peer;
 	/* socket thread only */
-	bool registered;   /* in epoll */
+	_Alignas(64) bool registered; /* in epoll */
 	bool reported;     /* CLOSE already reported (peer EOF or close) */
 	bool accept_failing;
 	bool resting;      /* a listener in the backoff list */
 	int rsize;
 	struct socket *backoff_next;
-	/* statistics, read by socket_server_info from any thread */
-	atomic_bool reading;
-	atomic_bool writing;
+	atomic_bool reading; /* statistics of the reading side */
 	_Atomic uint64_t nread;
-	_Atomic uint64_t nwrite;
 	_Atomic uint64_t rtime;
-	_Atomic uint64_t wtime;
 };
 
 struct request {
@@ -239,9 +245,11 @@ ensure_block(struct socket_server *ss, int slot) {
 	int b = slot >> BLOCK_BITS;
 	if (atomic_load_explicit(&ss->block[b], memory_order_relaxed))
 		return true;
-	struct socket *block = skynet_calloc(BLOCK_SIZE, sizeof(struct socket));
+	/* aligned: each socket's groups of fields start a cache line */
+	struct socket *block = aligned_alloc(_Alignof(struct socket), BLOCK_SIZE * sizeof(struct socket));
 	if (block == NULL)
 		return false;
+	memset(block, 0, BLOCK_SIZE * sizeof(struct socket));
 	for (int i = 0; i < BLOCK_SIZE; i++)
 		block[i].fd = -1;
 	atomic_store_explicit(&ss->block[b], block, memory_order_release);
