@@ -219,7 +219,11 @@ static int
 lreadall(lua_State *L) {
 	struct socket_buffer *sb = checkbuffer(L);
 	luaL_checktype(L, 2, LUA_TTABLE);
-	if (sb->head && sb->head == sb->tail) {
+	if (sb->head == NULL) {
+		lua_pushliteral(L, ""); /* a reader looking before it waits */
+		return 1;
+	}
+	if (sb->head == sb->tail) {
 		pop_string(L, sb, sb->size, 0); /* one block: no concatenation buffer */
 		return 1;
 	}

@@ -329,7 +329,9 @@ end
 -- the bytes left over.
 function socket.read(id, sz)
 	local s = sockets[id]
-	assert(s, "invalid socket")
+	if s == nil then
+		error("invalid socket", 2)
+	end
 	if sz == nil then
 		local data = driver.readall(s.buffer, s.pool)
 		if data ~= "" then
