@@ -129,6 +129,11 @@ static int spin_for_work(struct monitor *m) {
 	return found;
 }
 
+/* the name top -H, ps -L and /proc/PID/task/TID/comm show (15 chars at most) */
+static void name_thread(const char *name) {
+	pthread_setname_np(pthread_self(), name);
+}
+
 static void create_thread(pthread_t *thread, void *(*start_routine)(void *), void *arg) {
 	if (pthread_create(thread, NULL, start_routine, arg)) {
 		fprintf(stderr, "error: cannot create a thread\n");
@@ -158,6 +163,7 @@ static void batch_scheduling(void) {
 static void *thread_socket(void *p) {
 	struct monitor *m = p;
 	skynet_initthread(THREAD_SOCKET);
+	name_thread("socket");
 	batch_scheduling();
 	for (;;) {
 		int r = skynet_socket_poll();
@@ -184,6 +190,7 @@ static void free_monitor(struct monitor *m) {
 static void *thread_monitor(void *p) {
 	struct monitor *m = p;
 	skynet_initthread(THREAD_MONITOR);
+	name_thread("monitor");
 	for (;;) {
 		for (int i = 0; i < m->count; i++)
 			skynet_monitor_check(m->m[i]);
@@ -218,6 +225,7 @@ static void shutdown_step(void) {
 static void *thread_timer(void *p) {
 	struct monitor *m = p;
 	skynet_initthread(THREAD_TIMER);
+	name_thread("timer");
 	for (;;) {
 		skynet_updatetime();
 		if (atomic_load(&SIG_TERM))
@@ -246,6 +254,9 @@ static void *thread_worker(void *p) {
 	struct monitor *m = wp->m;
 	struct skynet_monitor *sm = m->m[wp->id];
 	skynet_initthread(THREAD_WORKER);
+	char name[16];
+	snprintf(name, sizeof(name), "worker %d", wp->id);
+	name_thread(name);
 	struct message_queue *q = NULL;
 	while (!atomic_load(&m->quit)) {
 		q = skynet_context_message_dispatch(sm, q, wp->weight);
