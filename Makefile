@@ -66,7 +66,7 @@ luaclib/skynet.so: $(STAMP) $(LUACLIB_OBJ)
 	$(CC) -shared $(LDFLAGS) -o $@ $(LUACLIB_OBJ)
 
 # C unit tests link the core and the Lua C modules directly
-$(OBJDIR)/test/%: test/c/%.c $(CORE_OBJ) $(LUACLIB_OBJ) $(TSAN_OBJ) $(HEADERS)
+$(OBJDIR)/test/%: test/c/%.c $(CORE_OBJ) $(LUACLIB_OBJ) $(TSAN_OBJ) $(HEADERS) $(wildcard test/c/*.h)
 	@mkdir -p $(OBJDIR)/test
 	$(CC) $(CFLAGS) -I lualib-src -Wl,-E -o $@ $< $(CORE_OBJ) $(LUACLIB_OBJ) $(TSAN_OBJ) $(LUA_STATICLIB) $(LDFLAGS) $(LDLIBS)
 

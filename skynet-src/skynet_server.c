@@ -115,14 +115,14 @@ struct skynet_context *skynet_context_new(const char *name, const char *param) {
 
 	int r = skynet_module_instance_init(mod, inst, ctx, param);
 	if (r == 0) {
-		/* keep our reference until the queue is scheduled: a retire from
-		 * another thread (shutdown) could otherwise free ctx under us, and a
-		 * queue released before this push would never be freed */
+		/* our reference goes to the caller: once the queue is scheduled the
+		 * service may run and exit on another worker, and a retire (or a
+		 * shutdown) must not free ctx while the caller still reads it */
 		ctx->init = true;
 		skynet_globalmq_push(queue);
 		if (skynet_handle_findname(".logger")) /* the logger's own launch is not news */
 			skynet_error(ctx, "LAUNCH %s %s", name, param ? param : "");
-		return skynet_context_release(ctx);
+		return ctx;
 	}
 	skynet_error(ctx, "error: launch %s %s failed", name, param ? param : "");
 	uint32_t handle = ctx->handle;
@@ -145,13 +145,6 @@ int skynet_context_newsession(struct skynet_context *ctx) {
 
 void skynet_context_grab(struct skynet_context *ctx) {
 	atomic_fetch_add(&ctx->ref, 1);
-}
-
-void skynet_context_reserve(struct skynet_context *ctx) {
-	skynet_context_grab(ctx);
-	/* a reserved context (the logger) does not count towards the node's
-	 * services, so the node can exit while it still runs */
-	atomic_fetch_sub(&G_NODE.total, 1);
 }
 
 static void delete_context(struct skynet_context *ctx) {
@@ -369,6 +362,7 @@ static const char *cmd_launch(struct skynet_context *ctx, const char *param) {
 	if (inst == NULL)
 		return NULL;
 	snprintf(ctx->result, sizeof(ctx->result), ":%x", inst->handle);
+	skynet_context_release(inst);
 	return ctx->result;
 }
 

@@ -8,9 +8,9 @@ struct skynet_context;
 struct skynet_message;
 struct skynet_monitor;
 
+/* the new service, with a reference the caller releases; NULL on failure */
 struct skynet_context *skynet_context_new(const char *name, const char *parm);
 void skynet_context_grab(struct skynet_context *);
-void skynet_context_reserve(struct skynet_context *ctx);
 struct skynet_context *skynet_context_release(struct skynet_context *);
 uint32_t skynet_context_handle(struct skynet_context *);
 /* 0 on success, -1 when the handle is gone (the message is not freed) */

@@ -316,6 +316,7 @@ static int bootstrap(const char *cmdline) {
 	if (ctx == NULL)
 		return 0; /* the module loader or the service said why */
 	skynet_node_set_bootstrap(skynet_context_handle(ctx));
+	skynet_context_release(ctx);
 	return 1;
 }
 
@@ -351,6 +352,8 @@ int skynet_start(struct skynet_config *config) {
 		status = 1; /* the module loader or the logger said why */
 	} else {
 		skynet_handle_namehandle(skynet_context_handle(ctx), ".logger");
+		/* the registry keeps the logger alive; no worker runs yet to retire it */
+		skynet_context_release(ctx);
 		if (bootstrap(config->bootstrap)) {
 			start_threads(config->thread);
 			status = skynet_node_exit_status();

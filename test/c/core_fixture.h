@@ -44,6 +44,7 @@ static void fixture_init(int harbor) {
 		printf("FAIL: cannot start the logger service from ./cservice\n");
 		exit(1);
 	}
+	skynet_context_release(sink); /* the registry keeps it until fixture_exit */
 }
 
 static void drop_free(struct skynet_message *m, void *ud) {

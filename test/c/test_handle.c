@@ -14,10 +14,13 @@
 
 #define HARBOR 3
 
-/* a logger service writing to stdout: a real C service that holds no file */
+/* a logger service writing to stdout: a real C service that holds no file;
+ * only the registry keeps it, until it is retired */
 static struct skynet_context *new_service(void) {
 	struct skynet_context *ctx = skynet_context_new("logger", "");
 	CHECK(ctx != NULL, "create a service");
+	if (ctx)
+		skynet_context_release(ctx);
 	return ctx;
 }
 
@@ -120,6 +123,7 @@ static void *churn(void *ud) {
 		if (ctx == NULL)
 			continue;
 		uint32_t h = skynet_context_handle(ctx);
+		skynet_context_release(ctx);
 		atomic_store(&recent[i % 64], h);
 		if (i % 4 != 0)
 			skynet_handle_retire(h);

@@ -72,6 +72,7 @@ static void test_clocks(void) {
 static void test_order(void) {
 	struct skynet_context *ctx = skynet_context_new("logger", "");
 	uint32_t handle = skynet_context_handle(ctx);
+	skynet_context_release(ctx); /* the registry keeps it */
 	struct message_queue *q = take_queue(handle);
 	CHECK(q != NULL, "the service queue");
 	static int deadline[TIMERS + 1];
