@@ -95,6 +95,10 @@ uint32_t skynet_mq_handle(struct message_queue *q) {
 	return q->handle;
 }
 
+void skynet_mq_set_handle(struct message_queue *q, uint32_t handle) {
+	q->handle = handle;
+}
+
 int skynet_mq_length(struct message_queue *q) {
 	spinlock_lock(&q->lock);
 	int len = q->tail - q->head;

@@ -27,6 +27,8 @@ typedef void (*message_drop)(struct skynet_message *, void *);
 
 void skynet_mq_release(struct message_queue *q, message_drop drop_func, void *ud);
 uint32_t skynet_mq_handle(struct message_queue *);
+/* names the owner of a queue made before its handle; before it is scheduled */
+void skynet_mq_set_handle(struct message_queue *, uint32_t handle);
 
 /* 0 on success, 1 when the queue is empty */
 int skynet_mq_pop(struct message_queue *q, struct skynet_message *message);

@@ -31,7 +31,7 @@ struct skynet_context {
 	uint64_t cpu_cost;   /* microseconds of CPU spent in this service */
 	uint64_t cpu_start;  /* thread CPU time when the current batch began */
 	char result[32];     /* the answer of the last skynet_command */
-	uint32_t handle;
+	_Atomic uint32_t handle; /* read by the registry's lookups while launch sets it */
 	int session_id;
 	atomic_int ref;
 	int message_count;
@@ -107,10 +107,13 @@ struct skynet_context *skynet_context_new(const char *name, const char *param) {
 	ctx->message_count = 0;
 	ctx->profile = G_NODE.profile;
 	ctx->result[0] = '\0';
-	/* the handle must be set before init: init may send messages */
+	/* the queue exists before the handle is published: from then on other
+	 * threads may push to it or retire the service; the handle must be set
+	 * before init, which may send messages */
+	struct message_queue *queue = ctx->queue = skynet_mq_create(0);
 	ctx->handle = 0;
 	ctx->handle = skynet_handle_register(ctx);
-	struct message_queue *queue = ctx->queue = skynet_mq_create(ctx->handle);
+	skynet_mq_set_handle(queue, ctx->handle);
 	atomic_fetch_add(&G_NODE.total, 1);
 
 	int r = skynet_module_instance_init(mod, inst, ctx, param);
