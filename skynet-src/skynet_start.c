@@ -97,12 +97,6 @@ static void sleep_until_woken(struct monitor *m) {
 		;
 }
 
-static void cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
-
 /*
  * The last worker awake watches the global queue for SPIN_US before it
  * sleeps too.  Under steady traffic from the socket or timer thread the
@@ -110,7 +104,8 @@ static void cpu_relax(void) {
  * worker's sleep, the waker's system call and the latency of waking an
  * idle CPU.  While another worker runs, that one takes what it queues
  * (services talking to each other stay on one warm CPU) and this one
- * sleeps at once.
+ * sleeps at once.  It yields between looks: the socket thread, which does
+ * not preempt it (SCHED_BATCH), may be the one that brings the work.
  */
 static int spin_for_work(struct monitor *m) {
 	int idle = 0;
@@ -121,8 +116,7 @@ static int spin_for_work(struct monitor *m) {
 	uint64_t deadline = skynet_thread_time() + SPIN_US;
 	int found;
 	do {
-		for (int i = 0; i < 8; i++)
-			cpu_relax();
+		sched_yield();
 		found = !skynet_globalmq_empty();
 	} while (!found && skynet_thread_time() < deadline);
 	atomic_store(&m->spinning, 0);
