@@ -1,12 +1,13 @@
 /*
- * Shared by the core's C unit tests: a CHECK macro that counts failures,
- * and a node without threads (handles, queues, modules, timer) whose
- * services are real C services from cservice/ (the tests run from the
- * repository root).  Nothing dispatches messages unless a test does.
+ * Shared by the core's C unit tests (assertions in check.h): a node
+ * without threads (handles, queues, modules, timer) whose services are
+ * real C services from cservice/ (the tests run from the repository root).
+ * Nothing dispatches messages unless a test does.
  */
 #ifndef CORE_FIXTURE_H
 #define CORE_FIXTURE_H
 
+#include "check.h"
 #include "skynet.h"
 #include "skynet_env.h"
 #include "skynet_handle.h"
@@ -17,18 +18,6 @@
 #include "skynet_timer.h"
 
 #include <stdio.h>
-
-static int failures;
-
-#define CHECK(cond, ...) \
-	do { \
-		if (!(cond)) { \
-			failures++; \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-			printf(__VA_ARGS__); \
-			printf("\n"); \
-		} \
-	} while (0)
 
 static void fixture_init(int harbor) {
 	skynet_globalinit();
@@ -62,15 +51,6 @@ static void fixture_exit(void) {
 	skynet_module_exit();
 	skynet_env_exit();
 	skynet_globalexit();
-}
-
-static int fixture_result(const char *name) {
-	if (failures) {
-		printf("%s: %d checks failed\n", name, failures);
-		return 1;
-	}
-	printf("%s: all checks passed\n", name);
-	return 0;
 }
 
 #endif

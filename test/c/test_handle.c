@@ -173,5 +173,5 @@ int main(void) {
 	test_references();
 	test_threads();
 	fixture_exit();
-	return fixture_result("test_handle");
+	return check_result("test_handle");
 }

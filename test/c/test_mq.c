@@ -11,17 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static int failures;
-
-#define CHECK(cond, ...) \
-	do { \
-		if (!(cond)) { \
-			failures++; \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-			printf(__VA_ARGS__); \
-			printf("\n"); \
-		} \
-	} while (0)
+#include "check.h"
 
 static void push(struct message_queue *q, uint32_t source, int session) {
 	struct skynet_message m = { source, session, (void *)(intptr_t)session, (size_t)session };
@@ -248,10 +238,5 @@ int main(void) {
 	test_overload();
 	test_release();
 	test_threads();
-	if (failures) {
-		printf("%d checks failed\n", failures);
-		return 1;
-	}
-	printf("test_mq: all checks passed\n");
-	return 0;
+	return check_result("test_mq");
 }

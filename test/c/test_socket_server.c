@@ -5,6 +5,7 @@
  */
 #include "socket_server.h"
 #include "skynet_malloc.h"
+#include "check.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -38,16 +39,6 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static struct result results[MAX_RESULTS];
 static int nresults;
-static int failures;
-
-#define CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-		fprintf(stderr, __VA_ARGS__); \
-		fprintf(stderr, "\n"); \
-		failures++; \
-	} \
-} while (0)
 
 static uint64_t
 now_cs(void) {
@@ -480,10 +471,5 @@ main(void) {
 	for (int i = 0; i < nresults; i++)
 		drop_result(&results[i]);
 	socket_server_release(SS);
-	if (failures) {
-		printf("%d failures\n", failures);
-		return 1;
-	}
-	printf("socket_server: all passed\n");
-	return 0;
+	return check_result("test_socket_server");
 }

@@ -132,5 +132,5 @@ int main(void) {
 	test_clocks();
 	test_order();
 	fixture_exit();
-	return fixture_result("test_timer");
+	return check_result("test_timer");
 }
