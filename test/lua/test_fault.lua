@@ -4,24 +4,6 @@ local skynet = require "skynet"
 require "skynet.manager"
 local T = require "testlib"
 
--- runs f(...) in a forked coroutine; returns a function that waits up to
--- ticks for it to finish and gives back "ok"/"error" and the result
-local function started(f, ...)
-	local result
-	local args = table.pack(...)
-	skynet.fork(function()
-		result = table.pack(pcall(f, table.unpack(args, 1, args.n)))
-	end)
-	return function(ticks, what)
-		local deadline = skynet.now() + ticks
-		while not result and skynet.now() < deadline do
-			skynet.sleep(5)
-		end
-		T.ok(result, what .. ": finished within " .. ticks / 100 .. " s")
-		return result[1] and "ok" or "error", result[2]
-	end
-end
-
 local function missing_destinations()
 	T.raises(nil, skynet.call, 0xfffff0, "lua", "echo")
 	T.raises(nil, skynet.call, ".no_such_service", "lua", "echo")
@@ -55,28 +37,28 @@ local function exit_before_answer()
 	local svc = skynet.newservice("echo_svc")
 	local pending = {}
 	for i = 1, 10 do
-		pending[i] = started(skynet.call, svc, "lua", "sleep_echo", 500, i)
+		pending[i] = T.started(skynet.call, svc, "lua", "sleep_echo", 500, i)
 	end
-	local exiting = started(skynet.call, svc, "lua", "exit_later", 5)
-	T.eq(exiting(300, "call to a service that exits"), "error", "the exiting call fails")
+	local exiting = T.started(skynet.call, svc, "lua", "exit_later", 5)
+	T.eq(exiting(300, "call to a service that exits"), false, "the exiting call fails")
 	for i = 1, 10 do
-		T.eq(pending[i](100, "pending call " .. i), "error", "pending call fails on exit")
+		T.eq(pending[i](100, "pending call " .. i), false, "pending call fails on exit")
 	end
 	T.raises(nil, skynet.call, svc, "lua", "echo")
 end
 
 local function killed_before_answer()
 	local svc = skynet.newservice("echo_svc")
-	local hanging = started(skynet.call, svc, "lua", "hang")
+	local hanging = T.started(skynet.call, svc, "lua", "hang")
 	skynet.sleep(2)
 	local queued = {}
 	for i = 1, 5 do
-		queued[i] = started(skynet.call, svc, "lua", "sleep_echo", 500, i)
+		queued[i] = T.started(skynet.call, svc, "lua", "sleep_echo", 500, i)
 	end
 	skynet.kill(svc)
-	T.eq(hanging(300, "call to a killed service"), "error", "call in progress fails on kill")
+	T.eq(hanging(300, "call to a killed service"), false, "call in progress fails on kill")
 	for i = 1, 5 do
-		T.eq(queued[i](300, "queued call " .. i), "error", "queued call fails on kill")
+		T.eq(queued[i](300, "queued call " .. i), false, "queued call fails on kill")
 	end
 end
 

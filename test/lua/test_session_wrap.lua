@@ -31,19 +31,11 @@ local function session_counter_setter()
 	end
 end
 
--- runs f in a fork; returns a function that waits for its results
+-- T.started, for threads that must not raise: the waiter gives their results
 local function started(f, ...)
-	local result
-	local args = table.pack(...)
-	skynet.fork(function()
-		result = table.pack(pcall(f, table.unpack(args, 1, args.n)))
-	end)
+	local wait = T.started(f, ...)
 	return function(ticks, what)
-		local deadline = skynet.now() + ticks
-		while not result and skynet.now() < deadline do
-			skynet.sleep(2)
-		end
-		T.ok(result, what .. " finished")
+		local result = table.pack(wait(ticks, what))
 		T.ok(result[1], what .. " raised " .. tostring(result[2]))
 		return table.unpack(result, 2, result.n)
 	end

@@ -38,6 +38,24 @@ function T.raises(pattern, f, ...)
 	return err
 end
 
+-- runs f(...) in a forked thread; returns wait(ticks, what), which waits
+-- up to ticks for the thread to end and returns what pcall(f, ...) did
+function T.started(f, ...)
+	local result
+	local args = table.pack(...)
+	skynet.fork(function()
+		result = table.pack(pcall(f, table.unpack(args, 1, args.n)))
+	end)
+	return function(ticks, what)
+		local deadline = skynet.now() + ticks
+		while not result and skynet.now() < deadline do
+			skynet.sleep(2)
+		end
+		T.ok(result, what .. ": finished within " .. ticks / 100 .. " s")
+		return table.unpack(result, 1, result.n)
+	end
+end
+
 function T.run(body)
 	skynet.start(function()
 		local ok, err = xpcall(body, debug.traceback)
