@@ -354,23 +354,10 @@ function skynet.yield()
 	return skynet.sleep(0)
 end
 
--- the hot path of every blocking socket read: new_session and
--- suspend_sleep inlined
 function skynet.wait(token)
-	local session = session_counter + 1
-	if session > 0x7fffffff or session_id_coroutine[session] ~= nil then
-		session = new_session()
-	else
-		session_counter = session
-	end
-	local co = running_thread
-	token = token or co
-	if sleep_session[token] then
-		error "token duplicative"
-	end
-	session_id_coroutine[session] = co
-	sleep_session[token] = session
-	coroutine_yield "SUSPEND"
+	local session = new_session()
+	token = token or running_thread
+	suspend_sleep(session, token)
 	sleep_session[token] = nil
 	session_id_coroutine[session] = nil
 end
