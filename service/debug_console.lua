@@ -2,9 +2,19 @@
 -- telnet (or nc, or a script).  Started as
 --   skynet.newservice("debug_console", port)
 --   skynet.newservice("debug_console", address, port)
--- Every answer ends with "<CMD OK>" or "<CMD Error>".  A request line
--- starting with "GET " is read as HTTP: "GET /info/:0000000a" runs
--- "info :0000000a", answers and closes the connection.
+-- Every answer ends with "<CMD OK>" or "<CMD Error>".
+--
+-- Whoever reaches the port can run code in the node (start, inject, debug),
+-- so the console guards the ways in that do not come from a person at a
+-- terminal:
+--   * An HTTP request line ("GET /info/:0000000a HTTP/1.1") is answered
+--     only for GET of a read-only command, with a Host that is an IP address
+--     or localhost (a web page cannot reach it through DNS rebinding); any
+--     other method, and any line that looks like an HTTP header, closes the
+--     connection (a browser's POST cannot smuggle commands in its body).
+--   * With the config key `console_token` set, a session's first line must
+--     be "auth TOKEN" (HTTP: "?token=TOKEN" or "Authorization: Bearer TOKEN");
+--     a wrong token closes the connection.
 --
 -- The config key `console_timeout` (seconds, default 5) bounds how long a
 -- command waits for a service's answer; the session stays usable after.
@@ -19,6 +29,10 @@ local listen_port = assert(tonumber(args[args.n]), "debug_console: the port must
 
 local MAX_LINE = 64 * 1024
 local TIMEOUT = math.floor((tonumber(skynet.getenv "console_timeout") or 5) * 100)
+local TOKEN = skynet.getenv "console_token"
+if TOKEN == "" then
+	TOKEN = nil
+end
 
 local COMMAND = {}	-- name -> function(word, ...): result
 local COMMANDX = {}	-- name -> function(session, cmdline, words): result
@@ -342,36 +356,132 @@ local function percent_decode(s)
 	end))
 end
 
--- "GET /cmd/arg1/arg2 HTTP/1.1": reads the headers, runs "cmd arg1 arg2".
-local function http_request(session, request)
-	local url = request:match "^GET%s+(%S+)"
+-- Compares without stopping at the first difference, so the time taken
+-- does not tell how much of a guess was right.
+local function same_secret(guess, secret)
+	if type(guess) ~= "string" or #guess ~= #secret then
+		return false
+	end
+	local diff = 0
+	for i = 1, #secret do
+		diff = diff | (guess:byte(i) ~ secret:byte(i))
+	end
+	return diff == 0
+end
+
+-- Commands HTTP may run: they report and change nothing.
+local HTTP_COMMANDS = {
+	help = true, list = true, stat = true, info = true, mem = true, cmem = true,
+	jmem = true, service = true, task = true, uniqtask = true, ping = true,
+	netstat = true, getenv = true,
+}
+
+-- "localhost", an IPv4 address or a bracketed IPv6 address, with an
+-- optional port: a name a DNS rebinding attack cannot have chosen.
+local function local_host(host)
+	host = host:lower():gsub(":%d+$", "")
+	return host == "localhost" or host:match "^%d+%.%d+%.%d+%.%d+$" ~= nil
+		or host:match "^%[[%x:.]+%]$" ~= nil
+end
+
+local function http_refuse(session, why)
+	skynet.error(session.addr, "HTTP request refused:", why)
+	session:print("Forbidden: " .. why)
+	session:print "<CMD Error>"
+end
+
+-- Reads the header lines of a request: name (lower case) -> value.
+local function http_headers(session)
+	local headers = {}
 	for _ = 1, 100 do
-		local header = session:readline()
-		if not header or header == "" then
+		local line = session:readline()
+		if not line or line == "" then
 			break
 		end
+		local name, value = line:match "^([^:]+):%s*(.-)%s*$"
+		if name then
+			headers[name:lower()] = value
+		end
 	end
-	if not url then
-		session:print "Bad request"
-		return
+	return headers
+end
+
+-- "GET /cmd/arg1/arg2[?token=T] HTTP/1.1": reads the headers and runs
+-- "cmd arg1 arg2" if it is a read-only command.
+local function http_request(session, method, url, version)
+	local headers = version and http_headers(session) or {}
+	if method ~= "GET" then
+		return http_refuse(session, "method " .. printable(method) .. " (only GET)")
 	end
-	local path = url:match "^[^?#]*"
+	if headers.host and not local_host(headers.host) then
+		return http_refuse(session, "Host " .. printable(headers.host) .. " is not an address")
+	end
+	local path, query = url:match "^([^?#]*)%??([^#]*)"
+	if TOKEN then
+		local bearer = headers.authorization and headers.authorization:match "^Bearer%s+(%S+)$"
+		local token = query:match "^token=([^&]*)" or query:match "&token=([^&]*)"
+		if not (same_secret(bearer, TOKEN) or same_secret(token and percent_decode(token), TOKEN)) then
+			return http_refuse(session, "no valid console token")
+		end
+	end
 	local cmdline = percent_decode(path:sub(2)):gsub("/", " ")
+	local name = cmdline:match "^%s*(%S*)"
+	if not HTTP_COMMANDS[name] then
+		return http_refuse(session, "command " .. printable(name) .. " is not read-only")
+	end
 	docmd(session, cmdline)
+end
+
+-- "METHOD target HTTP/x.y", or "GET target" (HTTP/0.9): method, target,
+-- version.  Console commands are lower case, so they never match.
+local function http_request_line(line)
+	local method, url, version = line:match "^(%u+)%s+(%S+)%s+(HTTP/%d[%.%d]*)%s*$"
+	if method then
+		return method, url, version
+	end
+	return line:match "^(GET)%s+(%S+)%s*$"
+end
+
+-- A first line "auth TOKEN" opens a session when console_token is set.
+local function authenticate(session, line)
+	local token = line:match "^%s*auth%s+(%S+)%s*$"
+	if same_secret(token, TOKEN) then
+		session:print "<CMD OK>"
+		return true
+	end
+	skynet.error(session.addr, "console session refused: wrong or missing token")
+	session:print(token and "Wrong token" or "This console needs a token first: auth TOKEN")
+	session:print "<CMD Error>"
+	return false
 end
 
 local function session_loop(session)
 	session:print "Welcome to skynet console"
+	local authorized = TOKEN == nil
 	while true do
 		local line, err = session:readline()
 		if line == nil then
 			break
-		elseif line == false then
+		end
+		local method, url, version
+		if line then
+			method, url, version = http_request_line(line)
+		end
+		if line == false then
 			session:print(err)
 			session:print "<CMD Error>"
-		elseif line:sub(1, 4) == "GET " then
-			http_request(session, line)
+		elseif method then
+			http_request(session, method, url, version)
 			break
+		elseif line:match "^[%w%-]+:" then
+			-- an HTTP header: the request line came before we listened
+			http_refuse(session, "header line in a console session")
+			break
+		elseif not authorized then
+			authorized = authenticate(session, line)
+			if not authorized then
+				break
+			end
 		elseif line:find "%S" then
 			docmd(session, line)
 		end
@@ -682,6 +792,9 @@ function COMMAND.getenv(name)
 	if name == nil then
 		fail "Need a name"
 	end
+	if name == "console_token" then
+		fail "console_token is secret"
+	end
 	return { [name] = tostring(skynet.getenv(name)) }
 end
 
@@ -694,13 +807,27 @@ end
 
 -- Runs the chunk that evaluates `call` arguments.  They are meant to be
 -- literals: the chunk gets an empty environment, strings lose their
--- methods meanwhile (no ("x"):rep(1e10)), and at most `limit` VM
--- instructions run, so "(function() while true do end end)()" fails.
-local function eval_literals(limit, chunk)
+-- methods meanwhile (no ("x"):rep(1e10)), at most LITERAL_STEPS VM
+-- instructions run ("(function() while true do end end)()" fails), and the
+-- heap may grow by at most LITERAL_BYTES between two instructions'
+-- checks (a loop of a = a .. a fails long before memory runs out; one
+-- instruction concatenates at most ~250 values, so the peak stays bounded).
+local LITERAL_STEPS = 100000
+local LITERAL_BYTES = 256 * 1024
+
+local function eval_literals(chunk)
 	local co = coroutine.create(chunk)
+	local base = collectgarbage "count"
+	local steps = 0
 	debug.sethook(co, function()
-		error("Arguments too complex", 0)
-	end, "", limit)
+		steps = steps + 1
+		if steps > LITERAL_STEPS then
+			error("Arguments too complex", 0)
+		end
+		if (collectgarbage "count" - base) * 1024 > LITERAL_BYTES then
+			error("Arguments too large", 0)
+		end
+	end, "", 1)
 	local string_meta = getmetatable ""
 	local methods = string_meta.__index
 	string_meta.__index = nil
@@ -720,7 +847,7 @@ function COMMANDX.call(_, cmdline, words)
 	if not chunk then
 		fail("Invalid arguments: %s", err)
 	end
-	local args = table.pack(eval_literals(100000, chunk))
+	local args = table.pack(eval_literals(chunk))
 	if not args[1] then
 		fail("Invalid arguments: %s", tostring(args[2]))
 	end

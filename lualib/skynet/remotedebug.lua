@@ -26,8 +26,8 @@ Debugger commands:
   bt              traceback of the stopped coroutine
   cont            leave debug mode (all stopped coroutines go on)
   anything else   Lua code, run in the stopped function's scope (its locals
-                  and upvalues can be read and assigned) or in the
-                  service's global scope; expressions print their values]]
+                  and upvalues can be read and assigned, then the globals);
+                  expressions print their values; only when stopped]]
 
 -- Sources whose lines are never stopped at while stepping: skynet's own
 -- dispatch machinery and the debugger.
@@ -379,15 +379,16 @@ local function print_results(ok, ...)
 	end
 end
 
+-- Lua code runs only in a stopped function's scope: a debug session that
+-- is not at a breakpoint cannot run arbitrary code in the service.
 local function run_lua(line)
 	local ctx = current()
-	local print = function(...) write(...) end
-	local env
-	if ctx then
-		env = frame_env(ctx, print)
-	else
-		env = setmetatable({ print = print, watch = watch }, { __index = _G, __newindex = _G })
+	if ctx == nil then
+		write "Not stopped: Lua code runs only at a breakpoint (b FILE:LINE, then send the service a message)"
+		return
 	end
+	local print = function(...) write(...) end
+	local env = frame_env(ctx, print)
 	local chunk = load("return " .. line, "=(debug)", "t", env)
 	if chunk == nil then
 		local err

@@ -3,7 +3,7 @@
 # session, the other sessions and the node go on working.
 cd "$(dirname "$0")/../.." || exit 1
 . test/console/node.sh
-PORT=23402
+PORT=$(python3 test/free_port.py)
 start_node $PORT
 
 python3 - "$PORT" <<'EOF' || fail "bad input"

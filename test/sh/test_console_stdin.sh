@@ -2,7 +2,7 @@
 # service/console.lua: service names typed on the node's stdin are launched.
 cd "$(dirname "$0")/../.." || exit 1
 . test/console/node.sh
-PORT=23404
+PORT=$(python3 test/free_port.py)
 FIFO=$(mktemp -u)
 mkfifo "$FIFO"
 exec 3<>"$FIFO" # keeps the pipe open for writing while the node reads it

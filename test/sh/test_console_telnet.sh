@@ -4,7 +4,7 @@
 # from another client; and its HTTP form from curl.
 cd "$(dirname "$0")/../.." || exit 1
 . test/console/node.sh
-PORT=23403
+PORT=$(python3 test/free_port.py)
 start_node $PORT
 command -v telnet >/dev/null || fail "telnet is not installed"
 

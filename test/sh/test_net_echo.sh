@@ -4,7 +4,8 @@
 # client that sends 1 MB and shuts down its write side still gets every
 # byte back before the server closes.
 cd "$(dirname "$0")/../.." || exit 1
-GATE_PORT=24211 ECHO_PORT=24212 MAXCLIENT=64
+read -r GATE_PORT ECHO_PORT < <(python3 test/free_port.py 2 | paste -sd" ")
+MAXCLIENT=64
 source test/sh/net_lib.sh
 net_setup
 net_start

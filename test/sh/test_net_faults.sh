@@ -6,7 +6,8 @@
 # watchdog hears close/error events, and afterwards the node holds no more
 # file descriptors than before and its memory has not grown.
 cd "$(dirname "$0")/../.." || exit 1
-GATE_PORT=24221 ECHO_PORT=24222 MAXCLIENT=1000
+read -r GATE_PORT ECHO_PORT < <(python3 test/free_port.py 2 | paste -sd" ")
+MAXCLIENT=1000
 source test/sh/net_lib.sh
 net_setup
 net_start

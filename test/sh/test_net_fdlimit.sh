@@ -4,7 +4,8 @@
 # Accept errors reach the log, connections already accepted keep working,
 # and once the client lets go, the listener accepts and serves again.
 cd "$(dirname "$0")/../.." || exit 1
-GATE_PORT=24231 ECHO_PORT=24232 MAXCLIENT=64
+read -r GATE_PORT ECHO_PORT < <(python3 test/free_port.py 2 | paste -sd" ")
+MAXCLIENT=64
 source test/sh/net_lib.sh
 net_setup
 NODE_ULIMIT=64 net_start

@@ -6,7 +6,8 @@
 # maxclient (the extra ones are closed, the others keep working); the
 # example's command-line client.
 cd "$(dirname "$0")/../.." || exit 1
-GATE_PORT=24201 ECHO_PORT=24202 MAXCLIENT=8
+read -r GATE_PORT ECHO_PORT < <(python3 test/free_port.py 2 | paste -sd" ")
+MAXCLIENT=8
 source test/sh/net_lib.sh
 net_setup
 net_start
