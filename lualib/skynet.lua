@@ -91,11 +91,16 @@ end
 local coroutine_pool = setmetatable({}, { __mode = "kv" })
 local pool_size = 0
 
+-- callers whose request a finished handler never answered: they wait
+-- until this service exits, which then tells them it is gone
+local forgotten_callers = {}
+
 local function finish_request(co)
 	local session = session_coroutine_id[co]
 	if session and session ~= 0 then
 		local source = session_coroutine_address[co]
 		skynet.error(string_format("Maybe forgot response session %d from %s", session, skynet.address(source)))
+		forgotten_callers[source] = true
 	end
 	session_coroutine_id[co] = nil
 	session_coroutine_address[co] = nil
@@ -631,11 +636,14 @@ local function release_waiters()
 	for resp in pairs(unresponse) do
 		resp(false)
 	end
-	local called = {}
+	-- an error with session 0 says "this service is down": the callers it
+	-- forgot fail their calls to it, the services it called forget it
+	local peers = forgotten_callers
+	forgotten_callers = {}
 	for _, address in pairs(watching_session) do
-		called[address] = true
+		peers[address] = true
 	end
-	for address in pairs(called) do
+	for address in pairs(peers) do
 		c_send(address, PTYPE_ERROR, 0, "")
 	end
 	for session in pairs(watching_session) do

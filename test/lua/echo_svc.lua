@@ -103,6 +103,10 @@ function CMD.exit_later(ticks)
 	skynet.exit()
 end
 
+-- returns without answering ("Maybe forgot response"): the caller waits
+-- until the service exits or is killed
+function CMD.forget() end
+
 -- keeps the caller waiting until the service is killed
 function CMD.hang()
 	skynet.wait()

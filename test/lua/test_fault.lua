@@ -62,6 +62,22 @@ local function killed_before_answer()
 	end
 end
 
+-- a handler that returns without answering leaves its caller waiting only
+-- until the service goes away
+local function forgotten_response()
+	for _, stop in ipairs { "kill", "exit" } do
+		local svc = skynet.newservice("echo_svc")
+		local forgotten = T.started(skynet.call, svc, "lua", "forget")
+		skynet.sleep(5)
+		if stop == "kill" then
+			skynet.kill(svc)
+		else
+			skynet.send(svc, "lua", "exit_now")
+		end
+		T.eq(forgotten(300, "forgotten call, then " .. stop), false, "a forgotten call fails on " .. stop)
+	end
+end
+
 local function failing_services()
 	local err = T.raises(nil, skynet.newservice, "no_such_service_file")
 	T.ok(tostring(err):find("no_such_service_file", 1, true), "error names the missing service: " .. tostring(err))
@@ -87,6 +103,7 @@ T.run(function()
 	handler_errors()
 	exit_before_answer()
 	killed_before_answer()
+	forgotten_response()
 	failing_services()
 	unknown_dispatch()
 end)
