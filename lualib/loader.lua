@@ -132,10 +132,14 @@ end
 
 local ok, err = xpcall(run, debug.traceback)
 if not ok then
+	-- as text, even an error object whose __tostring raises
+	local shown, text = pcall(tostring, err)
+	err = shown and type(text) == "string" and text
+		or string.format("(a %s error object whose __tostring failed)", type(err))
 	-- the launcher waits for a word from every service it starts
 	pcall(function()
 		local skynet = require "skynet"
-		skynet.send(".launcher", "lua", "ERROR", tostring(err))
+		skynet.send(".launcher", "lua", "ERROR", err)
 	end)
 	error(err, 0)
 end

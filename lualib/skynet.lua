@@ -17,6 +17,15 @@ local coroutine_yield = coroutine.yield
 local coroutine_running = coroutine.running
 local coroutine_close = coroutine.close
 local traceback = debug.traceback
+
+-- An error value as text, even an object whose __tostring raises.
+local function error_text(err)
+	local ok, text = pcall(tostring, err)
+	if ok and type(text) == "string" then
+		return text
+	end
+	return string.format("(a %s error object whose __tostring failed)", type(err))
+end
 local c_send = c.send
 
 local skynet = {
@@ -187,7 +196,7 @@ function suspend(co, result, command)
 		session_coroutine_tracetag[co] = nil
 		-- out of memory (memlimit), even the traceback may fail: the dead
 		-- thread's stack is released before the error goes on
-		local ok, tb = pcall(traceback, co, tostring(command))
+		local ok, tb = pcall(traceback, co, error_text(command))
 		coroutine_close(co)
 		if running_thread == co then
 			running_thread = nil
@@ -691,8 +700,9 @@ function skynet.init_service(start)
 		skynet_require.init_all()
 	end, traceback)
 	if not ok then
-		skynet.error("init service failed: " .. tostring(err))
-		skynet.send(".launcher", "lua", "ERROR", tostring(err))
+		err = error_text(err)
+		skynet.error("init service failed: " .. err)
+		skynet.send(".launcher", "lua", "ERROR", err)
 		skynet.exit()
 	else
 		skynet.send(".launcher", "lua", "LAUNCHOK")
@@ -702,7 +712,7 @@ function skynet.init_service(start)
 		local replayed, rerr = pcall(raw_dispatch_message, table_unpack(m, 1, 5))
 		running_thread = self_co
 		if not replayed then
-			skynet.error(tostring(rerr))
+			skynet.error(error_text(rerr))
 		end
 	end
 end

@@ -85,6 +85,12 @@ local function failing_services()
 	T.ok(tostring(err):find("start_error_svc", 1, true), "error names the failing service: " .. tostring(err))
 	err = T.raises(nil, skynet.newservice, "load_error_svc")
 	T.ok(tostring(err):find("load_error_svc", 1, true), "error names the failing service: " .. tostring(err))
+	for _, where in ipairs { "start", "main" } do
+		local launched = T.started(skynet.newservice, "start_error_obj_svc", where)
+		local ok, err = launched(300, "newservice raising a bad error object in " .. where)
+		T.eq(ok, false, "a bad error object fails newservice")
+		T.ok(tostring(err):find("error object whose __tostring failed", 1, true), "the error says what failed: " .. tostring(err))
+	end
 	T.raises(nil, skynet.uniqueservice, "no_such_service_file")
 	-- the launcher still works afterwards
 	local svc = skynet.newservice("echo_svc")
