@@ -11,3 +11,4 @@ luaservice = root .. "service/?.lua;" .. root .. "examples/?.lua"
 lualoader = root .. "lualib/loader.lua"
 lua_path = root .. "lualib/?.lua;" .. root .. "lualib/?/init.lua"
 lua_cpath = root .. "luaclib/?.so"
+console_port = 8000 -- the debug console (telnet 127.0.0.1 8000)

@@ -1,5 +1,6 @@
 -- The example node's start service: a counter service, a pinger that
--- calls it, a JSON round trip, and the debug console on 127.0.0.1:8000.
+-- calls it, a JSON round trip, and the debug console on 127.0.0.1 at the
+-- config's console_port (8000).
 local skynet = require "skynet"
 local cjson = require "cjson"
 
@@ -14,9 +15,10 @@ skynet.start(function()
 	skynet.send(counter, "lua", "add", 10) -- one-way: no answer
 	skynet.error("total now", skynet.call(counter, "lua", "get"))
 	skynet.error("as json:", cjson.encode({ total = skynet.call(counter, "lua", "get") }))
-	local ok, console = pcall(skynet.newservice, "debug_console", 8000)
+	local port = tonumber(skynet.getenv "console_port") or 8000
+	local ok, console = pcall(skynet.newservice, "debug_console", port)
 	if ok then
-		skynet.error("debug console on 127.0.0.1:8000 (telnet 127.0.0.1 8000)")
+		skynet.error(string.format("debug console on 127.0.0.1:%d (telnet 127.0.0.1 %d)", port, port))
 	else
 		skynet.error("no debug console: " .. tostring(console))
 	end

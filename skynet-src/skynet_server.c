@@ -150,7 +150,17 @@ void skynet_context_grab(struct skynet_context *ctx) {
 	atomic_fetch_add(&ctx->ref, 1);
 }
 
+/*
+ * The monitor reads a worker's running context from outside, so that
+ * context may lose its last reference meanwhile: deletion waits for this
+ * lock, and the worker clears *running before it lets go.
+ */
+static pthread_mutex_t interrupt_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void delete_context(struct skynet_context *ctx) {
+	/* an interrupt that read this context as running has finished */
+	pthread_mutex_lock(&interrupt_lock);
+	pthread_mutex_unlock(&interrupt_lock);
 	FILE *f = atomic_load(&ctx->logfile);
 	if (f)
 		fclose(f);
@@ -182,10 +192,17 @@ void skynet_context_endless(uint32_t handle) {
 	if (ctx == NULL)
 		return;
 	atomic_store(&ctx->endless, true);
+	skynet_context_release(ctx);
+}
+
+void skynet_context_interrupt_running(struct skynet_context *_Atomic *running) {
+	pthread_mutex_lock(&interrupt_lock);
+	struct skynet_context *ctx = atomic_load(running);
 	/* signal 0 asks the service to break out of what it runs (snlua raises
 	 * an error in the running coroutine) */
-	skynet_module_instance_signal(ctx->mod, ctx->instance, 0);
-	skynet_context_release(ctx);
+	if (ctx)
+		skynet_module_instance_signal(ctx->mod, ctx->instance, 0);
+	pthread_mutex_unlock(&interrupt_lock);
 }
 
 static void dispatch_message(struct skynet_context *ctx, struct skynet_message *msg) {
@@ -253,12 +270,12 @@ struct message_queue *skynet_context_message_dispatch(struct skynet_monitor *sm,
 		int overload = skynet_mq_overload(q);
 		if (overload)
 			skynet_error(ctx, "error: may overload, message queue length = %d", overload);
-		skynet_monitor_trigger(sm, msg.source, handle);
+		skynet_monitor_trigger(sm, msg.source, handle, ctx);
 		if (ctx->cb == NULL)
 			skynet_free(msg.data);
 		else
 			dispatch_message(ctx, &msg);
-		skynet_monitor_trigger(sm, 0, 0);
+		skynet_monitor_trigger(sm, 0, 0, NULL);
 	}
 	end_batch(ctx);
 	assert(q == ctx->queue);

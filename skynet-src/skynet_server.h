@@ -27,8 +27,11 @@ void skynet_context_dispatchall(struct skynet_context *context);
 /* the queue length of a service, or -1 when it is gone */
 int skynet_context_mqlen(uint32_t handle);
 
-/* the monitor found the service stuck in one message */
+/* marks a service found stuck in one message (skynet.stat "endless") */
 void skynet_context_endless(uint32_t handle);
+/* asks the service a worker runs (*running, NULL when idle) to break out
+ * of its message (signal 0); safe while the worker may let go of it */
+void skynet_context_interrupt_running(struct skynet_context *_Atomic *running);
 
 /* skynet.abort / SIGTERM: ask the node to shut down with an exit status */
 void skynet_node_abort(int status);

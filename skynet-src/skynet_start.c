@@ -5,6 +5,7 @@
  */
 #include "skynet.h"
 #include "skynet_daemon.h"
+#include "skynet_env.h"
 #include "skynet_handle.h"
 #include "skynet_harbor.h"
 #include "skynet_imp.h"
@@ -22,12 +23,14 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define MONITOR_INTERVAL_SECONDS 3
 #define TIMER_SLEEP_US 2500
 #define SPIN_US 50
+#define ENDLESS_INTERRUPT_DEFAULT 60 /* seconds; a long start function still finishes */
+#define SHUTDOWN_TIMEOUT_DEFAULT 10  /* seconds */
 
 /*
  * Sleeping workers wait on the semaphore wake.  sleep counts the sleepers
@@ -41,6 +44,8 @@ struct monitor {
 	atomic_int sleep;
 	atomic_int spinning; /* 1 while a worker watches for work, see spin_for_work */
 	atomic_int quit;
+	int endless_interrupt; /* config endless_interrupt: seconds, 0 = report only */
+	int shutdown_timeout;  /* config shutdown_timeout: seconds */
 };
 
 struct worker_parm {
@@ -187,8 +192,8 @@ static void *thread_monitor(void *p) {
 	name_thread("monitor");
 	for (;;) {
 		for (int i = 0; i < m->count; i++)
-			skynet_monitor_check(m->m[i]);
-		for (int i = 0; i < MONITOR_INTERVAL_SECONDS * 10; i++) {
+			skynet_monitor_check(m->m[i], m->endless_interrupt);
+		for (int i = 0; i < 10; i++) {
 			if (node_finished() || atomic_load(&m->quit))
 				return NULL;
 			usleep(100000);
@@ -216,6 +221,58 @@ static void shutdown_step(void) {
 		skynet_handle_retireall(0);
 }
 
+/*
+ * A shutdown that cannot finish: a worker is stuck in a message that
+ * ignores interrupts (a C call that blocks, a loop under pcall).  The
+ * stuck services are logged, the logger gets a moment to write it all,
+ * and the process ends with status 1 without waiting for them.
+ */
+static void shutdown_abandon(struct monitor *m) {
+	char lines[1024] = "";
+	size_t used = 0;
+	for (int i = 0; i < m->count; i++) {
+		uint32_t handle = skynet_monitor_interrupt(m->m[i]);
+		if (handle == 0)
+			continue;
+		skynet_error(NULL, "error: shutdown: [ :%08x ] did not finish within %d s (shutdown_timeout)",
+			handle, m->shutdown_timeout);
+		if (used < sizeof(lines))
+			used += snprintf(lines + used, sizeof(lines) - used, " :%08x", handle);
+	}
+	uint32_t logger = skynet_handle_findname(".logger");
+	for (int i = 0; i < 100 && logger && skynet_context_mqlen(logger) > 0; i++) {
+		wakeup(m, m->count - 1); /* this thread is the one that wakes workers */
+		usleep(10000);
+	}
+	if (logger && skynet_context_mqlen(logger) > 0)
+		fprintf(stderr, "error: shutdown: services did not finish within %d s:%s\n", m->shutdown_timeout, lines);
+	fflush(NULL);
+	const char *pidfile = skynet_getenv("daemon");
+	if (pidfile)
+		daemon_exit(pidfile);
+	_exit(1);
+}
+
+/*
+ * Once the node is aborting: what still runs after a second is interrupted,
+ * and again every second (a service stuck in `while true do end` would
+ * keep its worker forever); the shutdown is abandoned after
+ * shutdown_timeout.
+ */
+static void shutdown_watch(struct monitor *m) {
+	static uint64_t started, last_interrupt;
+	uint64_t now = skynet_now();
+	if (started == 0)
+		started = last_interrupt = now;
+	if (now - last_interrupt >= 100) {
+		last_interrupt = now;
+		for (int i = 0; i < m->count; i++)
+			skynet_monitor_interrupt(m->m[i]);
+	}
+	if (now - started >= (uint64_t)m->shutdown_timeout * 100)
+		shutdown_abandon(m);
+}
+
 static void *thread_timer(void *p) {
 	struct monitor *m = p;
 	skynet_initthread(THREAD_TIMER);
@@ -224,8 +281,11 @@ static void *thread_timer(void *p) {
 		skynet_updatetime();
 		if (atomic_load(&SIG_TERM))
 			skynet_node_abort(0);
-		if (skynet_node_aborting())
+		if (skynet_node_aborting()) {
 			shutdown_step();
+			if (!node_finished())
+				shutdown_watch(m);
+		}
 		if (node_finished())
 			break;
 		/* timeouts queued, or work a busy worker has not reached */
@@ -270,10 +330,26 @@ static int worker_weight(int i) {
 	return i < n ? weights[i] : 3;
 }
 
+/* a config key in whole seconds >= 0, or fallback when unset or invalid */
+static int config_seconds(const char *key, int fallback) {
+	const char *value = skynet_getenv(key);
+	if (value == NULL)
+		return fallback;
+	char *end;
+	long n = strtol(value, &end, 10);
+	if (*value == '\0' || *end != '\0' || n < 0 || n > 86400 * 365) {
+		skynet_error(NULL, "error: config %s = \"%s\" is not a number of seconds; using %d", key, value, fallback);
+		return fallback;
+	}
+	return (int)n;
+}
+
 static void start_threads(int thread) {
 	pthread_t pid[thread + 3];
 	struct monitor *m = skynet_calloc(1, sizeof(*m));
 	m->count = thread;
+	m->endless_interrupt = config_seconds("endless_interrupt", ENDLESS_INTERRUPT_DEFAULT);
+	m->shutdown_timeout = config_seconds("shutdown_timeout", SHUTDOWN_TIMEOUT_DEFAULT);
 	atomic_init(&m->sleep, 0);
 	atomic_init(&m->spinning, 0);
 	m->m = skynet_malloc(thread * sizeof(struct skynet_monitor *));

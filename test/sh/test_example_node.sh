@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The README's first command runs examples/config.lua: it must boot, run the
-# counter example, open the debug console on 127.0.0.1:8000 and stop
+# counter example, open the debug console (on a free console_port) and stop
 # cleanly on SIGTERM.
 cd "$(dirname "$0")/../.." || exit 1
 log=$(mktemp)
-./skynet examples/config.lua >"$log" 2>&1 &
+config=$(mktemp)
+port=$(python3 test/free_port.py)
+printf 'include "%s/examples/config.lua"\nconsole_port = %d\n' "$PWD" "$port" >"$config"
+./skynet "$config" >"$log" 2>&1 &
 node=$!
-trap 'kill -KILL $node 2>/dev/null; rm -f "$log"' EXIT
+trap 'kill -KILL $node 2>/dev/null; rm -f "$log" "$config"' EXIT
 
 for _ in $(seq 50); do
 	grep -q "debug console on" "$log" && break
@@ -16,7 +19,7 @@ fail() { echo "FAIL: $*"; cat "$log"; exit 1; }
 grep -q "add 3 -> total 6" "$log" || fail "the counter example did not run"
 grep -q 'as json: {"total":16}' "$log" || fail "cjson did not work in the example"
 grep -q "debug console on" "$log" || fail "the debug console did not start"
-answer=$(printf 'list\r\n' | timeout 5 nc -q 1 127.0.0.1 8000)
+answer=$(printf 'list\r\n' | timeout 5 nc -q 1 127.0.0.1 "$port")
 echo "$answer" | grep -q "snlua counter" || fail "console list does not show the counter: $answer"
 echo "$answer" | grep -q "<CMD OK>" || fail "console answer does not end with <CMD OK>: $answer"
 kill -TERM $node
