@@ -211,7 +211,9 @@ function suspend(co, result, command)
 	elseif command == "USER" then
 		error("Can't yield in a skynet coroutine: use skynet.coroutine\n" .. traceback(co))
 	elseif command == nil then
-		return -- the thread finished outside the pool (a debugger session)
+		-- a thread outside the pool finished (a debugger session, the
+		-- collector of skynet.request): run the wakeups it queued
+		return dispatch_wakeup()
 	else
 		error("Unknown command : " .. tostring(command) .. "\n" .. traceback(co))
 	end

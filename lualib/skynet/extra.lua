@@ -119,93 +119,124 @@ return function(skynet, I)
 	end
 	request_meta.__call = request_meta.add
 
+	-- stops listening: answers that arrive later are dropped
 	function request_meta:close()
 		if self._request then
 			self._request = nil
 			for session in pairs(self._sessions) do
-				-- answers that arrive later are dropped
 				if session_id_coroutine[session] == self._thread then
 					session_id_coroutine[session] = "BREAK"
 				end
 				watching_session[session] = nil
 			end
+			local ts = self._timeout_session
+			if ts and session_id_coroutine[ts] == self._thread then
+				session_id_coroutine[ts] = "BREAK"
+			end
 		end
 	end
 	request_meta.__close = request_meta.close
 
-	-- iterates (req, resp) as answers arrive; resp is a table of the results,
-	-- or nil with req.error set when the call failed; stops after timeout
-	-- centiseconds (the requests left get req.timeout = true)
-	function request_meta:select(timeout)
-		assert(self._thread == nil, "select only once")
-		local sessions = {}
-		local pending = 0
-		self._sessions = sessions
+	-- sends every request; returns the sessions (session -> req), how many
+	-- are pending, and the answers ready at once (failed sends)
+	local function send_requests(self)
+		local sessions, pending, ready = {}, 0, {}
 		for _, req in ipairs(self) do
 			local addr, typename = req[1], req[2]
 			local p = proto[typename]
 			local session = new_session()
 			if c.send(addr, p.id, session, p.pack(table.unpack(req, 3, req.n or #req))) == nil then
 				req.error = "call to invalid address " .. skynet.address(addr)
+				ready[#ready + 1] = { req }
 			else
 				sessions[session] = req
 				watching_session[session] = addr
 				pending = pending + 1
 			end
 		end
-		local ready = {}
-		for _, req in ipairs(self) do
-			if req.error then
-				ready[#ready + 1] = { req }
-			end
+		return sessions, pending, ready
+	end
+
+	local function unpack_answer(req, msg, sz)
+		local p = proto[req[2]]
+		local ok, resp = pcall(function() return table.pack(p.unpack(msg, sz)) end)
+		if ok then
+			return { req, resp }
 		end
-		self._request = true
-		-- the selecting thread owns every session: answers come back to it
-		local thread = I.running_thread()
-		self._thread = thread
+		req.error = "bad answer from " .. skynet.address(req[1]) .. ": " .. tostring(resp)
+		return { req }
+	end
+
+	-- iterates (req, resp) as answers arrive; resp is a table of the results,
+	-- or nil with req.error set when the call failed; stops after timeout
+	-- centiseconds (the requests left get req.timeout = true).
+	-- The answers come to a collector thread of their own, not to the
+	-- iterating thread: the loop body may skynet.call or sleep meanwhile.
+	function request_meta:select(timeout)
+		assert(self._thread == nil, "select only once")
+		local sessions, pending, ready = send_requests(self)
+		local waiting -- the iterating thread while it waits for an answer
 		local timeout_session
-		if timeout then
-			timeout_session = new_session()
-			c.timeout(timeout, timeout_session, I.self)
-			session_id_coroutine[timeout_session] = thread
-		end
-		for session in pairs(sessions) do
-			session_id_coroutine[session] = thread
-		end
-		return function()
-			if ready[1] then
-				return table.unpack(table.remove(ready, 1))
+		local function expire()
+			self.timeout = true
+			for s, req in pairs(sessions) do
+				req.timeout = true
+				session_id_coroutine[s] = "BREAK"
+				watching_session[s] = nil
 			end
+			pending = 0
+		end
+		local collector = coroutine.create(function()
 			while pending > 0 do
 				local succ, msg, sz, session = coroutine.yield "SUSPEND"
 				if session == timeout_session then
-					self.timeout = true
-					for s, req in pairs(sessions) do
-						req.timeout = true
-						session_id_coroutine[s] = "BREAK"
-						watching_session[s] = nil
-					end
-					sessions = {}
-					pending = 0
-					break
-				end
-				local req = sessions[session]
-				if req then
+					timeout_session = nil
+					expire()
+				elseif sessions[session] then
+					local req = sessions[session]
 					sessions[session] = nil
 					watching_session[session] = nil
 					pending = pending - 1
 					if succ then
-						local p = proto[req[2]]
-						return req, table.pack(p.unpack(msg, sz))
+						ready[#ready + 1] = unpack_answer(req, msg, sz)
+					else
+						req.error = "call failed: service " .. skynet.address(req[1]) .. " exited or raised an error"
+						ready[#ready + 1] = { req }
 					end
-					req.error = "call failed: service " .. skynet.address(req[1]) .. " exited or raised an error"
-					return req
+				end
+				if waiting then
+					skynet.wakeup(waiting)
 				end
 			end
-			if timeout_session and session_id_coroutine[timeout_session] == thread then
+			if timeout_session then
 				session_id_coroutine[timeout_session] = "BREAK"
 			end
-			self._request = nil
+		end)
+		coroutine.resume(collector) -- to its first wait
+		self._sessions, self._thread, self._request = sessions, collector, true
+		for session in pairs(sessions) do
+			session_id_coroutine[session] = collector
+		end
+		if timeout and pending > 0 then
+			timeout_session = new_session()
+			self._timeout_session = timeout_session
+			c.timeout(timeout, timeout_session, I.self)
+			session_id_coroutine[timeout_session] = collector
+		end
+		return function()
+			while true do
+				local answer = table.remove(ready, 1)
+				if answer then
+					return answer[1], answer[2]
+				end
+				if pending == 0 then
+					self._request = nil
+					return nil
+				end
+				waiting = coroutine.running()
+				skynet.wait(waiting)
+				waiting = nil
+			end
 		end, nil, nil, self
 	end
 

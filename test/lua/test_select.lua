@@ -58,12 +58,42 @@ local function failures(fast)
 	T.eq(invalid, 1, "the invalid address reported")
 end
 
+-- the loop body calls and sleeps while other answers arrive (skynet's
+-- test/testselect.lua, "call in select"): none is lost, the loop ends
+local function call_in_select(fast, slow)
+	local got = {}
+	for _, resp in skynet.request
+		{ slow, "lua", "sleep_echo", 20, "CALL 20" }
+		{ fast, "lua", "sleep_echo", 10, "CALL 10" }
+		:select() do
+		got[#got + 1] = skynet.call(fast, "lua", "sleep_echo", 0, "ping in " .. resp[1])
+		skynet.sleep(30)
+	end
+	T.eq(#got, 2, "both answers seen while the body called and slept")
+	T.eq(got[1], "ping in CALL 10", "first answer")
+	T.eq(got[2], "ping in CALL 20", "second answer")
+end
+
+-- leaving the loop early drops the answers still to come
+local function break_early(fast, slow)
+	for _, resp in skynet.request
+		{ fast, "lua", "echo", "first" }
+		{ slow, "lua", "sleep_echo", 10, "late" }
+		:select() do
+		T.eq(resp[1], "first", "first answer")
+		break
+	end
+	skynet.sleep(20)
+end
+
 T.run(function()
 	local fast = skynet.newservice("echo_svc")
 	local slow = skynet.newservice("echo_svc")
 	all_answers(fast, slow)
 	with_timeout(fast, slow)
 	failures(fast)
+	call_in_select(fast, slow)
+	break_early(fast, slow)
 	-- the slow service's late answer to the timed-out request is ignored
 	skynet.sleep(5)
 	T.eq(skynet.call(slow, "lua", "echo", "after"), "after", "node fine after select")
