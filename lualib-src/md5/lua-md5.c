@@ -1,7 +1,8 @@
 /*
  * md5 (luaclib/md5.so): the library skynet applications know as
- * `require "md5"` (also reachable as "md5.core"), with the Kepler project
- * md5 API skynet ships:
+ * `require "md5"`, with the Kepler project md5 API skynet ships. In a node
+ * lualib/md5.lua returns "md5.core"; a plain interpreter with only luaclib
+ * on its cpath finds "md5" here directly.
  *
  *   sum(s)                  16-byte MD5 digest (RFC 1321)
  *   sumhexa(s)              the same as 32 lower-case hex digits
