@@ -34,12 +34,14 @@ CORE_OBJ = $(patsubst skynet-src/%.c,$(OBJDIR)/%.o,$(CORE_SRC))
 HEADERS = $(wildcard skynet-src/*.h)
 CSERVICES = $(patsubst service-src/service_%.c,cservice/%.so,$(wildcard service-src/service_*.c))
 LUACLIB_OBJ = $(patsubst lualib-src/%.c,$(OBJDIR)/lualib/%.o,$(wildcard lualib-src/*.c))
+# lualib-src/ROOT/*.c make luaclib/ROOT.so, for modules named ROOT.* (sproto.core, client.socket, ...)
+LUACLIB_ROOTS = $(patsubst lualib-src/%/,luaclib/%.so,$(wildcard lualib-src/*/))
 LOADGEN = $(patsubst test/%.c,$(OBJDIR)/test/%,$(wildcard test/loadgen.c))
 EXAMPLES = $(patsubst examples/%.c,$(OBJDIR)/examples/%,$(wildcard examples/*.c))
 CTESTS = $(patsubst test/c/%.c,$(OBJDIR)/test/%,$(wildcard test/c/test_*.c))
 STAMP = build/.mode-$(MODE)
 
-all: skynet $(CSERVICES) luaclib/skynet.so $(CTESTS) $(LOADGEN) $(EXAMPLES)
+all: skynet $(CSERVICES) luaclib/skynet.so $(LUACLIB_ROOTS) $(CTESTS) $(LOADGEN) $(EXAMPLES)
 
 $(STAMP):
 	@mkdir -p build
@@ -64,6 +66,11 @@ $(OBJDIR)/lualib/%.o: lualib-src/%.c $(wildcard lualib-src/*.h) $(HEADERS)
 luaclib/skynet.so: $(STAMP) $(LUACLIB_OBJ)
 	@mkdir -p luaclib
 	$(CC) -shared $(LDFLAGS) -o $@ $(LUACLIB_OBJ)
+
+.SECONDEXPANSION:
+luaclib/%.so: $$(wildcard lualib-src/$$*/*.c) $$(wildcard lualib-src/$$*/*.h) $(STAMP)
+	@mkdir -p luaclib
+	$(CC) $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $(filter %.c,$^)
 
 # C unit tests link the core and the Lua C modules directly
 $(OBJDIR)/test/%: test/c/%.c $(CORE_OBJ) $(LUACLIB_OBJ) $(TSAN_OBJ) $(HEADERS) $(wildcard test/c/*.h)
