@@ -1,11 +1,12 @@
 #!/bin/sh
 # Installs the system packages the framework builds against, when missing.
 # Debian 12: Lua 5.4.4 (liblua5.4-dev), jemalloc 5.3 (libjemalloc-dev),
-# lua-cjson 2.1 (lua-cjson-dev).  The test suite also drives the node with
-# telnet, nc, curl and python3 (test clients).
+# lua-cjson 2.1 (lua-cjson-dev), lpeg 1.0 (lua-lpeg, for sprotoparser).
+# The test suite also drives the node with telnet, nc, curl, python3 and a
+# plain lua5.4 interpreter (test clients).
 set -e
 need=""
-for pkg in liblua5.4-dev libjemalloc-dev lua-cjson-dev lua-cjson telnet netcat-openbsd curl python3; do
+for pkg in liblua5.4-dev libjemalloc-dev lua-cjson-dev lua-cjson lua-lpeg lua5.4 telnet netcat-openbsd curl python3; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need="$need $pkg"
 done
 [ -z "$need" ] && exit 0
