@@ -34,7 +34,8 @@ CORE_OBJ = $(patsubst skynet-src/%.c,$(OBJDIR)/%.o,$(CORE_SRC))
 HEADERS = $(wildcard skynet-src/*.h)
 CSERVICES = $(patsubst service-src/service_%.c,cservice/%.so,$(wildcard service-src/service_*.c))
 LUACLIB_OBJ = $(patsubst lualib-src/%.c,$(OBJDIR)/lualib/%.o,$(wildcard lualib-src/*.c))
-# lualib-src/ROOT/*.c make luaclib/ROOT.so, for modules named ROOT.* (sproto.core, client.socket, ...)
+# lualib-src/ROOT/*.c make luaclib/ROOT.so, for modules named ROOT.* (sproto.core, client.socket, ...);
+# never unloaded (-z nodelete): sproto's global slots and client.socket's stdin thread outlive a lua_State
 LUACLIB_ROOTS = $(patsubst lualib-src/%/,luaclib/%.so,$(wildcard lualib-src/*/))
 LOADGEN = $(patsubst test/%.c,$(OBJDIR)/test/%,$(wildcard test/loadgen.c))
 EXAMPLES = $(patsubst examples/%.c,$(OBJDIR)/examples/%,$(wildcard examples/*.c))
@@ -70,7 +71,7 @@ luaclib/skynet.so: $(STAMP) $(LUACLIB_OBJ)
 .SECONDEXPANSION:
 luaclib/%.so: $$(wildcard lualib-src/$$*/*.c) $$(wildcard lualib-src/$$*/*.h) $(STAMP)
 	@mkdir -p luaclib
-	$(CC) $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $(filter %.c,$^)
+	$(CC) $(CFLAGS) -fPIC -shared -Wl,-z,nodelete $(LDFLAGS) -o $@ $(filter %.c,$^)
 
 # C unit tests link the core and the Lua C modules directly
 $(OBJDIR)/test/%: test/c/%.c $(CORE_OBJ) $(LUACLIB_OBJ) $(TSAN_OBJ) $(HEADERS) $(wildcard test/c/*.h)
