@@ -8,6 +8,15 @@ cd "$(dirname "$0")/../.." || exit 1
 command -v lua5.4 >/dev/null || { echo "FAIL: lua5.4 is not installed (make deps)"; exit 1; }
 lua5.4 -e 'require "lpeg"' || { echo "FAIL: lpeg is not installed for lua5.4 (make deps)"; exit 1; }
 
+# a sanitizer build's luaclib/*.so need the sanitizer runtimes loaded first into lua5.4
+preload=
+if ldd luaclib/client.so | grep -q libasan; then
+	preload="$(cc -print-file-name=libasan.so):$(cc -print-file-name=libubsan.so)"
+fi
+run_client() { # log
+	LD_PRELOAD=$preload ASAN_OPTIONS=detect_leaks=0 timeout 20 lua5.4 test/sproto/sproto_client.lua "$PORT" >"$1" 2>&1
+}
+
 PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 tmp=$(mktemp -d)
 log=$tmp/node.log
@@ -34,7 +43,7 @@ done
 grep -q "sproto example: listen on 0.0.0.0:$PORT" "$log" || { echo "node did not start"; cat "$log"; exit 1; }
 
 for i in 1 2; do
-	timeout 20 lua5.4 test/sproto/sproto_client.lua "$PORT" >"$tmp/client$i.log" 2>&1
+	run_client "$tmp/client$i.log"
 	st=$?
 	cat "$tmp/client$i.log"
 	[ $st = 0 ] && grep -q 'CLIENT OK' "$tmp/client$i.log" || { echo "client $i failed ($st)"; cat "$log"; exit 1; }
@@ -51,7 +60,7 @@ s.close()
 PY
 sleep 0.3
 grep -q 'Invalid unpack stream\|decode error' "$log" || { echo "the bad packets were not reported"; cat "$log"; exit 1; }
-timeout 20 lua5.4 test/sproto/sproto_client.lua "$PORT" >"$tmp/client3.log" 2>&1 || { echo "the node stopped serving after bad packets"; cat "$tmp/client3.log" "$log"; exit 1; }
+run_client "$tmp/client3.log" || { echo "the node stopped serving after bad packets"; cat "$tmp/client3.log" "$log"; exit 1; }
 
 kill -TERM "$node_pid"
 for _ in $(seq 100); do
