@@ -34,19 +34,19 @@ CORE_OBJ = $(patsubst skynet-src/%.c,$(OBJDIR)/%.o,$(CORE_SRC))
 HEADERS = $(wildcard skynet-src/*.h)
 CSERVICES = $(patsubst service-src/service_%.c,cservice/%.so,$(wildcard service-src/service_*.c))
 LUACLIB_OBJ = $(patsubst lualib-src/%.c,$(OBJDIR)/lualib/%.o,$(wildcard lualib-src/*.c))
-# Modules with their own root name get their own luaclib/<root>.so, from
-# lualib-src/<root>/; client.so (for client programs) also carries crypt.
-CRYPT_OBJ = $(patsubst lualib-src/%.c,$(OBJDIR)/lualib/%.o,$(wildcard lualib-src/lua-crypt.c lualib-src/crypt_*.c))
-CLIENT_OBJ = $(CRYPT_OBJ) $(patsubst lualib-src/%.c,$(OBJDIR)/lualib/%.o,$(wildcard lualib-src/client/*.c))
-MD5_OBJ = $(patsubst lualib-src/%.c,$(OBJDIR)/lualib/%.o,$(wildcard lualib-src/md5/*.c))
-LUACLIBS = luaclib/skynet.so luaclib/client.so luaclib/md5.so
+# lualib-src/ROOT/*.c make luaclib/ROOT.so, for modules named ROOT.* (sproto.core,
+# client.socket, md5, ...); ROOT_EXTRA adds sources shared with skynet.so (client.so
+# carries crypt).  Never unloaded (-z nodelete): sproto's global slots and
+# client.socket's stdin thread outlive a lua_State.
+LUACLIB_ROOTS = $(patsubst lualib-src/%/,luaclib/%.so,$(wildcard lualib-src/*/))
+client_EXTRA = $(wildcard lualib-src/lua-crypt.c lualib-src/crypt_*.c)
 CRYPTO_LIBS = -lcrypto
 LOADGEN = $(patsubst test/%.c,$(OBJDIR)/test/%,$(wildcard test/loadgen.c))
 EXAMPLES = $(patsubst examples/%.c,$(OBJDIR)/examples/%,$(wildcard examples/*.c))
 CTESTS = $(patsubst test/c/%.c,$(OBJDIR)/test/%,$(wildcard test/c/test_*.c))
 STAMP = build/.mode-$(MODE)
 
-all: skynet $(CSERVICES) $(LUACLIBS) $(CTESTS) $(LOADGEN) $(EXAMPLES)
+all: skynet $(CSERVICES) luaclib/skynet.so $(LUACLIB_ROOTS) $(CTESTS) $(LOADGEN) $(EXAMPLES)
 
 $(STAMP):
 	@mkdir -p build
@@ -72,13 +72,10 @@ luaclib/skynet.so: $(STAMP) $(LUACLIB_OBJ)
 	@mkdir -p luaclib
 	$(CC) -shared $(LDFLAGS) -o $@ $(LUACLIB_OBJ) $(CRYPTO_LIBS)
 
-luaclib/client.so: $(STAMP) $(CLIENT_OBJ)
+.SECONDEXPANSION:
+luaclib/%.so: $$(wildcard lualib-src/$$*/*.c) $$(wildcard lualib-src/$$*/*.h) $$($$*_EXTRA) $(STAMP)
 	@mkdir -p luaclib
-	$(CC) -shared $(LDFLAGS) -o $@ $(CLIENT_OBJ) $(CRYPTO_LIBS)
-
-luaclib/md5.so: $(STAMP) $(MD5_OBJ)
-	@mkdir -p luaclib
-	$(CC) -shared $(LDFLAGS) -o $@ $(MD5_OBJ) $(CRYPTO_LIBS)
+	$(CC) $(CFLAGS) -I lualib-src -fPIC -shared -Wl,-z,nodelete $(LDFLAGS) -o $@ $(filter %.c,$^) $(CRYPTO_LIBS)
 
 # C unit tests link the core and the Lua C modules directly
 $(OBJDIR)/test/%: test/c/%.c $(CORE_OBJ) $(LUACLIB_OBJ) $(TSAN_OBJ) $(HEADERS) $(wildcard test/c/*.h)

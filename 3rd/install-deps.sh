@@ -2,11 +2,12 @@
 # Installs the system packages the framework builds against, when missing.
 # Debian 12: Lua 5.4.4 (liblua5.4-dev), jemalloc 5.3 (libjemalloc-dev),
 # lua-cjson 2.1 (lua-cjson-dev), OpenSSL 3.0 (libssl-dev: crypt and md5's
-# digests).  The test suite also drives the node with telnet, nc, curl and
-# python3 (test clients), and runs client scripts with lua5.4.
+# digests), lpeg 1.0 (lua-lpeg, for sprotoparser).  The test suite also
+# drives the node with telnet, nc, curl, python3 and a plain lua5.4
+# interpreter (test clients).
 set -e
 need=""
-for pkg in liblua5.4-dev libjemalloc-dev lua-cjson-dev lua-cjson libssl-dev lua5.4 telnet netcat-openbsd curl python3; do
+for pkg in liblua5.4-dev libjemalloc-dev lua-cjson-dev lua-cjson libssl-dev lua-lpeg lua5.4 telnet netcat-openbsd curl python3; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need="$need $pkg"
 done
 [ -z "$need" ] && exit 0

@@ -28,8 +28,10 @@ skynet.register_protocol {
 
 local handler = {}
 
+-- "open" answers the address and port it listens on, as skynet's gate does
 function handler.open(source, conf)
 	watchdog = conf.watchdog or source
+	return conf.address, conf.port
 end
 
 function handler.message(fd, msg, sz)

@@ -54,6 +54,7 @@ local function open(handler, source, conf)
 	assert(not listen_id, "gate is already listening")
 	local address = conf.address or "0.0.0.0"
 	local port = assert(conf.port, "gate needs a port")
+	conf.address = address
 	maxclient = conf.maxclient or 1024
 	nodelay = conf.nodelay
 	skynet.error(string.format("Listen on %s:%d", address, port))
