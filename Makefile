@@ -34,12 +34,19 @@ CORE_OBJ = $(patsubst skynet-src/%.c,$(OBJDIR)/%.o,$(CORE_SRC))
 HEADERS = $(wildcard skynet-src/*.h)
 CSERVICES = $(patsubst service-src/service_%.c,cservice/%.so,$(wildcard service-src/service_*.c))
 LUACLIB_OBJ = $(patsubst lualib-src/%.c,$(OBJDIR)/lualib/%.o,$(wildcard lualib-src/*.c))
+# Modules with their own root name get their own luaclib/<root>.so, from
+# lualib-src/<root>/; client.so (for client programs) also carries crypt.
+CRYPT_OBJ = $(patsubst lualib-src/%.c,$(OBJDIR)/lualib/%.o,$(wildcard lualib-src/lua-crypt.c lualib-src/crypt_*.c))
+CLIENT_OBJ = $(CRYPT_OBJ) $(patsubst lualib-src/%.c,$(OBJDIR)/lualib/%.o,$(wildcard lualib-src/client/*.c))
+MD5_OBJ = $(patsubst lualib-src/%.c,$(OBJDIR)/lualib/%.o,$(wildcard lualib-src/md5/*.c))
+LUACLIBS = luaclib/skynet.so luaclib/client.so luaclib/md5.so
+CRYPTO_LIBS = -lcrypto
 LOADGEN = $(patsubst test/%.c,$(OBJDIR)/test/%,$(wildcard test/loadgen.c))
 EXAMPLES = $(patsubst examples/%.c,$(OBJDIR)/examples/%,$(wildcard examples/*.c))
 CTESTS = $(patsubst test/c/%.c,$(OBJDIR)/test/%,$(wildcard test/c/test_*.c))
 STAMP = build/.mode-$(MODE)
 
-all: skynet $(CSERVICES) luaclib/skynet.so $(CTESTS) $(LOADGEN) $(EXAMPLES)
+all: skynet $(CSERVICES) $(LUACLIBS) $(CTESTS) $(LOADGEN) $(EXAMPLES)
 
 $(STAMP):
 	@mkdir -p build
@@ -58,17 +65,25 @@ cservice/%.so: service-src/service_%.c $(HEADERS) $(STAMP)
 	$(CC) $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $<
 
 $(OBJDIR)/lualib/%.o: lualib-src/%.c $(wildcard lualib-src/*.h) $(HEADERS)
-	@mkdir -p $(OBJDIR)/lualib
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fPIC -I lualib-src -c -o $@ $<
 
 luaclib/skynet.so: $(STAMP) $(LUACLIB_OBJ)
 	@mkdir -p luaclib
-	$(CC) -shared $(LDFLAGS) -o $@ $(LUACLIB_OBJ)
+	$(CC) -shared $(LDFLAGS) -o $@ $(LUACLIB_OBJ) $(CRYPTO_LIBS)
+
+luaclib/client.so: $(STAMP) $(CLIENT_OBJ)
+	@mkdir -p luaclib
+	$(CC) -shared $(LDFLAGS) -o $@ $(CLIENT_OBJ) $(CRYPTO_LIBS)
+
+luaclib/md5.so: $(STAMP) $(MD5_OBJ)
+	@mkdir -p luaclib
+	$(CC) -shared $(LDFLAGS) -o $@ $(MD5_OBJ) $(CRYPTO_LIBS)
 
 # C unit tests link the core and the Lua C modules directly
 $(OBJDIR)/test/%: test/c/%.c $(CORE_OBJ) $(LUACLIB_OBJ) $(TSAN_OBJ) $(HEADERS) $(wildcard test/c/*.h)
 	@mkdir -p $(OBJDIR)/test
-	$(CC) $(CFLAGS) -I lualib-src -Wl,-E -o $@ $< $(CORE_OBJ) $(LUACLIB_OBJ) $(TSAN_OBJ) $(LUA_STATICLIB) $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) -I lualib-src -Wl,-E -o $@ $< $(CORE_OBJ) $(LUACLIB_OBJ) $(TSAN_OBJ) $(LUA_STATICLIB) $(LDFLAGS) $(LDLIBS) $(CRYPTO_LIBS)
 
 $(OBJDIR)/test/tsan_longjmp.o: test/tsan_longjmp.c
 	@mkdir -p $(OBJDIR)/test

@@ -1,13 +1,14 @@
 #!/bin/sh
 # Installs the system packages the framework builds against, when missing.
 # Debian 12: Lua 5.4.4 (liblua5.4-dev), jemalloc 5.3 (libjemalloc-dev),
-# lua-cjson 2.1 (lua-cjson-dev).  The test suite also drives the node with
-# telnet, nc, curl and python3 (test clients), and tests the database drivers
-# against real servers it starts itself: redis-server (with redis-cli from
-# redis-tools) and mariadb-server.
+# lua-cjson 2.1 (lua-cjson-dev), OpenSSL 3.0 (libssl-dev: crypt and md5's
+# digests).  The test suite also drives the node with telnet, nc, curl and
+# python3 (test clients), runs client scripts with lua5.4, and tests the
+# database drivers against real servers it starts itself: redis-server (with
+# redis-cli from redis-tools) and mariadb-server.
 set -e
 need=""
-for pkg in liblua5.4-dev libjemalloc-dev lua-cjson-dev lua-cjson telnet netcat-openbsd curl python3 redis-server redis-tools mariadb-server; do
+for pkg in liblua5.4-dev libjemalloc-dev lua-cjson-dev lua-cjson libssl-dev lua5.4 telnet netcat-openbsd curl python3 redis-server redis-tools mariadb-server; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need="$need $pkg"
 done
 [ -z "$need" ] && exit 0
