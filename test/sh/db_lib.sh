@@ -108,3 +108,36 @@ run_db_test() {
 	grep -q 'TEST PASS' "$SCRATCH/$svc.log" || fail "$svc did not pass"
 	! grep -q 'TEST FAIL' "$SCRATCH/$svc.log" || fail "$svc failed"
 }
+
+# mariadb_install DIR: a fresh data folder in DIR/data
+mariadb_install() {
+	mkdir -p "$1"
+	mariadb-install-db --no-defaults --datadir="$1/data" --user="$(id -un)" \
+		--auth-root-authentication-method=socket --skip-test-db >"$1/install.log" 2>&1 ||
+		fail "mariadb-install-db failed: $(tail -5 "$1/install.log")"
+}
+
+# mariadb_supervise PORT DIR: keeps a mariadbd on PORT (and DIR/sock) running,
+# starting a new one whenever it exits; waits until it accepts connections
+mariadb_supervise() {
+	local port=$1 dir=$2
+	(
+		child=
+		trap 'kill $child 2>/dev/null; wait $child; exit 0' TERM
+		while [ ! -e "$SCRATCH/stop-supervisors" ]; do
+			mariadbd --no-defaults --datadir="$dir/data" --socket="$dir/sock" --port="$port" \
+				--bind-address=127.0.0.1 --user="$(id -un)" --pid-file="$dir/mariadbd.pid" \
+				--log-error="$dir/error.log" --skip-log-bin --innodb-buffer-pool-size=16M --max-allowed-packet=64M &
+			child=$!
+			wait $child
+			echo "mariadbd on $port exited" >>"$dir/restarts"
+			sleep 0.2
+		done
+	) &
+	SERVER_PIDS+=("$!")
+	local deadline=$((SECONDS + 30))
+	until mariadb --no-defaults --socket="$dir/sock" -uroot -e 'select 1' >/dev/null 2>&1; do
+		[ $SECONDS -ge $deadline ] && fail "mariadbd on port $port did not start: $(tail -5 "$dir/error.log")"
+		sleep 0.2
+	done
+}
