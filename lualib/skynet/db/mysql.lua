@@ -354,7 +354,7 @@ end
 
 -- The response reader of a query or execute: one result, or all of them
 -- in a table marked multiresultset.
-local function results_reader(self, row_parser, multi_key)
+local function results_reader(self, row_parser)
 	return function(sock)
 		local res, more, errno, sqlstate = read_result(sock, row_parser, self.compact)
 		if not res then
@@ -363,7 +363,7 @@ local function results_reader(self, row_parser, multi_key)
 		if not more then
 			return true, res
 		end
-		local all = { res, [multi_key] = true }
+		local all = { res, multiresultset = true }
 		while more do
 			res, more, errno, sqlstate = read_result(sock, row_parser, self.compact)
 			if not res then
@@ -484,15 +484,20 @@ function mysql:disconnect()
 	setmetatable(self, nil)
 end
 
-function mysql:query(sql)
-	local reader = self.query_reader or results_reader(self, text_row, "multiresultset")
+-- the reader of text protocol replies, made once per connection
+local function text_results(self)
+	local reader = self.query_reader or results_reader(self, text_row)
 	self.query_reader = reader
+	return reader
+end
+
+function mysql:query(sql)
+	local reader = text_results(self)
 	return self.sockchannel:request(command(COM_QUERY, sql), reader)
 end
 
 function mysql:ping()
-	local reader = self.query_reader or results_reader(self, text_row, "multiresultset")
-	self.query_reader = reader
+	local reader = text_results(self)
 	return self.sockchannel:request(command(COM_PING), reader)
 end
 
@@ -568,14 +573,13 @@ function mysql:execute(stmt, ...)
 	if type(stmt) ~= "table" or not stmt.prepare_id then
 		error("mysql execute: not a prepared statement", 2)
 	end
-	local reader = self.execute_reader or results_reader(self, binary_row, "multiresultset")
+	local reader = self.execute_reader or results_reader(self, binary_row)
 	self.execute_reader = reader
 	return self.sockchannel:request(execute_packet(stmt, table.pack(...)), reader)
 end
 
 function mysql:stmt_reset(stmt)
-	local reader = self.query_reader or results_reader(self, text_row, "multiresultset")
-	self.query_reader = reader
+	local reader = text_results(self)
 	return self.sockchannel:request(command(COM_STMT_RESET, string.pack("<I4", stmt.prepare_id)), reader)
 end
 
