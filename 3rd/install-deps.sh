@@ -4,10 +4,12 @@
 # lua-cjson 2.1 (lua-cjson-dev), OpenSSL 3.0 (libssl-dev: crypt and md5's
 # digests), lpeg 1.0 (lua-lpeg, for sprotoparser).  The test suite also
 # drives the node with telnet, nc, curl, python3 and a plain lua5.4
-# interpreter (test clients).
+# interpreter (test clients), and tests the database drivers against real
+# servers it starts itself: redis-server (with redis-cli from redis-tools)
+# and mariadb-server.
 set -e
 need=""
-for pkg in liblua5.4-dev libjemalloc-dev lua-cjson-dev lua-cjson libssl-dev lua-lpeg lua5.4 telnet netcat-openbsd curl python3; do
+for pkg in liblua5.4-dev libjemalloc-dev lua-cjson-dev lua-cjson libssl-dev lua-lpeg lua5.4 telnet netcat-openbsd curl python3 redis-server redis-tools mariadb-server; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need="$need $pkg"
 done
 [ -z "$need" ] && exit 0
