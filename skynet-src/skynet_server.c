@@ -28,7 +28,9 @@ struct skynet_context {
 	skynet_cb cb;
 	struct message_queue *queue;
 	_Atomic(FILE *) logfile;
-	uint64_t cpu_cost;   /* microseconds of CPU spent in this service */
+	/* microseconds spent in this service; atomic, since a batch adds its
+	 * cost after the queue went to another worker (see end_batch) */
+	_Atomic uint64_t cpu_cost;
 	uint64_t cpu_start;  /* thread CPU time when the current batch began */
 	char result[32];     /* the answer of the last skynet_command */
 	_Atomic uint32_t handle; /* read by the registry's lookups while launch sets it */
@@ -102,7 +104,7 @@ struct skynet_context *skynet_context_new(const char *name, const char *param) {
 	atomic_init(&ctx->logfile, NULL);
 	ctx->init = false;
 	atomic_init(&ctx->endless, false);
-	ctx->cpu_cost = 0;
+	atomic_init(&ctx->cpu_cost, 0);
 	ctx->cpu_start = 0;
 	ctx->message_count = 0;
 	ctx->profile = G_NODE.profile;
@@ -229,14 +231,23 @@ void skynet_context_dispatchall(struct skynet_context *ctx) {
 	}
 }
 
-static void begin_batch(struct skynet_context *ctx) {
-	if (ctx->profile)
-		ctx->cpu_start = skynet_thread_time();
+/* cpu_start is for the service's own `stat` calls during the batch */
+static uint64_t begin_batch(struct skynet_context *ctx) {
+	if (!ctx->profile)
+		return 0;
+	uint64_t start = skynet_thread_time();
+	ctx->cpu_start = start;
+	return start;
 }
 
-static void end_batch(struct skynet_context *ctx) {
+/*
+ * Once skynet_mq_pop found the queue empty, another worker may already
+ * run the service's next batch: only the atomic cost is touched here,
+ * never cpu_start.
+ */
+static void end_batch(struct skynet_context *ctx, uint64_t start) {
 	if (ctx->profile)
-		ctx->cpu_cost += skynet_thread_time() - ctx->cpu_start;
+		atomic_fetch_add_explicit(&ctx->cpu_cost, skynet_thread_time() - start, memory_order_relaxed);
 }
 
 struct message_queue *skynet_context_message_dispatch(struct skynet_monitor *sm,
@@ -255,10 +266,10 @@ struct message_queue *skynet_context_message_dispatch(struct skynet_monitor *sm,
 	}
 	int n = 1;
 	struct skynet_message msg;
-	begin_batch(ctx);
+	uint64_t start = begin_batch(ctx);
 	for (int i = 0; i < n; i++) {
 		if (skynet_mq_pop(q, &msg)) {
-			end_batch(ctx);
+			end_batch(ctx, start);
 			skynet_context_release(ctx);
 			return skynet_globalmq_pop();
 		}
@@ -277,7 +288,7 @@ struct message_queue *skynet_context_message_dispatch(struct skynet_monitor *sm,
 			dispatch_message(ctx, &msg);
 		skynet_monitor_trigger(sm, 0, 0, NULL);
 	}
-	end_batch(ctx);
+	end_batch(ctx, start);
 	assert(q == ctx->queue);
 	struct message_queue *nq = skynet_globalmq_pop();
 	if (nq) {
@@ -438,7 +449,7 @@ static const char *cmd_stat(struct skynet_context *ctx, const char *param) {
 		snprintf(ctx->result, sizeof(ctx->result), "%d", endless ? 1 : 0);
 	} else if (strcmp(param, "cpu") == 0) {
 		/* the running batch counts too */
-		uint64_t cost = ctx->cpu_cost;
+		uint64_t cost = atomic_load_explicit(&ctx->cpu_cost, memory_order_relaxed);
 		if (ctx->profile && ctx->cpu_start)
 			cost += skynet_thread_time() - ctx->cpu_start;
 		snprintf(ctx->result, sizeof(ctx->result), "%d.%06d", (int)(cost / 1000000), (int)(cost % 1000000));
