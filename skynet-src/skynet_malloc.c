@@ -19,6 +19,10 @@
  */
 #define HUGEPAGE_THRESHOLD ((size_t)32 << 20)
 
+/* freed pages go back to the system after about this long (jemalloc's
+ * default is 10 s: after a burst, RSS would stay high for that long) */
+#define DIRTY_DECAY_MS 2000
+
 static extent_hooks_t *default_extent_hooks;
 static extent_hooks_t hugepage_hooks;
 static atomic_size_t mapped_bytes;
@@ -43,14 +47,32 @@ void skynet_malloc_init(void) {
 	hugepage_hooks = *default_extent_hooks;
 	hugepage_hooks.alloc = alloc_extent;
 	extent_hooks_t *hooks = &hugepage_hooks;
+	ssize_t decay_ms = DIRTY_DECAY_MS;
+	mallctl("arenas.dirty_decay_ms", NULL, NULL, &decay_ms, sizeof(decay_ms));
 	for (unsigned i = 0; i < narenas; i++) {
 		char name[64];
 		snprintf(name, sizeof(name), "arena.%u.extent_hooks", i);
 		mallctl(name, NULL, NULL, &hooks, sizeof(hooks));
+		snprintf(name, sizeof(name), "arena.%u.dirty_decay_ms", i);
+		mallctl(name, NULL, NULL, &decay_ms, sizeof(decay_ms));
 	}
+}
+
+/*
+ * jemalloc purges dirty pages as they age past dirty_decay_ms, but only
+ * when an arena allocates or frees: after a burst, an idle node keeps its
+ * peak RSS.  Asking every arena to decay applies the same aging rule.
+ */
+void skynet_malloc_decay(void) {
+	char name[64];
+	snprintf(name, sizeof(name), "arena.%u.decay", (unsigned)MALLCTL_ARENAS_ALL);
+	mallctl(name, NULL, NULL, NULL, 0);
 }
 #else
 void skynet_malloc_init(void) {
+}
+
+void skynet_malloc_decay(void) {
 }
 #endif
 

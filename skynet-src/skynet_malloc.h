@@ -16,6 +16,9 @@
 
 /* tunes the allocator; runs before any thread starts */
 void skynet_malloc_init(void);
+/* gives freed memory back to the system as it ages; the timer thread
+ * calls it once a second (an idle node would otherwise keep it) */
+void skynet_malloc_decay(void);
 
 char *skynet_strdup(const char *str);
 

@@ -277,6 +277,7 @@ static void *thread_timer(void *p) {
 	struct monitor *m = p;
 	skynet_initthread(THREAD_TIMER);
 	name_thread("timer");
+	unsigned ticks = 0;
 	for (;;) {
 		skynet_updatetime();
 		if (atomic_load(&SIG_TERM))
@@ -294,6 +295,8 @@ static void *thread_timer(void *p) {
 		usleep(TIMER_SLEEP_US);
 		if (atomic_exchange(&SIG_HUP, 0))
 			signal_hup();
+		if (++ticks % (1000000 / TIMER_SLEEP_US) == 0)
+			skynet_malloc_decay();
 	}
 	skynet_socket_exit();
 	atomic_store(&m->quit, 1);
