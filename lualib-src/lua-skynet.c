@@ -57,19 +57,16 @@ static void report_error(struct skynet_context *context, lua_State *L, int r, in
  * thread.  When it raises, the error is logged and the pending function
  * runs what the failed dispatch left undone (forks, error answers), again
  * after each runtime error it raises: each one consumes what raised it.
+ * The callback is looked up for every message: a handler may replace it
+ * (skynet.exit does), and the next message of the same batch must see that.
  */
 static int message_cb(struct skynet_context *context, void *ud, int type, int session,
 	uint32_t source, const void *msg, size_t sz) {
 	lua_State *L = ud;
-	int top = lua_gettop(L);
-	if (top == 0) {
-		lua_pushcfunction(L, traceback);
-		lua_rawgetp(L, LUA_REGISTRYINDEX, &CALLBACK_KEY);
-	} else {
-		/* the traceback and callback stay at stack slots 1 and 2 */
-		lua_settop(L, 2);
-	}
-	lua_pushvalue(L, 2);
+	if (lua_gettop(L) == 0)
+		lua_pushcfunction(L, traceback); /* stays at stack slot 1 */
+	lua_settop(L, 1);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &CALLBACK_KEY);
 	lua_pushinteger(L, type);
 	lua_pushlightuserdata(L, (void *)msg);
 	lua_pushinteger(L, (lua_Integer)sz);
@@ -78,12 +75,12 @@ static int message_cb(struct skynet_context *context, void *ud, int type, int se
 	int r = lua_pcall(L, 5, 0, 1);
 	while (r != LUA_OK) {
 		report_error(context, L, r, session, source, sz);
-		lua_settop(L, 2);
+		lua_settop(L, 1);
 		if (r != LUA_ERRRUN || lua_rawgetp(L, LUA_REGISTRYINDEX, &PENDING_KEY) != LUA_TFUNCTION)
 			break;
 		r = lua_pcall(L, 0, 0, 1);
 	}
-	lua_settop(L, 2);
+	lua_settop(L, 1);
 	return 0;
 }
 

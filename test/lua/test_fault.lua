@@ -47,6 +47,27 @@ local function exit_before_answer()
 	T.raises(nil, skynet.call, svc, "lua", "echo")
 end
 
+-- skynet.exit takes effect at once: a request queued right behind the
+-- message that exits gets an error, even when the same worker batch
+-- delivers both
+local function exit_then_request()
+	for i = 1, 10 do
+		local svc = skynet.newservice("echo_svc")
+		local req = skynet.request()
+		for n = 1, 20 do
+			req:add { svc, "lua", "echo", n }
+		end
+		skynet.send(svc, "lua", "exit_now")
+		local answered = 0
+		for _, resp in req:select() do -- sends the 20 requests behind the exit
+			if resp then
+				answered = answered + 1
+			end
+		end
+		T.eq(answered, 0, "requests queued behind skynet.exit answered (try " .. i .. ")")
+	end
+end
+
 local function killed_before_answer()
 	local svc = skynet.newservice("echo_svc")
 	local hanging = T.started(skynet.call, svc, "lua", "hang")
@@ -108,6 +129,7 @@ T.run(function()
 	missing_destinations()
 	handler_errors()
 	exit_before_answer()
+	exit_then_request()
 	killed_before_answer()
 	forgotten_response()
 	failing_services()
