@@ -69,8 +69,10 @@ uint32_t skynet_current_handle(void) {
 	return (uint32_t)-1;
 }
 
+/* a thread that is not dispatching reads as -kind: 0xfffffffe for the
+ * socket thread, never a live service's handle */
 void skynet_initthread(int m) {
-	pthread_setspecific(G_NODE.handle_key, (void *)(uintptr_t)(uint32_t)m);
+	pthread_setspecific(G_NODE.handle_key, (void *)(uintptr_t)(uint32_t)(-m));
 }
 
 struct drop_t {
