@@ -14,14 +14,35 @@ fd = tonumber(fd)
 local names = {}   -- "name" -> handle, registered names already asked for
 local large = {}   -- session -> { size, part, part..., addr, push, got }
 
-local function reply(session, ok, msg, sz)
-	local frames = core.packresponse(session, ok, msg, sz)
+local function write(frames)
 	if type(frames) == "table" then
 		for _, f in ipairs(frames) do
 			socket.lwrite(fd, f)
 		end
 	else
 		socket.write(fd, frames)
+	end
+end
+
+local function reply_error(session, text)
+	write(core.packresponse(session, false, text))
+end
+
+-- answers with a packed message of ours (left alone), in skynet's format
+local function reply(session, msg, sz)
+	local m, s = core.toskynet(msg, sz)
+	local frames = core.packresponse(session, true, m, s)
+	skynet.trash(m, s)
+	write(frames)
+end
+
+-- a payload off the wire (skynet's format, freed here) in our format;
+-- nil when it is malformed
+local function decode(msg, sz)
+	local ok, m, s = pcall(core.fromskynet, msg, sz)
+	skynet.trash(msg, sz)
+	if ok then
+		return m, s
 	end
 end
 
@@ -39,14 +60,22 @@ local function answer_query(session, msg, sz)
 	skynet.trash(msg, sz)
 	local h = ok and type(name) == "string" and registered(name)
 	if h then
-		reply(session, true, skynet.packstring(h))
+		reply(session, skynet.packstring(h))
 	else
-		reply(session, false, "name not found")
+		reply_error(session, "name not found")
 	end
 end
 
--- a complete request: addr is a handle, ".name", "@name" or 0 (a query)
+-- a complete request: addr is a handle, ".name", "@name" or 0 (a query);
+-- msg/sz the payload as it came (freed here)
 local function serve(addr, session, msg, sz, push)
+	msg, sz = decode(msg, sz)
+	if not msg then
+		if not push then
+			reply_error(session, "Invalid request message")
+		end
+		return
+	end
 	if addr == 0 then
 		return answer_query(session, msg, sz)
 	end
@@ -56,7 +85,7 @@ local function serve(addr, session, msg, sz, push)
 	if not addr then
 		skynet.trash(msg, sz)
 		if not push then
-			reply(session, false, "Invalid name")
+			reply_error(session, "Invalid name")
 		end
 		return
 	end
@@ -66,9 +95,9 @@ local function serve(addr, session, msg, sz, push)
 	end
 	local ok, rmsg, rsz = pcall(skynet.rawcall, addr, "lua", msg, sz)
 	if ok then
-		reply(session, true, rmsg, rsz)
+		reply(session, rmsg, rsz)
 	else
-		reply(session, false, tostring(rmsg))
+		reply_error(session, tostring(rmsg))
 	end
 end
 
@@ -79,7 +108,7 @@ local function add_part(session, msg, sz, last)
 		large[session] = nil
 		skynet.trash(msg, sz)
 		if last then
-			reply(session, false, "Invalid large req")
+			reply_error(session, "Invalid large req")
 		end
 		return
 	end
@@ -91,7 +120,7 @@ local function add_part(session, msg, sz, last)
 	large[session] = nil
 	local m, s = core.concat(req)
 	if not m then
-		return reply(session, false, "Invalid large req")
+		return reply_error(session, "Invalid large req")
 	end
 	return serve(req.addr, session, m, s, req.push)
 end

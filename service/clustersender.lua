@@ -36,11 +36,38 @@ local function read_response(sock)
 	return core.unpackresponse(body)
 end
 
+-- our packed message (freed here) in skynet's format, as sent on the wire
+local function encode(msg, sz)
+	local ok, m, s = pcall(core.toskynet, msg, sz)
+	skynet.trash(msg, sz)
+	if not ok then
+		error(m)
+	end
+	return m, s
+end
+
 local function send_request(addr, msg, sz)
+	msg, sz = encode(msg, sz)
 	local current = session
 	local frame, next_session, parts = core.packrequest(addr, current, msg, sz)
 	session = next_session
 	return channel:request(frame, current, parts)
+end
+
+-- an answer off the wire: a string, or { size, part... } of a large one;
+-- returns our packed message or nil
+local function decode(data)
+	if type(data) ~= "table" then
+		return core.fromskynet(data)
+	end
+	local m, s = core.concat(data)
+	if m then
+		local ok, m2, s2 = pcall(core.fromskynet, m, s)
+		skynet.trash(m, s)
+		if ok then
+			return m2, s2
+		end
+	end
 end
 
 -- While calls are in flight the peer must not stay silent: after timeout
@@ -83,22 +110,19 @@ end
 
 function command.req(addr, msg, sz)
 	local ok, data = call(addr, msg, sz)
-	if ok and type(data) == "table" then
-		-- a large answer: { size, part, part, ... }
-		local m, s = core.concat(data)
-		if m then
+	if ok then
+		local decoded, m, s = pcall(decode, data)
+		if decoded and m then
 			return skynet.ret(m, s)
 		end
-		ok, data = false, "Invalid large response"
-	end
-	if ok then
-		return skynet.ret(data)
+		data = "Invalid response message"
 	end
 	skynet.error(string.format("cluster call to [%s] failed: %s", node, tostring(data)))
 	skynet.response()(false)
 end
 
 function command.push(addr, msg, sz)
+	msg, sz = encode(msg, sz)
 	local frame, next_session, parts = core.packpush(addr, session, msg, sz)
 	if parts then -- a push in parts uses a session
 		session = next_session
