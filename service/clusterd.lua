@@ -170,17 +170,18 @@ end
 
 local proxies = {}   -- "node.address" -> clusterproxy
 
-function command.proxy(_, node, name)
+local function proxy_of(node, name)
 	if name == nil then
 		local n, a = node:match "^([^@.]+)([@.].+)$"
 		if n == nil then
-			error("Invalid name " .. tostring(node))
+			error("Invalid name " .. tostring(node), 0)
 		end
 		node, name = n, a
 	end
 	local key = node .. "." .. tostring(name)
 	local p = proxies[key]
 	if p == nil then
+		sender_of(node) -- the node must be known (and not down)
 		p = skynet.newservice("clusterproxy", node, name)
 		if proxies[key] then
 			skynet.kill(p)
@@ -189,7 +190,12 @@ function command.proxy(_, node, name)
 			proxies[key] = p
 		end
 	end
-	skynet.ret(skynet.pack(p))
+	return p
+end
+
+-- answers true, proxy or false, why (as sender does)
+function command.proxy(_, node, name)
+	skynet.retpack(pcall(proxy_of, node, name))
 end
 
 ---------------------------------------------------------------- incoming

@@ -103,7 +103,11 @@ end
 -- proxy(node, address) or proxy "node@name" / "node.name": a local
 -- service that forwards every lua message to address on node
 function cluster.proxy(node, name)
-	return skynet.call(clusterd, "lua", "proxy", node, name)
+	local ok, p = skynet.call(clusterd, "lua", "proxy", node, name)
+	if not ok then
+		error(p, 0)
+	end
+	return p
 end
 
 function cluster.register(name, addr)
