@@ -117,7 +117,8 @@ function command.req(addr, msg, sz)
 		end
 		data = "Invalid response message"
 	end
-	skynet.error(string.format("cluster call to [%s] failed: %s", node, tostring(data)))
+	local why = data == socketchannel.error and "the connection failed" or tostring(data)
+	skynet.error(string.format("cluster call to [%s] failed: %s", node, why))
 	skynet.response()(false)
 end
 

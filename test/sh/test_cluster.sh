@@ -112,6 +112,70 @@ while kill -0 "$A_PID" 2>/dev/null; do
 done
 
 grep -q 'TEST PASS' "$A_LOG" || { show_logs; fail "node A: $(grep -a 'TEST FAIL' "$A_LOG")"; }
+
+# B from a client of our own, in skynet's bytes: a request to "@peer"
+# answered; garbage, a frame cut short and a huge announced request each
+# cost only their own connection
+python3 - "$PB" <<'PY' || { show_logs; fail "raw cluster client"; }
+import socket, struct, sys, time
+port = int(sys.argv[1])
+
+def request(session):
+	# kind 0x80, name, session, skynet.pack("echo", "hi") in skynet's format
+	body = b"\x80\x05@peer" + struct.pack("<I", session) + b"\x24echo\x14hi"
+	return struct.pack(">H", len(body)) + body
+
+def answer(s):
+	s.settimeout(5)
+	data = b""
+	while len(data) < 2 or len(data) < 2 + struct.unpack(">H", data[:2])[0]:
+		chunk = s.recv(4096)
+		if not chunk:
+			sys.exit("connection closed before the answer")
+		data += chunk
+	return data
+
+def closed_soon(s):
+	s.settimeout(5)
+	try:
+		return s.recv(4096) == b""
+	except ConnectionResetError:
+		return True
+
+good = socket.create_connection(("127.0.0.1", port))
+want = bytes.fromhex("0008" "07000000" "01" "146869")
+good.sendall(request(7))
+got = answer(good)
+if got != want:
+	sys.exit(f"answer {got.hex()} != {want.hex()}")
+
+bad = socket.create_connection(("127.0.0.1", port))
+bad.sendall(b"\x00\x03\x05ab")             # an unknown request kind
+if not closed_soon(bad):
+	sys.exit("garbage did not close the connection")
+
+cut = socket.create_connection(("127.0.0.1", port))
+cut.sendall(b"\xff\xff" + b"x" * 100)       # promises 65535 bytes, sends 100
+cut.close()
+
+huge = socket.create_connection(("127.0.0.1", port))
+# a request announced as 100 MB in parts, then one part and silence
+head = b"\x81\x05@peer" + struct.pack("<II", 9, 100 << 20)
+part = b"\x02" + struct.pack("<I", 9) + b"p" * 32768
+huge.sendall(struct.pack(">H", len(head)) + head + struct.pack(">H", len(part)) + part)
+# parts that overflow what was announced are refused with an error answer
+small = b"\x81\x05@peer" + struct.pack("<II", 11, 10)
+over = b"\x03" + struct.pack("<I", 11) + b"q" * 20
+huge.sendall(struct.pack(">H", len(small)) + small + struct.pack(">H", len(over)) + over)
+got = answer(huge)
+if got[2:7] != struct.pack("<I", 11) + b"\x00":
+	sys.exit(f"overflowing parts: {got.hex()}")
+
+good.sendall(request(8))
+if answer(good) != bytes.fromhex("0008" "08000000" "01" "146869"):
+	sys.exit("the first connection stopped working")
+print("raw client: answers in skynet's bytes, bad peers cost only their connection")
+PY
 kill -TERM "$B_PID"
 wait_exit "$B_PID" 20 || fail "node B did not stop"
 if grep -lE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$SCRATCH"/*.log; then
