@@ -181,8 +181,7 @@ local function proxy_of(node, name)
 	local key = node .. "." .. tostring(name)
 	local p = proxies[key]
 	if p == nil then
-		sender_of(node) -- the node must be known (and not down)
-		p = skynet.newservice("clusterproxy", node, name)
+		p = skynet.newservice("clusterproxy", node, name, sender_of(node))
 		if proxies[key] then
 			skynet.kill(p)
 			p = proxies[key]

@@ -1,11 +1,13 @@
--- clusterproxy NODE ADDRESS: a local stand-in for ADDRESS (a handle, ".name"
--- or "@name") on NODE, made by cluster.proxy.  Lua messages sent to it go
--- to the remote service; calls return (or fail) as the remote call does.
+-- clusterproxy NODE ADDRESS SENDER: a local stand-in for ADDRESS (a handle,
+-- ".name" or "@name") on NODE, made by clusterd for cluster.proxy; SENDER is
+-- NODE's clustersender.  Lua messages sent to it go to the remote service;
+-- calls return (or fail) as the remote call does.
 local skynet = require "skynet"
 require "skynet.manager"
 
-local node, address = ...
+local _, address, sender = ...
 address = tonumber(address) or address
+sender = tonumber(sender)
 
 skynet.register_protocol {
 	name = "system",
@@ -14,7 +16,8 @@ skynet.register_protocol {
 }
 
 -- lua messages arrive as "system" ones and are not freed on return: the
--- sender takes them.  Answers pass through untouched.
+-- sender takes them.  Answers pass through untouched (so this service makes
+-- no skynet.call of its own: nothing would free the answer).
 local forward_map = {
 	[skynet.PTYPE_LUA] = skynet.PTYPE_SYSTEM,
 	[skynet.PTYPE_SNAX] = skynet.PTYPE_SYSTEM,
@@ -22,11 +25,6 @@ local forward_map = {
 }
 
 skynet.forward_type(forward_map, function()
-	local clusterd = skynet.uniqueservice("clusterd")
-	local ok, sender = skynet.call(clusterd, "lua", "sender", node)
-	if not ok then
-		error(sender, 0)
-	end
 	skynet.dispatch("system", function(session, _, msg, sz)
 		if session == 0 then
 			skynet.send(sender, "lua", "push", address, msg, sz)

@@ -218,17 +218,23 @@ local WIRE = {
 	get_answer_head = "0009020000000205900100",
 }
 
+-- skynet's bytes of our packed values, as a message (msg, sz)
+local function skynet_message(...)
+	local msg, sz = skynet.pack(...)
+	local m, s = core.toskynet(msg, sz)
+	skynet.trash(msg, sz)
+	return m, s
+end
+
 local function check_wire()
 	T.eq(hex(core.packtrace("(vm24133-db-4):00000008-1")), WIRE.trace, "trace frame")
-	local m, s = core.toskynet(skynet.pack("GET", "a"))
-	local frame = core.packrequest("@sdb", 3, m, s)
+	local frame = core.packrequest("@sdb", 3, skynet_message("GET", "a"))
 	T.eq(hex(frame), WIRE.get, "GET request")
-	m, s = core.toskynet(skynet.pack("PING", "proxy"))
-	T.eq(hex(core.packpush("@sdb", 9, m, s)), WIRE.ping, "PING push")
-	m, s = core.toskynet(skynet.pack("foobar"))
+	T.eq(hex(core.packpush("@sdb", 9, skynet_message("PING", "proxy"))), WIRE.ping, "PING push")
+	local m, s = skynet_message("foobar")
 	T.eq(hex(core.packresponse(3, true, m, s)), WIRE.foobar, "foobar answer")
 	skynet.trash(m, s)
-	m, s = core.toskynet(skynet.pack(nil))
+	m, s = skynet_message(nil)
 	T.eq(hex(core.packresponse(1, true, m, s)), WIRE.set_answer, "nil answer")
 	skynet.trash(m, s)
 	local first = core.packrequest("@sdb", 1, driver.str2p(string.rep("x", 233486)))
