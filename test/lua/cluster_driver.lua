@@ -176,6 +176,11 @@ local function reloads()
 	local ok, v = wait(500, "call to a node named later")
 	T.ok(ok and v == "late", "the waiting call goes through once the node is named")
 	cluster.reload { __nowaiting = true }
+	-- open(port) listens on every address
+	local port = tonumber(skynet.getenv "spare_port")
+	cluster.open(port)
+	cluster.reload { na_port = "127.0.0.1:" .. port }
+	T.eq(cluster.call("na_port", "@peer", "echo", "port"), "port", "a node opened by port")
 	cluster.unregister "peer"
 	T.raises("call failed", cluster.call, "na", "@peer", "echo")
 end

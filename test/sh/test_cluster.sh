@@ -14,6 +14,7 @@ free_port() {
 PA=$(free_port)
 PB=$(free_port)
 PDOWN=$(free_port)
+PSPARE=$(free_port)
 
 # a listener that never accepts: once its queue is full, connects hang
 python3 - "$SCRATCH/hang.port" <<'PY' &
@@ -57,6 +58,7 @@ cluster = "$SCRATCH/nodes.lua"
 cluster_self = "na"
 cluster_scratch = "$SCRATCH"
 nb_address = "127.0.0.1:$PB"
+spare_port = $PSPARE
 CONF
 
 B_RUNS=0
