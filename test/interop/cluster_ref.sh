@@ -32,17 +32,18 @@ status=0
 echo "== 1. our node -> skynet's cluster1.lua"
 (cd "$REF" && exec ./skynet examples/config.c1) >"$tmp/ref1.log" 2>&1 &
 pids+=($!)
+disown
 wait_for "$tmp/ref1.log" "ping server start" 10 || { cat "$tmp/ref1.log"; exit 1; }
 START=ref_client timeout 60 ./skynet test/interop/config.lua >"$tmp/ours1.log" 2>&1
 grep -aE '^(ok|FAILED)' "$tmp/ours1.log"
 grep -q 'INTEROP PASS' "$tmp/ours1.log" || { echo "part 1 FAILED"; tail -30 "$tmp/ours1.log"; status=1; }
 kill "${pids[0]}"
-wait "${pids[0]}" 2>/dev/null
-sleep 0.5
+while kill -0 "${pids[0]}" 2>/dev/null; do sleep 0.1; done
 
 echo "== 2. skynet's cluster2.lua -> our node"
 START=ref_server ./skynet test/interop/config.lua >"$tmp/ours2.log" 2>&1 &
 pids+=($!)
+disown
 wait_for "$tmp/ours2.log" "ref_server ready" 10 || { cat "$tmp/ours2.log"; exit 1; }
 (cd "$REF" && exec timeout 8 ./skynet examples/config.c2) >"$tmp/ref2.log" 2>&1
 echo "skynet's cluster2.lua printed:"
