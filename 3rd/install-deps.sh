@@ -1,15 +1,28 @@
 #!/bin/sh
-# Installs the system packages the framework builds against, when missing.
-# Debian 12: Lua 5.4.4 (liblua5.4-dev), jemalloc 5.3 (libjemalloc-dev),
-# lua-cjson 2.1 (lua-cjson-dev), OpenSSL 3.0 (libssl-dev: crypt and md5's
-# digests), lpeg 1.0 (lua-lpeg, for sprotoparser).  The test suite also
-# drives the node with telnet, nc, curl, python3 and a plain lua5.4
-# interpreter (test clients), and tests the database drivers against real
-# servers it starts itself: redis-server (with redis-cli from redis-tools)
-# and mariadb-server.
+# Installs the Debian 12 packages the framework builds against and the
+# suite tests with, when missing (`make deps`; `make run` and `make test`
+# depend on it).  One package per line, with what it is for; 3rd/README.md
+# has the versions.
 set -e
+PACKAGES="
+liblua5.4-dev    the Lua VM, linked into ./skynet
+libjemalloc-dev  the process allocator
+lua-cjson-dev    require 'cjson' in services
+lua-cjson
+libssl-dev       crypt, md5 and TLS digests and ciphers
+lua-lpeg         sprotoparser
+lua5.4           the plain interpreter client scripts run in
+telnet           test client: the debug console
+netcat-openbsd   test client
+curl             test client: HTTP
+python3          test clients
+iproute2         ss: the cluster test counts connections
+redis-server     the redis driver's tests (redis-cli comes from redis-tools)
+redis-tools
+mariadb-server   the MySQL driver's tests
+"
 need=""
-for pkg in liblua5.4-dev libjemalloc-dev lua-cjson-dev lua-cjson libssl-dev lua-lpeg lua5.4 telnet netcat-openbsd curl python3 redis-server redis-tools mariadb-server; do
+for pkg in $(printf '%s\n' "$PACKAGES" | awk 'NF { print $1 }'); do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need="$need $pkg"
 done
 [ -z "$need" ] && exit 0

@@ -228,8 +228,9 @@ skynet.register_protocol {
 }
 
 -- Registers id and waits until it is connected (or fails).  func is the
--- accept callback of a listener; other sockets get a receive buffer.
-local function connect(id, func)
+-- accept callback of a listener; other sockets get a receive buffer.  A
+-- connect still pending after timeout centiseconds is abandoned.
+local function connect(id, func, timeout)
 	local buffer
 	if func == nil then
 		buffer = driver.buffer()
@@ -250,6 +251,14 @@ local function connect(id, func)
 		listen = old and old.listen,
 	}
 	sockets[id] = s
+	if timeout then
+		skynet.timeout(timeout, function()
+			if s.connecting == true and not s.connected then
+				s.connecting = "connect timeout"
+				driver.close(id) -- its close event wakes the connect
+			end
+		end)
+	end
 	suspend(s)
 	local err = s.connecting
 	s.connecting = nil
@@ -260,12 +269,14 @@ local function connect(id, func)
 	return nil, err == true and "connection closed" or err
 end
 
-function socket.open(addr, port)
+-- open(addr, port [, timeout]): a TCP connection; with timeout
+-- (centiseconds) a connect that takes longer fails with "connect timeout".
+function socket.open(addr, port, timeout)
 	local id = driver.connect(addr, port)
 	if id < 0 then
 		return nil, "no free socket slot"
 	end
-	return connect(id)
+	return connect(id, nil, timeout)
 end
 
 function socket.bind(os_fd)

@@ -7,6 +7,7 @@
 --     auth = function(channel) ... end,    -- runs after each connect
 --     response = function(sock) return session, ok, data [, padding] end,
 --     nodelay = true,
+--     connect_timeout = 500,               -- centiseconds per connect attempt
 --     overload = function(is_overloaded) ... end,
 --   }
 --
@@ -56,6 +57,7 @@ function socketchannel.channel(desc)
 		auth = desc.auth,
 		session_reader = desc.response, -- set: session mode
 		nodelay = desc.nodelay,
+		connect_timeout = desc.connect_timeout,
 		overload_notify = desc.overload,
 		overloaded = false,
 		sock = false,                 -- the current connection
@@ -286,7 +288,7 @@ local function connect_once(self)
 			skynet.error("socket: connect to backup host", addr.host, addr.port)
 		end
 		local fd
-		fd, err = socket.open(addr.host, addr.port)
+		fd, err = socket.open(addr.host, addr.port, self.connect_timeout)
 		if fd then
 			self.host, self.port = addr.host, addr.port
 			local sock = new_connection(self, fd)

@@ -1,0 +1,170 @@
+-- clusteragent CLUSTERD GATE FD: serves one incoming cluster connection.
+-- The gate forwards each frame as a client message; every request runs in
+-- its own coroutine, so a slow service does not hold up the others, and
+-- its answer is written to FD as soon as it is ready.
+local skynet = require "skynet"
+local socket = require "skynet.socket"
+local core = require "skynet.cluster.core"
+
+local clusterd, gate, fd = ...
+clusterd = tonumber(clusterd)
+gate = tonumber(gate)
+fd = tonumber(fd)
+
+local names = {}   -- "name" -> handle, registered names already asked for
+local large = {}   -- session -> { size, part, part..., addr, push, got }
+
+local function write(frames)
+	if type(frames) == "table" then
+		for _, f in ipairs(frames) do
+			socket.lwrite(fd, f)
+		end
+	else
+		socket.write(fd, frames)
+	end
+end
+
+local function reply_error(session, text)
+	write(core.packresponse(session, false, text))
+end
+
+-- answers with a packed message of ours (left alone), in skynet's format
+local function reply(session, msg, sz)
+	local m, s = core.toskynet(msg, sz)
+	local frames = core.packresponse(session, true, m, s)
+	skynet.trash(m, s)
+	write(frames)
+end
+
+-- a payload off the wire (skynet's format, freed here) in our format;
+-- nil when it is malformed
+local function decode(msg, sz)
+	local ok, m, s = pcall(core.fromskynet, msg, sz)
+	skynet.trash(msg, sz)
+	if ok then
+		return m, s
+	end
+end
+
+local function registered(name)
+	local h = names[name]
+	if h == nil then
+		h = skynet.call(clusterd, "lua", "queryname", name)
+		names[name] = h
+	end
+	return h
+end
+
+local function answer_query(session, msg, sz)
+	local ok, name = pcall(skynet.unpack, msg, sz)
+	skynet.trash(msg, sz)
+	local h = ok and type(name) == "string" and registered(name)
+	if h then
+		reply(session, skynet.packstring(h))
+	else
+		reply_error(session, "name not found")
+	end
+end
+
+-- a complete request: addr is a handle, ".name", "@name" or 0 (a query);
+-- msg/sz the payload as it came (freed here)
+local function serve(addr, session, msg, sz, push)
+	msg, sz = decode(msg, sz)
+	if not msg then
+		if not push then
+			reply_error(session, "Invalid request message")
+		end
+		return
+	end
+	if addr == 0 then
+		return answer_query(session, msg, sz)
+	end
+	if core.isname(addr) then
+		addr = registered(addr:sub(2))
+	end
+	if not addr then
+		skynet.trash(msg, sz)
+		if not push then
+			reply_error(session, "Invalid name")
+		end
+		return
+	end
+	if push then
+		skynet.rawsend(addr, "lua", msg, sz)
+		return
+	end
+	local ok, rmsg, rsz = pcall(skynet.rawcall, addr, "lua", msg, sz)
+	if ok then
+		reply(session, rmsg, rsz)
+	else
+		reply_error(session, tostring(rmsg))
+	end
+end
+
+-- one part of a request in parts; the whole request once it is complete
+local function add_part(session, msg, sz, last)
+	local req = large[session]
+	if req == nil or req.got + sz > req[1] then
+		large[session] = nil
+		skynet.trash(msg, sz)
+		if last then
+			reply_error(session, "Invalid large req")
+		end
+		return
+	end
+	req.got = req.got + sz
+	core.append(req, msg, sz)
+	if not last then
+		return
+	end
+	large[session] = nil
+	local m, s = core.concat(req)
+	if not m then
+		return reply_error(session, "Invalid large req")
+	end
+	return serve(req.addr, session, m, s, req.push)
+end
+
+-- a frame (client message: session is the fd, msg/sz the body)
+local function dispatch(_, _, msg, sz)
+	skynet.ignoreret()
+	local ok, addr, session, m, s, more, push = pcall(core.unpackrequest, msg, sz)
+	if not ok then
+		skynet.error(string.format("cluster connection %d: %s, drop it", fd, addr))
+		skynet.send(clusterd, "lua", "drop", fd)
+		return
+	end
+	if session == nil then
+		-- a trace tag: this core has no call tracing, the tag is dropped
+		return
+	end
+	if addr == false then
+		return add_part(session, m, s, not more)
+	end
+	if more then -- the head of a request in parts: s is its size
+		large[session] = { s, addr = addr, push = push, got = 0 }
+		return
+	end
+	return serve(addr, session, m, s, push)
+end
+
+skynet.register_protocol {
+	name = "client",
+	id = skynet.PTYPE_CLIENT,
+	unpack = function(msg, sz) return msg, sz end,
+	dispatch = dispatch,
+}
+
+skynet.start(function()
+	skynet.dispatch("lua", function(_, source, cmd)
+		if cmd == "exit" then
+			skynet.exit()
+		elseif cmd == "namechange" then
+			names = {}
+		else
+			skynet.error(string.format("clusteragent: invalid command %s from %s", tostring(cmd), skynet.address(source)))
+		end
+	end)
+	-- the gate may have lost the connection already; clusterd then stops us
+	pcall(skynet.call, gate, "lua", "forward", fd)
+end)

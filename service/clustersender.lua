@@ -1,0 +1,172 @@
+-- clustersender NODE NODENAME HOST PORT: the one connection from this node
+-- to NODE, started by clusterd.  Commands (lua):
+--   req addr msg sz       a call; answers with the remote answer's bytes
+--                         (the caller's skynet.call unpacks them), or an
+--                         error when the call fails remotely or the
+--                         connection fails
+--   push addr msg sz      a one-way message
+--   changenode host port  the node moved (connect there);
+--   changenode false      the node is down (calls fail until it is back)
+--   options t             t.timeout: seconds (see clusterd)
+-- msg/sz is a skynet.pack'ed message, freed here.  Every call on the
+-- connection has its own session; many are in flight at once.
+local skynet = require "skynet"
+local socket = require "skynet.socket"
+local socketchannel = require "skynet.socketchannel"
+local core = require "skynet.cluster.core"
+
+local node, _, init_host, init_port = ...
+
+local channel
+local session = 1
+local timeout = 500   -- centiseconds
+local in_flight = 0   -- calls waiting for an answer
+local last_heard = 0  -- skynet.now() when the peer last answered anything
+local watching = false
+
+local command = {}
+
+local function read_response(sock)
+	local sz = socket.header(sock:read(2))
+	if sz == 0 then
+		return -- malformed: the connection is dropped
+	end
+	local body = sock:read(sz)
+	last_heard = skynet.now()
+	return core.unpackresponse(body)
+end
+
+-- our packed message (freed here) in skynet's format, as sent on the wire
+local function encode(msg, sz)
+	local ok, m, s = pcall(core.toskynet, msg, sz)
+	skynet.trash(msg, sz)
+	if not ok then
+		error(m)
+	end
+	return m, s
+end
+
+local function send_request(addr, msg, sz)
+	msg, sz = encode(msg, sz)
+	local current = session
+	local frame, next_session, parts = core.packrequest(addr, current, msg, sz)
+	session = next_session
+	return channel:request(frame, current, parts)
+end
+
+-- an answer off the wire: a string, or { size, part... } of a large one;
+-- returns our packed message or nil
+local function decode(data)
+	if type(data) ~= "table" then
+		return core.fromskynet(data)
+	end
+	local m, s = core.concat(data)
+	if m then
+		local ok, m2, s2 = pcall(core.fromskynet, m, s)
+		skynet.trash(m, s)
+		if ok then
+			return m2, s2
+		end
+	end
+end
+
+-- While calls are in flight the peer must not stay silent: after timeout
+-- it is asked a cheap question (a name query, which any node answers at
+-- once), after twice that the connection is given up and its calls fail.
+-- A peer that is slow to answer a call keeps answering the questions.
+local function watch()
+	local probing = false
+	while in_flight > 0 do
+		skynet.sleep(timeout // 2 + 1)
+		local silence = skynet.now() - last_heard
+		if in_flight > 0 and silence >= 2 * timeout then
+			skynet.error(string.format("cluster node [%s] silent for %.1f s, drop the connection", node, silence / 100))
+			channel:changehost(channel.host, channel.port) -- reconnects on the next call
+			last_heard = skynet.now()
+		elseif in_flight > 0 and silence >= timeout and not probing then
+			probing = true
+			skynet.fork(function()
+				pcall(send_request, 0, skynet.pack(""))
+				probing = false
+			end)
+		end
+	end
+	watching = false
+end
+
+local function call(addr, msg, sz)
+	if in_flight == 0 then
+		last_heard = skynet.now()
+	end
+	in_flight = in_flight + 1
+	if not watching then
+		watching = true
+		skynet.fork(watch)
+	end
+	local ok, data = pcall(send_request, addr, msg, sz)
+	in_flight = in_flight - 1
+	return ok, data
+end
+
+function command.req(addr, msg, sz)
+	local ok, data = call(addr, msg, sz)
+	if ok then
+		local decoded, m, s = pcall(decode, data)
+		if decoded and m then
+			return skynet.ret(m, s)
+		end
+		data = "Invalid response message"
+	end
+	local why = data == socketchannel.error and "the connection failed" or tostring(data)
+	skynet.error(string.format("cluster call to [%s] failed: %s", node, why))
+	skynet.response()(false)
+end
+
+function command.push(addr, msg, sz)
+	msg, sz = encode(msg, sz)
+	local frame, next_session, parts = core.packpush(addr, session, msg, sz)
+	if parts then -- a push in parts uses a session
+		session = next_session
+	end
+	local ok, err = pcall(channel.request, channel, frame, nil, parts)
+	if not ok then
+		skynet.error(string.format("cluster push to [%s] failed: %s", node, tostring(err)))
+	end
+end
+
+function command.changenode(host, port)
+	if not host then
+		skynet.error(string.format("Close cluster sender [%s] %s:%s", node, channel.host, channel.port))
+		channel:close()
+		return
+	end
+	channel:changehost(host, port)
+	local ok = pcall(channel.connect, channel, true)
+	if not ok then
+		skynet.error(string.format("cluster node [%s] at %s:%s: connect failed", node, host, port))
+	end
+end
+
+function command.options(t)
+	if t.timeout then
+		timeout = math.max(1, math.floor(t.timeout * 100))
+		channel.connect_timeout = timeout
+	end
+end
+
+skynet.start(function()
+	channel = socketchannel.channel {
+		host = init_host,
+		port = tonumber(init_port),
+		response = read_response,
+		nodelay = true,
+		connect_timeout = timeout,
+	}
+	skynet.dispatch("lua", function(_, _, cmd, ...)
+		local f = command[cmd]
+		if f == nil then
+			error("clustersender: unknown command " .. tostring(cmd))
+		end
+		f(...)
+	end)
+end)
