@@ -11,7 +11,8 @@ LUA_INC ?= /usr/include/lua5.4
 LUA_STATICLIB ?= -l:liblua5.4.a
 SANITIZE ?= 0
 
-CFLAGS = -std=c11 -D_GNU_SOURCE -g -Wall -Wextra -I skynet-src -I $(LUA_INC)
+# -Wvla: no variable-length arrays (sizes that users control blow the stack)
+CFLAGS = -std=c11 -D_GNU_SOURCE -g -Wall -Wextra -Wvla -I skynet-src -I $(LUA_INC)
 LDLIBS = -lpthread -lm -ldl
 ifeq ($(SANITIZE),1)
   MODE = sanitize

@@ -467,15 +467,24 @@ int luaseri_unpack(lua_State *L) {
 	size_t size;
 	if (lua_isnoneornil(L, 1))
 		return 0;
-	if (lua_type(L, 1) == LUA_TSTRING) {
+	switch (lua_type(L, 1)) {
+	case LUA_TSTRING:
 		data = (const uint8_t *)lua_tolstring(L, 1, &size);
-	} else {
+		break;
+	case LUA_TLIGHTUSERDATA:
+	case LUA_TUSERDATA: {
+		/* a pointer and its size; a full userdata knows its own size */
 		lua_Integer sz = luaL_checkinteger(L, 2);
-		luaL_argcheck(L, sz >= 0, 2, "negative size");
 		data = lua_touserdata(L, 1);
-		if (data == NULL && sz > 0)
-			luaL_typeerror(L, 1, "userdata");
+		luaL_argcheck(L, sz >= 0, 2, "negative size");
+		luaL_argcheck(L, data != NULL || sz == 0, 2, "size of a NULL pointer");
+		if (lua_type(L, 1) == LUA_TUSERDATA)
+			luaL_argcheck(L, (lua_Unsigned)sz <= lua_rawlen(L, 1), 2, "larger than the userdata");
 		size = (size_t)sz;
+		break;
+	}
+	default:
+		return luaL_typeerror(L, 1, "string or userdata");
 	}
 	if (size == 0)
 		return 0;

@@ -11,6 +11,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,17 +172,31 @@ static int lgenid(lua_State *L) {
 	return 1;
 }
 
-/* timeout(ticks, session, self): posts a response with session to self
- * after ticks; the fast path of the TIMEOUT command */
+/*
+ * timeout(ticks, session, self): posts a response with session to self
+ * after ticks; the fast path of the TIMEOUT command.  The wheel counts
+ * ticks in an int: longer waits (2^31 ticks is 248 days) are clamped to
+ * the longest it holds, and ticks <= 0 fire at once.
+ */
 static int ltimeout(lua_State *L) {
-	int ti = (int)luaL_checkinteger(L, 1);
+	lua_Integer ti = luaL_checkinteger(L, 1);
 	int session = (int)luaL_checkinteger(L, 2);
 	uint32_t self = (uint32_t)luaL_checkinteger(L, 3);
-	lua_pushinteger(L, skynet_timeout(self, ti, session));
+	if (ti > INT_MAX)
+		ti = INT_MAX;
+	lua_pushinteger(L, skynet_timeout(self, ti < 0 ? 0 : (int)ti, session));
 	return 1;
 }
 
 /* ---- sending ---- */
+
+/* the size argument at index that goes with the pointer msg */
+static size_t check_size(lua_State *L, int index, const void *msg) {
+	lua_Integer sz = luaL_checkinteger(L, index);
+	luaL_argcheck(L, sz >= 0, index, "negative size");
+	luaL_argcheck(L, msg != NULL || sz == 0, index, "size of a NULL pointer");
+	return (size_t)sz;
+}
 
 static const char *get_dest_string(lua_State *L, int index) {
 	const char *dest_string = lua_tostring(L, index);
@@ -198,7 +213,7 @@ static int get_message(lua_State *L, int index, int *type, void **msg, size_t *s
 		return 1;
 	case LUA_TLIGHTUSERDATA:
 		*msg = lua_touserdata(L, index);
-		*sz = (size_t)luaL_checkinteger(L, index + 1);
+		*sz = check_size(L, index + 1, *msg);
 		*type |= PTYPE_TAG_DONTCOPY;
 		return 1;
 	case LUA_TNONE:
@@ -223,7 +238,10 @@ static int send_message(lua_State *L, int source, int idx_type) {
 			return luaL_error(L, "Invalid service address 0");
 		dest_string = get_dest_string(L, 1);
 	}
-	int type = (int)luaL_checkinteger(L, idx_type);
+	lua_Integer ptype = luaL_checkinteger(L, idx_type);
+	/* the bits above are PTYPE_TAG_* flags, for the core's use only */
+	luaL_argcheck(L, ptype >= 0 && ptype <= 0xff, idx_type, "message type out of range 0..255");
+	int type = (int)ptype;
 	int session = 0;
 	if (lua_isnil(L, idx_type + 1))
 		type |= PTYPE_TAG_ALLOCSESSION;
@@ -256,34 +274,39 @@ static int lredirect(lua_State *L) {
 	return send_message(L, source, 3);
 }
 
+/* error(...): the values as tostring shows them, joined by spaces; the
+ * bytes are logged as they are, zeros included */
 static int lerror(lua_State *L) {
 	struct skynet_context *context = get_context(L);
 	int n = lua_gettop(L);
+	size_t len;
+	const char *s;
 	if (n <= 1) {
 		lua_settop(L, 1);
-		const char *s = luaL_tolstring(L, 1, NULL);
-		skynet_error(context, "%s", s);
-		return 0;
+		s = luaL_tolstring(L, 1, &len);
+	} else {
+		luaL_Buffer b;
+		luaL_buffinit(L, &b);
+		for (int i = 1; i <= n; i++) {
+			luaL_tolstring(L, i, NULL);
+			luaL_addvalue(&b);
+			if (i < n)
+				luaL_addchar(&b, ' ');
+		}
+		luaL_pushresult(&b);
+		s = lua_tolstring(L, -1, &len);
 	}
-	luaL_Buffer b;
-	luaL_buffinit(L, &b);
-	for (int i = 1; i <= n; i++) {
-		luaL_tolstring(L, i, NULL);
-		luaL_addvalue(&b);
-		if (i < n)
-			luaL_addchar(&b, ' ');
-	}
-	luaL_pushresult(&b);
-	skynet_error(context, "%s", lua_tostring(L, -1));
+	skynet_error_bytes(context, s, len);
 	return 0;
 }
 
+/* tostring(msg, sz): the sz bytes at the pointer msg as a string */
 static int ltostring(lua_State *L) {
 	if (lua_isnoneornil(L, 1))
 		return 0;
-	char *msg = lua_touserdata(L, 1);
-	int sz = (int)luaL_checkinteger(L, 2);
-	lua_pushlstring(L, msg, sz);
+	luaL_checktype(L, 1, LUA_TLIGHTUSERDATA);
+	const char *msg = lua_touserdata(L, 1);
+	lua_pushlstring(L, msg, check_size(L, 2, msg));
 	return 1;
 }
 
@@ -313,7 +336,7 @@ static int ltrash(lua_State *L) {
 		break;
 	case LUA_TLIGHTUSERDATA: {
 		void *msg = lua_touserdata(L, 1);
-		luaL_checkinteger(L, 2);
+		check_size(L, 2, msg);
 		skynet_free(msg);
 		break;
 	}

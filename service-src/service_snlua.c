@@ -103,9 +103,9 @@ static int cached_loadfile(lua_State *L) {
 	struct code_entry *e = cache_find(filename);
 	int status;
 	if (e) {
-		char chunkname[strlen(filename) + 2];
-		snprintf(chunkname, sizeof(chunkname), "@%s", filename);
-		status = luaL_loadbufferx(L, e->code, e->sz, chunkname, "b");
+		lua_pushfstring(L, "@%s", filename);
+		status = luaL_loadbufferx(L, e->code, e->sz, lua_tostring(L, -1), "b");
+		lua_remove(L, -2); /* the chunk name */
 	} else {
 		status = luaL_loadfilex(L, filename, mode);
 		if (status == LUA_OK)

@@ -36,6 +36,8 @@ void skynet_error(struct skynet_context *context, const char *msg, ...)
 	__attribute__((format(printf, 2, 3)))
 #endif
 	;
+/* logs the sz bytes at msg as one message, as they are (zeros included) */
+void skynet_error_bytes(struct skynet_context *context, const char *msg, size_t sz);
 const char *skynet_command(struct skynet_context *context, const char *cmd, const char *parm);
 uint32_t skynet_queryname(struct skynet_context *context, const char *name);
 int skynet_send(struct skynet_context *context, uint32_t source, uint32_t destination,

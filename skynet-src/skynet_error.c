@@ -20,8 +20,27 @@ static uint32_t logger_handle(void) {
 	return h;
 }
 
-void skynet_error(struct skynet_context *context, const char *msg, ...) {
+/* hands data (len bytes, skynet_malloc'd) to the logger, which frees it */
+static void send_text(struct skynet_context *context, char *data, size_t len) {
+	uint32_t source = context ? skynet_context_handle(context) : 0;
 	uint32_t logger = logger_handle();
+	if (logger != 0) {
+		struct skynet_message smsg;
+		smsg.source = source;
+		smsg.session = 0;
+		smsg.data = data;
+		smsg.sz = len | ((size_t)PTYPE_TEXT << MESSAGE_TYPE_SHIFT);
+		if (skynet_context_push(logger, &smsg) == 0)
+			return;
+	}
+	/* no logger yet (early boot) or any more: write it straight out */
+	fprintf(stderr, "[:%08x] ", source);
+	fwrite(data, 1, len, stderr);
+	fputc('\n', stderr);
+	skynet_free(data);
+}
+
+void skynet_error(struct skynet_context *context, const char *msg, ...) {
 	char tmp[LOG_MESSAGE_SIZE];
 	char *data;
 	va_list ap;
@@ -39,19 +58,12 @@ void skynet_error(struct skynet_context *context, const char *msg, ...) {
 		vsnprintf(data, size, msg, ap);
 		va_end(ap);
 	}
-	if (logger == 0) {
-		/* no logger yet (early boot) or any more: write it straight out */
-		fprintf(stderr, "[:%08x] %s\n", context ? skynet_context_handle(context) : 0, data);
-		skynet_free(data);
-		return;
-	}
-	struct skynet_message smsg;
-	smsg.source = context ? skynet_context_handle(context) : 0;
-	smsg.session = 0;
-	smsg.data = data;
-	smsg.sz = len | ((size_t)PTYPE_TEXT << MESSAGE_TYPE_SHIFT);
-	if (skynet_context_push(logger, &smsg)) {
-		fprintf(stderr, "[:%08x] %s\n", smsg.source, data);
-		skynet_free(data);
-	}
+	send_text(context, data, (size_t)len);
+}
+
+void skynet_error_bytes(struct skynet_context *context, const char *msg, size_t sz) {
+	char *data = skynet_malloc(sz + 1);
+	memcpy(data, msg, sz);
+	data[sz] = '\0';
+	send_text(context, data, sz);
 }

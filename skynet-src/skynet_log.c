@@ -15,17 +15,20 @@ FILE *skynet_log_open(struct skynet_context *ctx, uint32_t handle) {
 		skynet_error(ctx, "error: cannot open the message log: logpath is not set in the config");
 		return NULL;
 	}
-	char path[strlen(logpath) + 16];
-	snprintf(path, sizeof(path), "%s/%08x.log", logpath, handle);
+	size_t size = strlen(logpath) + 16; /* "/", 8 hex digits, ".log" */
+	char *path = skynet_malloc(size);
+	snprintf(path, size, "%s/%08x.log", logpath, handle);
 	FILE *f = fopen(path, "ab");
 	if (f == NULL) {
 		skynet_error(ctx, "error: cannot open the message log %s: %s", path, strerror(errno));
+		skynet_free(path);
 		return NULL;
 	}
 	uint32_t starttime = skynet_starttime();
 	uint64_t currenttime = skynet_now();
 	time_t ti = starttime + currenttime / 100;
 	skynet_error(ctx, "Open log file %s", path);
+	skynet_free(path);
 	fprintf(f, "open time: %u %s", (uint32_t)currenttime, ctime(&ti));
 	fflush(f);
 	return f;

@@ -1,65 +1,18 @@
 /*
- * ./skynet CONFIG: reads the config (Lua syntax: key = value lines,
- * include "file", $NAME from the environment), checks it, stores every key
- * for skynet.getenv and starts the node.
+ * ./skynet CONFIG: reads the config (skynet_config.c) into the env, checks
+ * the keys the core uses, fills in their defaults and starts the node.
  */
 #include "skynet.h"
+#include "skynet_config.h"
 #include "skynet_env.h"
 #include "skynet_imp.h"
 #include "skynet_server.h"
 
-#include <lauxlib.h>
-#include <lua.h>
-#include <lualib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #define MAX_THREAD 256
-
-/* runs in a scratch Lua state: returns the config as a flat table */
-static const char *load_config =
-	"local config_file = ...\n"
-	"local config = {}\n"
-	"local dirs = {}\n"
-	"local function expand(text, filename)\n"
-	"  return (text:gsub('%$([%a_][%w_]*)', function(name)\n"
-	"    local value = os.getenv(name)\n"
-	"    if value == nil then\n"
-	"      error(filename .. ': environment variable $' .. name .. ' is not set', 0)\n"
-	"    end\n"
-	"    return value\n"
-	"  end))\n"
-	"end\n"
-	"local function include(name)\n"
-	"  if type(name) ~= 'string' then error('include needs a file name', 2) end\n"
-	"  local filename = name\n"
-	"  if name:sub(1, 1) ~= '/' and #dirs > 0 then filename = dirs[#dirs] .. name end\n"
-	"  local f, err = io.open(filename, 'r')\n"
-	"  if not f then error('cannot open config file ' .. err, 0) end\n"
-	"  local text = f:read('a')\n"
-	"  f:close()\n"
-	"  local chunk, perr = load(expand(text, filename), '@' .. filename, 't', config)\n"
-	"  if not chunk then error('syntax error in config ' .. perr, 0) end\n"
-	"  dirs[#dirs + 1] = filename:match('^(.*/)') or ''\n"
-	"  chunk()\n"
-	"  dirs[#dirs] = nil\n"
-	"end\n"
-	"setmetatable(config, { __index = { include = include } })\n"
-	"include(config_file)\n"
-	"setmetatable(config, nil)\n"
-	"for k, v in pairs(config) do\n"
-	"  local t = type(v)\n"
-	"  if type(k) ~= 'string' then error('config key ' .. tostring(k) .. ' is not a name', 0) end\n"
-	"  if t ~= 'string' and t ~= 'number' and t ~= 'boolean' then\n"
-	"    error('config key ' .. k .. ' has a ' .. t .. ' value (want a string, number or boolean)', 0)\n"
-	"  end\n"
-	"  if math.type(v) == 'float' and v == math.floor(v) and v > -2^53 and v < 2^53 then\n"
-	"    v = math.tointeger(v)\n"
-	"  end\n"
-	"  config[k] = tostring(v)\n"
-	"end\n"
-	"return config\n";
 
 static void config_error(const char *fmt, const char *key, const char *value) {
 	fprintf(stderr, "error: config: ");
@@ -110,24 +63,6 @@ static int optboolean(const char *key, int def) {
 	return 0;
 }
 
-static void read_config(lua_State *L, const char *file) {
-	if (luaL_loadbuffer(L, load_config, strlen(load_config), "=[config loader]") != LUA_OK) {
-		fprintf(stderr, "error: %s\n", lua_tostring(L, -1));
-		exit(1);
-	}
-	lua_pushstring(L, file);
-	if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-		fprintf(stderr, "error: config: %s\n", lua_tostring(L, -1));
-		exit(1);
-	}
-	lua_pushnil(L);
-	while (lua_next(L, -2) != 0) {
-		skynet_setenv(lua_tostring(L, -2), lua_tostring(L, -1));
-		lua_pop(L, 1);
-	}
-	lua_pop(L, 1);
-}
-
 static int default_thread_count(void) {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	if (n < 1)
@@ -144,10 +79,7 @@ int main(int argc, char *argv[]) {
 	skynet_globalinit();
 	skynet_env_init();
 
-	lua_State *L = luaL_newstate();
-	luaL_openlibs(L);
-	read_config(L, argv[1]);
-	lua_close(L);
+	skynet_config_load(argv[1]);
 
 	struct skynet_config config;
 	config.thread = optint("thread", default_thread_count(), 1, MAX_THREAD);
@@ -162,6 +94,7 @@ int main(int argc, char *argv[]) {
 	optstring("lua_cpath", "./luaclib/?.so");
 	optstring("luaservice", "./service/?.lua");
 	optstring("lualoader", "./lualib/loader.lua");
+	skynet_config_check(argv[1]);
 
 	int status = skynet_start(&config);
 	skynet_env_exit();

@@ -37,8 +37,13 @@ static void *try_open(struct modules *m, const char *name) {
 		const char *end = strchr(path, ';');
 		size_t len = end ? (size_t)(end - path) : strlen(path);
 		const char *q = memchr(path, '?', len);
-		if (q == NULL || len + name_size >= sizeof(tmp)) {
+		if (q == NULL) {
 			skynet_error(NULL, "error: invalid cpath pattern %.*s (needs one '?')", (int)len, path);
+			return NULL;
+		}
+		if (len + name_size >= sizeof(tmp)) {
+			skynet_error(NULL, "error: cannot load C service: its file name would be longer than %zu bytes",
+				sizeof(tmp) - 1);
 			return NULL;
 		}
 		size_t prefix = (size_t)(q - path);

@@ -383,15 +383,15 @@ static const char *cmd_kill(struct skynet_context *ctx, const char *param) {
 	return NULL;
 }
 
+/* param "MODULE ARGS"; the copy is on the heap: ARGS can be megabytes */
 static const char *cmd_launch(struct skynet_context *ctx, const char *param) {
-	size_t sz = strlen(param);
-	char tmp[sz + 1];
-	memcpy(tmp, param, sz + 1);
-	char *args = tmp;
+	char *line = skynet_strdup(param);
+	char *args = line;
 	char *mod = strsep(&args, " \t\r\n");
 	while (args && (*args == ' ' || *args == '\t'))
 		args++;
 	struct skynet_context *inst = skynet_context_new(mod, args);
+	skynet_free(line);
 	if (inst == NULL)
 		return NULL;
 	snprintf(ctx->result, sizeof(ctx->result), ":%x", inst->handle);
@@ -410,10 +410,11 @@ static const char *cmd_setenv(struct skynet_context *ctx, const char *param) {
 	if (space == NULL)
 		return NULL;
 	size_t len = (size_t)(space - param);
-	char key[len + 1];
+	char *key = skynet_malloc(len + 1); /* a key can be megabytes */
 	memcpy(key, param, len);
 	key[len] = '\0';
 	skynet_setenv(key, space + 1);
+	skynet_free(key);
 	return NULL;
 }
 

@@ -348,7 +348,7 @@ static int config_seconds(const char *key, int fallback) {
 }
 
 static void start_threads(int thread) {
-	pthread_t pid[thread + 3];
+	pthread_t *pid = skynet_malloc((thread + 3) * sizeof(*pid));
 	struct monitor *m = skynet_calloc(1, sizeof(*m));
 	m->count = thread;
 	m->endless_interrupt = config_seconds("endless_interrupt", ENDLESS_INTERRUPT_DEFAULT);
@@ -363,7 +363,7 @@ static void start_threads(int thread) {
 	create_thread(&pid[0], thread_monitor, m);
 	create_thread(&pid[1], thread_timer, m);
 	create_thread(&pid[2], thread_socket, m);
-	struct worker_parm wp[thread];
+	struct worker_parm *wp = skynet_malloc(thread * sizeof(*wp));
 	for (int i = 0; i < thread; i++) {
 		wp[i].m = m;
 		wp[i].id = i;
@@ -372,20 +372,28 @@ static void start_threads(int thread) {
 	}
 	for (int i = 0; i < thread + 3; i++)
 		pthread_join(pid[i], NULL);
+	skynet_free(wp);
+	skynet_free(pid);
 	free_monitor(m);
 }
 
 /* launches "NAME ARGS" as the bootstrap service; 0 on failure */
 static int bootstrap(const char *cmdline) {
-	size_t sz = strlen(cmdline);
-	char name[sz + 1];
-	char args[sz + 1];
-	args[0] = '\0';
-	if (sscanf(cmdline, "%s %[^\n]", name, args) < 1) {
+	/* on the heap: the config can make the line as long as it likes */
+	char *line = skynet_strdup(cmdline);
+	char *args = line + strspn(line, " \t\r\n");
+	char *name = strsep(&args, " \t\r\n");
+	if (*name == '\0') {
+		skynet_free(line);
 		skynet_error(NULL, "error: invalid bootstrap \"%s\"", cmdline);
 		return 0;
 	}
-	struct skynet_context *ctx = skynet_context_new(name, args);
+	if (args) {
+		args += strspn(args, " \t\r\n");
+		args[strcspn(args, "\n")] = '\0';
+	}
+	struct skynet_context *ctx = skynet_context_new(name, args ? args : "");
+	skynet_free(line);
 	if (ctx == NULL)
 		return 0; /* the module loader or the service said why */
 	skynet_node_set_bootstrap(skynet_context_handle(ctx));

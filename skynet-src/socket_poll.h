@@ -59,10 +59,14 @@ sp_enable(poll_fd efd, int fd, void *ud, bool read, bool write) {
 	return epoll_ctl(efd, EPOLL_CTL_MOD, fd, &ev);
 }
 
+#define SP_WAIT_MAX 64 /* the most events one sp_wait returns */
+
 /* waits up to timeout ms (-1: forever); fills e[0..n) and returns n */
 static inline int
 sp_wait(poll_fd efd, struct event *e, int max, int timeout) {
-	struct epoll_event ev[max];
+	struct epoll_event ev[SP_WAIT_MAX];
+	if (max > SP_WAIT_MAX)
+		max = SP_WAIT_MAX;
 	int n = epoll_wait(efd, ev, max, timeout);
 	for (int i = 0; i < n; i++) {
 		unsigned flag = ev[i].events;

@@ -15,5 +15,8 @@ T.run(function()
 		skynet.send(svc, "lua", "inc", i)
 	end
 	T.eq(skynet.call(svc, "lua", "count"), 5000 * 5001 // 2, "all queued messages handled")
+	-- the bytes of a message are logged as they are, zeros included
+	skynet.error("nul-marker A\0B")
+	skynet.error("nul-marker", "C\0D", 7)
 	skynet.sleep(5)
 end)

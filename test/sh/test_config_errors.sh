@@ -58,10 +58,51 @@ config_with bad_bootstrap_service <<<'bootstrap = "snlua no_such_bootstrap"'
 expect_refusal bootstrap_service "(error|cannot).*no_such_bootstrap" "$SCRATCH/bad_bootstrap_service.lua"
 
 config_with bad_start <<<'start = "no_such_main_service"'
-expect_refusal start_service "(error|cannot).*no_such_main_service" "$SCRATCH/bad_start.lua"
+expect_refusal start_service "bad_start\.lua.*no_such_main_service.*not found" "$SCRATCH/bad_start.lua" one
 
 config_with bad_lualoader <<<'lualoader = "/no/such/loader.lua"'
 expect_refusal lualoader "/no/such/loader\.lua" "$SCRATCH/bad_lualoader.lua"
+
+# an empty config: the default start service "main" is nowhere
+: >"$SCRATCH/empty.lua"
+expect_refusal empty "empty\.lua.*start service main not found" "$SCRATCH/empty.lua" one
+
+# no start key and no main service on the luaservice path
+config_with no_start <<<'start = nil
+luaservice = "./service/?.lua"'
+expect_refusal no_start "no_start\.lua.*start service main not found" "$SCRATCH/no_start.lua" one
+
+mkdir -p "$SCRATCH/services"
+printf 'local x = = 1\n' >"$SCRATCH/services/broken_svc.lua"
+config_with start_syntax <<<"luaservice = \"$SCRATCH/services/?.lua\"
+start = \"broken_svc\""
+expect_refusal start_syntax "start_syntax\.lua.*broken_svc\.lua:1" "$SCRATCH/start_syntax.lua" one
+
+config_with preload_missing <<<'preload = "/no/such/preload.lua"'
+expect_refusal preload_missing "preload_missing\.lua.*preload.*/no/such/preload\.lua" "$SCRATCH/preload_missing.lua" one
+
+config_with preload_syntax <<<"preload = \"$SCRATCH/services/broken_svc.lua\""
+expect_refusal preload_syntax "preload_syntax\.lua.*preload.*broken_svc\.lua:1" "$SCRATCH/preload_syntax.lua" one
+
+# a folder, an endless file, an endless loop, a memory hog
+mkdir -p "$SCRATCH/folder.lua"
+expect_refusal folder "folder\.lua is a directory" "$SCRATCH/folder.lua" one
+expect_refusal dev_zero "/dev/zero is larger than 16 MB" /dev/zero one
+
+config_with endless <<<'while true do end'
+expect_refusal endless "endless\.lua:[0-9]+: .*endless loop" "$SCRATCH/endless.lua" one
+
+config_with endless_function <<<'local function f() return f() end
+f()'
+expect_refusal endless_function "endless_function\.lua:[0-9]+: .*endless loop" "$SCRATCH/endless_function.lua" one
+
+config_with memory_hog <<<'local t = {}
+for i = 1, 64 do t[i] = ("x"):rep(8 << 20) .. i end'
+expect_refusal memory_hog "memory_hog\.lua.*more than [0-9]+ MB" "$SCRATCH/memory_hog.lua" one
+
+# a daemon whose pid file cannot be created: the command itself fails
+config_with daemon_pidfile <<<"daemon = \"$SCRATCH/no_such_dir/node.pid\""
+expect_refusal daemon_pidfile "pid file .*no_such_dir/node\.pid" "$SCRATCH/daemon_pidfile.lua" one
 
 # a file that is not a config at all
 head -c 300 /dev/urandom >"$SCRATCH/garbage.lua"

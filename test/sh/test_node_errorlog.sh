@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The log tells what went wrong: a handler error with its traceback, and
-# services that could not be launched, by name, and a queue overload.
+# services that could not be launched, by name, a queue overload, and
+# messages with zero bytes in them (logged whole).
 source "$(dirname "$0")/core_lib.sh"
 
 node_config "$SCRATCH/errorlog.lua" errorlog_main <<CONF
@@ -11,10 +12,12 @@ wait_exit "$NODE_PID" 20 || fail "node still running after 20 s"
 log=$SCRATCH/errorlog.log
 cat "$log"
 [ "$EXIT_STATUS" = 0 ] || fail "exit status $EXIT_STATUS"
-grep -q "TEST PASS" "$log" || fail "errorlog_main did not pass"
-grep -q "handler-error-marker-7731" "$log" || fail "the handler's error message is not logged"
-grep -A3 "handler-error-marker-7731" "$log" | grep -q "traceback" || fail "the handler error has no traceback"
-grep -q "echo_svc.lua:[0-9]" "$log" || fail "the traceback does not point into echo_svc.lua"
-grep -q "missing-service-marker" "$log" || fail "the missing service is not named in the log"
-grep -q "start_error_svc refuses to start" "$log" || fail "the start error is not logged"
-grep -qi "overload.*[0-9]" "$log" || fail "no overload warning for a queue of 5000 messages"
+grep -aq "TEST PASS" "$log" || fail "errorlog_main did not pass"
+grep -aq "handler-error-marker-7731" "$log" || fail "the handler's error message is not logged"
+grep -a -A3 "handler-error-marker-7731" "$log" | grep -aq "traceback" || fail "the handler error has no traceback"
+grep -aq "echo_svc.lua:[0-9]" "$log" || fail "the traceback does not point into echo_svc.lua"
+grep -aq "missing-service-marker" "$log" || fail "the missing service is not named in the log"
+grep -aq "start_error_svc refuses to start" "$log" || fail "the start error is not logged"
+grep -aqi "overload.*[0-9]" "$log" || fail "no overload warning for a queue of 5000 messages"
+tr '\0' '@' <"$log" | grep -aq "nul-marker A@B$" || fail "skynet.error cut the message at its zero byte"
+tr '\0' '@' <"$log" | grep -aq "nul-marker C@D 7$" || fail "skynet.error with several values cut them at a zero byte"
