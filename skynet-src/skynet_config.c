@@ -320,10 +320,10 @@ static const char *load_config =
 	"return config\n";
 
 /* what main checks once the defaults are in: (file, bootstrap, start,
- * luaservice, preload) */
+ * luaservice, preload); start may carry arguments after the service name */
 static const char *check_config =
 	"local file, bootstrap, start, luaservice, preload = ...\n"
-	"start = start or 'main'\n"
+	"start = (start or 'main'):match('^%s*(%S*)')\n"
 	"local function flat(err) return (err:gsub('\\n\\t', ' ')) end\n"
 	"if bootstrap == 'snlua bootstrap' then\n"
 	"  local filename, err = package.searchpath(start, luaservice, '')\n"
