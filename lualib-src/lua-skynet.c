@@ -23,12 +23,14 @@ static struct skynet_context *get_context(lua_State *L) {
 
 /* ---- the message callback ---- */
 
+/* an error that already carries a traceback (from the coroutine that
+ * raised it) is logged with that one only */
 static int traceback(lua_State *L) {
 	const char *msg = lua_tostring(L, 1);
-	if (msg)
-		luaL_traceback(L, L, msg, 1);
-	else
+	if (msg == NULL)
 		lua_pushliteral(L, "(error object is not a string)");
+	else if (strstr(msg, "\nstack traceback:\n") == NULL)
+		luaL_traceback(L, L, msg, 1);
 	return 1;
 }
 

@@ -300,12 +300,14 @@ static void interrupt_hook(lua_State *L, lua_Debug *ar) {
 
 /* ---- launching ---- */
 
+/* an error that already carries a traceback (from the coroutine that
+ * raised it) is logged with that one only */
 static int traceback(lua_State *L) {
 	const char *msg = lua_tostring(L, 1);
-	if (msg)
-		luaL_traceback(L, L, msg, 1);
-	else
+	if (msg == NULL)
 		lua_pushliteral(L, "(no error message)");
+	else if (strstr(msg, "\nstack traceback:\n") == NULL)
+		luaL_traceback(L, L, msg, 1);
 	return 1;
 }
 

@@ -324,6 +324,13 @@ local function split_words(cmdline)
 	return words
 end
 
+-- an error without the position of the code that raised it, which tells
+-- the user nothing, nor its traceback (the node's log has it)
+local function reason(err)
+	err = tostring(err):gsub("\nstack traceback:\n.*", "")
+	return (err:gsub("^[^\n]-%.lua:%d+: ", ""))
+end
+
 local function docmd(session, cmdline)
 	local words = split_words(cmdline)
 	local name = words[1]
@@ -344,8 +351,7 @@ local function docmd(session, cmdline)
 		end
 		print "<CMD OK>"
 	else
-		-- an error raised in this file tells the user nothing by its position
-		print((tostring(result):gsub("^[^\n]-debug_console%.lua:%d+: ", "")))
+		print(reason(result))
 		print "<CMD Error>"
 	end
 end
@@ -554,12 +560,11 @@ function COMMAND.clearcache()
 	clear()
 end
 
--- skynet.newservice raises on a failed start; like skynet's console we
--- answer "Failed" (the reason is in the node's log).
+-- skynet.newservice raises on a failed start: "Failed: why"
 function COMMAND.start(...)
 	local ok, addr = pcall(skynet.newservice, ...)
 	if not ok then
-		return "Failed"
+		fail("Failed: %s", reason(addr))
 	end
 	if not addr then
 		return "Exit"
@@ -568,11 +573,11 @@ function COMMAND.start(...)
 end
 
 function COMMAND.log(...)
-	local ok, addr = pcall(launcher, "LOGLAUNCH", "snlua", ...)
+	local ok, addr, err = pcall(launcher, "LOGLAUNCH", "snlua", ...)
 	if ok and addr then
 		return { [skynet.address(addr)] = table.concat({ ... }, " ") }
 	end
-	return "Failed"
+	fail("Failed: %s", reason(ok and err or addr))
 end
 
 function COMMAND.snax(...)
@@ -580,7 +585,7 @@ function COMMAND.snax(...)
 		return require("skynet.snax").newservice(...)
 	end, ...)
 	if not ok then
-		return "Failed"
+		fail("Failed: %s", reason(s))
 	end
 	return { [skynet.address(s.handle)] = table.concat({ ... }, " ") }
 end
@@ -619,7 +624,11 @@ function COMMAND.gc(ti)
 end
 
 function COMMAND.kill(address)
-	return launcher("KILL", parse_address(address))
+	local killed, err = launcher("KILL", parse_address(address))
+	if killed == nil then
+		fail("%s", err)
+	end
+	return killed
 end
 
 function COMMAND.exit(address)
@@ -664,7 +673,12 @@ function COMMAND.uniqtask(address)
 end
 
 function COMMAND.info(address, ...)
-	return call(parse_address(address), "debug", "INFO", ...)
+	address = parse_address(address)
+	local info = call(address, "debug", "INFO", ...)
+	if info == nil then
+		return skynet.address(address) .. " gave no info (no skynet.info_func, or it returned nil)"
+	end
+	return info
 end
 
 function COMMAND.logon(address)

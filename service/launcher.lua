@@ -69,10 +69,12 @@ end
 
 function command.KILL(_, handle)
 	handle = handle_to_address(handle)
-	skynet.kill(handle)
-	local ret = { [skynet.address(handle)] = tostring(services[handle]) }
+	local name = services[handle]
+	if not skynet.kill(handle) then
+		return nil, "No service " .. skynet.address(handle)
+	end
 	services[handle] = nil
-	return ret
+	return { [skynet.address(handle)] = tostring(name) }
 end
 
 function command.REMOVE(_, handle, kill)
@@ -143,9 +145,9 @@ skynet.dispatch("lua", function(session, address, cmd, ...)
 		end
 		return
 	end
-	local ret = f(address, ...)
+	local ret, err = f(address, ...)
 	if ret ~= NORET then
-		skynet.ret(skynet.pack(ret))
+		skynet.ret(skynet.pack(ret, err))
 	end
 end)
 

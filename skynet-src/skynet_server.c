@@ -311,16 +311,20 @@ uint32_t skynet_queryname(struct skynet_context *context, const char *name) {
 	return skynet_handle_findname(name);
 }
 
-static void handle_exit(struct skynet_context *ctx, uint32_t handle) {
-	if (handle == 0) {
+/* retires handle (0: the caller itself); 0 when there was no such service */
+static int handle_exit(struct skynet_context *ctx, uint32_t handle) {
+	int self = handle == 0 || handle == ctx->handle;
+	if (handle == 0)
 		handle = ctx->handle;
+	if (!skynet_handle_retire(handle))
+		return 0;
+	if (self)
 		skynet_error(ctx, "KILL self");
-	} else {
+	else
 		skynet_error(ctx, "KILL :%0x", handle);
-	}
 	if (G_NODE.monitor_exit)
 		skynet_send(ctx, handle, G_NODE.monitor_exit, PTYPE_CLIENT, 0, NULL, 0);
-	skynet_handle_retire(handle);
+	return 1;
 }
 
 /* ":hex" or ".name" to a handle, 0 when there is none */
@@ -376,11 +380,13 @@ static const char *cmd_exit(struct skynet_context *ctx, const char *param) {
 	return NULL;
 }
 
+/* the killed service's ":handle", or NULL when there was none */
 static const char *cmd_kill(struct skynet_context *ctx, const char *param) {
 	uint32_t handle = tohandle(ctx, param);
-	if (handle)
-		handle_exit(ctx, handle);
-	return NULL;
+	if (handle == 0 || !handle_exit(ctx, handle))
+		return NULL;
+	snprintf(ctx->result, sizeof(ctx->result), ":%x", handle);
+	return ctx->result;
 }
 
 /* param "MODULE ARGS"; the copy is on the heap: ARGS can be megabytes */

@@ -1,87 +1,102 @@
--- skynet.manager: service management beyond the core API.
+-- skynet.manager: what a service needs to manage others (launch C services,
+-- kill, abort the node, name services, take over its own dispatch) on top
+-- of the core API in skynet.lua.
 local skynet = require "skynet"
 local c = require "skynet.core"
 
-function skynet.launch(...)
-	local addr = c.command("LAUNCH", table.concat({ ... }, " "))
-	if addr then
-		return tonumber(string.sub(addr, 2), 16)
-	end
+-- The core names services by ":hex" text in its string commands.
+local function handle_of(text)
+	return text and tonumber(text:sub(2), 16)
 end
 
-function skynet.kill(name)
-	if type(name) == "number" then
-		skynet.send(".launcher", "lua", "REMOVE", name, true)
-		name = skynet.address(name)
+-- skynet.launch("logger", args...): starts a C service from cpath; its
+-- handle, or nil when the module or its init failed.
+function skynet.launch(...)
+	return handle_of(c.command("LAUNCH", table.concat({ ... }, " ")))
+end
+
+-- Kills a service by handle or name; true when there was such a service.
+-- The launcher forgets a killed handle first, so whoever waits on it
+-- starting learns it was killed.
+function skynet.kill(target)
+	if type(target) == "number" then
+		skynet.send(".launcher", "lua", "REMOVE", target, true)
+		target = skynet.address(target)
 	end
-	c.command("KILL", name)
+	return c.command("KILL", target) ~= nil
 end
 
 function skynet.abort()
 	c.command("ABORT")
 end
 
-local function check_name(name)
-	if type(name) ~= "string" or #name < 2 or #name > 64 or name:find("%s") then
+local function valid_name(name)
+	if type(name) ~= "string" or #name < 2 or #name > 64 or name:find "%s" then
 		error("invalid service name " .. tostring(name), 3)
 	end
+	return name
 end
 
--- ".name" is local; without a harbor every name lives on this node
+-- A name that starts with "." is local to this node; without a harbor
+-- every name lives on this node.
 function skynet.register(name)
-	check_name(name)
-	if c.command("REG", name) == nil then
+	if c.command("REG", valid_name(name)) == nil then
 		error("name " .. name .. " is already taken", 2)
 	end
 end
 
 function skynet.name(name, handle)
-	check_name(name)
-	if c.command("NAME", name .. " " .. skynet.address(handle)) == nil then
+	local command = valid_name(name) .. " " .. skynet.address(handle)
+	if c.command("NAME", command) == nil then
 		error("name " .. name .. " is already taken", 2)
 	end
 end
 
 local dispatch_message = skynet.dispatch_message
 
--- serves the message types in map (ptype -> prototype) and keeps them
--- (they may have been redirected); others are freed after dispatch
+-- The start function runs once the dispatch installed here is in place.
+local function start_with(callback, keep, start_func)
+	c.callback(callback, keep)
+	skynet.timeout(0, function()
+		skynet.init_service(start_func)
+	end)
+end
+
+-- Messages of the types in map (type -> the type to dispatch them as) are
+-- kept after dispatch: the service forwards or frees them itself
+-- (skynet.redirect).  Any other message is freed here.
 function skynet.forward_type(map, start_func)
-	c.callback(function(ptype, msg, sz, ...)
-		local prototype = map[ptype]
-		if prototype then
-			dispatch_message(prototype, msg, sz, ...)
-		else
-			local ok, err = pcall(dispatch_message, ptype, msg, sz, ...)
-			c.trash(msg, sz)
-			if not ok then
-				error(err, 0)
-			end
+	local function forwarding(ptype, msg, sz, ...)
+		local as = map[ptype]
+		if as then
+			return dispatch_message(as, msg, sz, ...)
 		end
-	end, true)
-	skynet.timeout(0, function()
-		skynet.init_service(start_func)
-	end)
-end
-
-function skynet.filter(f, start_func)
-	c.callback(function(...)
-		dispatch_message(f(...))
-	end)
-	skynet.timeout(0, function()
-		skynet.init_service(start_func)
-	end)
-end
-
-function skynet.monitor(service, query)
-	local monitor
-	if query then
-		monitor = skynet.queryservice(true, service)
-	else
-		monitor = skynet.uniqueservice(true, service)
+		local ok, err = pcall(dispatch_message, ptype, msg, sz, ...)
+		c.trash(msg, sz)
+		if not ok then
+			error(err, 0)
+		end
 	end
-	assert(monitor, "Monitor launch failed")
-	c.command("MONITOR", string.format(":%08x", monitor))
+	start_with(forwarding, true, start_func)
+end
+
+-- f(type, msg, sz, session, source) sees every message first and returns
+-- what to dispatch instead.
+function skynet.filter(f, start_func)
+	start_with(function(...)
+		dispatch_message(f(...))
+	end, false, start_func)
+end
+
+-- Starts (or with query, only finds) the service that hears of every exit
+-- on this node.
+function skynet.monitor(service, query)
+	local find = query and skynet.queryservice or skynet.uniqueservice
+	local monitor = find(true, service)
+	if not monitor then
+		error("Monitor launch failed", 2)
+	end
+	c.command("MONITOR", skynet.address(monitor))
 	return monitor
 end
 

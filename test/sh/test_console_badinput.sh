@@ -56,8 +56,17 @@ alive()
 idle = run("start console_idle").split("\t")[0]
 run("kill " + idle)
 err = run('call %s "ping"' % idle, "Error")
-assert err, "empty error for a dead service"
+assert err == "call to invalid address " + idle, err
 run("ping " + idle, "Error")
+# a dead or unknown address, a failed start: an error that says why, with
+# no source position and no traceback
+assert run("kill " + idle, "Error") == "No service " + idle
+assert run("kill :00000fff", "Error") == "No service :00000fff"
+text = run("start no_such_service", "Error")
+assert text.startswith("Failed: newservice no_such_service failed: service no_such_service not found"), text
+assert "stack traceback" not in text and ".lua:" not in text.split("\n")[0], text
+text = run("info .launcher")
+assert text == ":00000003 gave no info (no skynet.info_func, or it returned nil)" or text.endswith("gave no info (no skynet.info_func, or it returned nil)"), text
 run("task " + idle, "Error")
 alive()
 

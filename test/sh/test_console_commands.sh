@@ -90,7 +90,7 @@ run("exit " + idle2)
 time.sleep(0.2)
 assert idle2 not in run("list"), "exited service still listed"
 
-assert run("start no_such_service") == "Failed"
+assert run("start no_such_service", status="Error").startswith("Failed: newservice no_such_service failed")
 text = run("log console_idle logged")
 has(text, r"^:[0-9a-f]{8}\tconsole_idle logged$", "log")
 
@@ -119,8 +119,8 @@ run("setenv console_test_key again", status="Error")
 
 run("clearcache")
 run("service")
-text = run("snax no_such_snax")
-assert text == "Failed", text
+text = run("snax no_such_snax", status="Error")
+assert text.startswith("Failed: "), text
 con.close()
 
 # HTTP: GET /cmd/args runs "cmd args", answers and closes
