@@ -45,12 +45,11 @@ local function parse_target(target)
 	local protocol, rest = target:match("^(%a+)://(.*)$")
 	protocol = protocol and protocol:lower() or "http"
 	rest = rest or target
-	local name, port, kind = split_host(rest)
-	port = port or default_port[protocol]
-	if not port then
+	if not default_port[protocol] then
 		error("Invalid protocol: " .. protocol)
 	end
-	return protocol, name, port, kind, rest
+	local name, port, kind = split_host(rest)
+	return protocol, name, port or default_port[protocol], kind, rest
 end
 
 local client_ctx
