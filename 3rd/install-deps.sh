@@ -6,10 +6,13 @@
 # drives the node with telnet, nc, curl, python3 and a plain lua5.4
 # interpreter (test clients), and tests the database drivers against real
 # servers it starts itself: redis-server (with redis-cli from redis-tools)
-# and mariadb-server.
+# and mariadb-server.  The http tests use openssl (certificates, s_client),
+# python3-websockets (a WebSocket peer) and dnsmasq (a DNS server, from
+# dnsmasq-base: the binary without the system service the dnsmasq package
+# enables); `make bench` drives the HTTP server with wrk.
 set -e
 need=""
-for pkg in liblua5.4-dev libjemalloc-dev lua-cjson-dev lua-cjson libssl-dev lua-lpeg lua5.4 telnet netcat-openbsd curl python3 redis-server redis-tools mariadb-server; do
+for pkg in liblua5.4-dev libjemalloc-dev lua-cjson-dev lua-cjson libssl-dev lua-lpeg lua5.4 telnet netcat-openbsd curl python3 redis-server redis-tools mariadb-server openssl python3-websockets dnsmasq-base wrk; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need="$need $pkg"
 done
 [ -z "$need" ] && exit 0
