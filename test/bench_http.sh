@@ -11,8 +11,8 @@ RUNS=${RUNS:-3}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-3}
 out=test/out/bench
 mkdir -p "$out"
-read -r HTTP_PORT < <(python3 test/free_port.py 1)
-export HTTP_PORT
+read -r HTTP_PORT WS_PORT < <(python3 test/free_port.py 2 | paste -sd" ")
+export HTTP_PORT WS_PORT
 
 if ! command -v wrk >/dev/null; then
 	echo "bench_http: wrk is missing (make deps); no HTTP figure"

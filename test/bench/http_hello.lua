@@ -1,7 +1,7 @@
 -- The HTTP benchmark's server: a listener handing connections round-robin
 -- to http_agents agents, each serving keep-alive requests with http.httpd
--- and answering "hello world".  Also a WebSocket echo on $HTTP_PORT + 1
--- for the WebSocket figure.  Prints HTTP_READY once it listens.
+-- and answering "hello world".  Also a WebSocket echo on $WS_PORT for
+-- the WebSocket figure.  Prints HTTP_READY once it listens.
 local skynet = require "skynet"
 local socket = require "skynet.socket"
 
@@ -61,7 +61,7 @@ else
 			end
 		end
 		socket.start(socket.listen("127.0.0.1", port), handoff("http"))
-		socket.start(socket.listen("127.0.0.1", port + 1), handoff("ws"))
+		socket.start(socket.listen("127.0.0.1", tonumber(skynet.getenv "ws_port")), handoff("ws"))
 		skynet.error("HTTP_READY")
 	end)
 end

@@ -1,11 +1,11 @@
 -- The WebSocket figure's client node: ws_connections connections to the
--- echo on $HTTP_PORT + 1, each sending a 64-byte text message and waiting
+-- echo on $WS_PORT, each sending a 64-byte text message and waiting
 -- for its echo, for ws_seconds; prints "BENCH ws_echo_per_s <n>".
 local skynet = require "skynet"
 local websocket = require "http.websocket"
 
 skynet.start(function()
-	local url = string.format("ws://127.0.0.1:%d/", tonumber(skynet.getenv "http_port") + 1)
+	local url = "ws://127.0.0.1:" .. skynet.getenv "ws_port" .. "/"
 	local conns = tonumber(skynet.getenv "ws_connections")
 	local stop = skynet.now() + tonumber(skynet.getenv "ws_seconds") * 100
 	local msg = string.rep("m", 64)
