@@ -41,6 +41,7 @@ LUACLIB_OBJ = $(patsubst lualib-src/%.c,$(OBJDIR)/lualib/%.o,$(wildcard lualib-s
 # client.socket's stdin thread outlive a lua_State.
 LUACLIB_ROOTS = $(patsubst lualib-src/%/,luaclib/%.so,$(wildcard lualib-src/*/))
 client_EXTRA = $(wildcard lualib-src/lua-crypt.c lualib-src/crypt_*.c)
+ltls_LIBS = -lssl
 CRYPTO_LIBS = -lcrypto
 LOADGEN = $(patsubst test/%.c,$(OBJDIR)/test/%,$(wildcard test/loadgen.c))
 EXAMPLES = $(patsubst examples/%.c,$(OBJDIR)/examples/%,$(wildcard examples/*.c))
@@ -76,7 +77,7 @@ luaclib/skynet.so: $(STAMP) $(LUACLIB_OBJ)
 .SECONDEXPANSION:
 luaclib/%.so: $$(wildcard lualib-src/$$*/*.c) $$(wildcard lualib-src/$$*/*.h) $$($$*_EXTRA) $(STAMP)
 	@mkdir -p luaclib
-	$(CC) $(CFLAGS) -I lualib-src -fPIC -shared -Wl,-z,nodelete $(LDFLAGS) -o $@ $(filter %.c,$^) $(CRYPTO_LIBS)
+	$(CC) $(CFLAGS) -I lualib-src -fPIC -shared -Wl,-z,nodelete $(LDFLAGS) -o $@ $(filter %.c,$^) $($*_LIBS) $(CRYPTO_LIBS)
 
 # C unit tests link the core and the Lua C modules directly
 $(OBJDIR)/test/%: test/c/%.c $(CORE_OBJ) $(LUACLIB_OBJ) $(TSAN_OBJ) $(HEADERS) $(wildcard test/c/*.h)

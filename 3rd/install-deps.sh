@@ -20,6 +20,10 @@ iproute2         ss: the cluster test counts connections
 redis-server     the redis driver's tests (redis-cli comes from redis-tools)
 redis-tools
 mariadb-server   the MySQL driver's tests
+openssl          the http tests: certificates, s_client
+python3-websockets  the http tests: a WebSocket peer (run with /usr/bin/python3)
+dnsmasq-base     the DNS tests: a real server (without the system service of dnsmasq)
+wrk              make bench: drives the HTTP server
 "
 need=""
 for pkg in $(printf '%s\n' "$PACKAGES" | awk 'NF { print $1 }'); do

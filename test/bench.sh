@@ -126,4 +126,8 @@ if [[ -f test/bench_echo.sh && ( -z $pattern || echo == *$pattern* ) ]]; then
 	printf '\n'
 	bash test/bench_echo.sh || status=1
 fi
+if [[ -f test/bench_http.sh && ( -z $pattern || http == *$pattern* ) ]]; then
+	printf '\n'
+	bash test/bench_http.sh # reported, never failing
+fi
 exit $status
