@@ -89,6 +89,10 @@ end
 package.searchers[2] = lua_searcher
 package.searchers[3] = c_searcher
 package.searchers[4] = croot_searcher
+-- last: a skynet module missing here says so by name
+package.searchers[5] = function(name)
+	return require "skynet.missing"(name)
+end
 
 local function find_service(name)
 	if name == nil then

@@ -8,7 +8,9 @@
 #include "skynet_imp.h"
 #include "skynet_server.h"
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -63,6 +65,40 @@ static int optboolean(const char *key, int def) {
 	return 0;
 }
 
+/*
+ * The folder of the skynet binary.  The default paths start there, so a
+ * project elsewhere runs /path/to/skynet its/config.lua from its own folder;
+ * its config may name the folder as $SKYNET_ROOT.
+ */
+static void find_framework_root(char *root, size_t size) {
+	ssize_t n = readlink("/proc/self/exe", root, size - 1);
+	char *slash = n > 0 ? memrchr(root, '/', (size_t)n) : NULL;
+	if (slash == NULL) {
+		snprintf(root, size, ".");
+		return;
+	}
+	*slash = '\0';
+	if (root[0] == '\0')
+		snprintf(root, size, "/");
+}
+
+/* key's value, by default ROOT/part for each ";"-separated part of parts */
+static const char *optpath(const char *key, const char *root, const char *parts) {
+	if (skynet_getenv(key))
+		return skynet_getenv(key);
+	size_t size = strlen(parts) * 2 + strlen(root) * 4 + 8;
+	char *paths = skynet_malloc(size);
+	size_t used = 0;
+	for (const char *p = parts; *p;) {
+		size_t len = strcspn(p, ";");
+		used += snprintf(paths + used, size - used, "%s%s/%.*s", used ? ";" : "", root, (int)len, p);
+		p += len + (p[len] == ';');
+	}
+	skynet_setenv(key, paths);
+	skynet_free(paths);
+	return skynet_getenv(key);
+}
+
 static int default_thread_count(void) {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	if (n < 1)
@@ -75,6 +111,9 @@ int main(int argc, char *argv[]) {
 		fprintf(stderr, "usage: %s CONFIG\n  CONFIG: a config file, e.g. examples/config.lua\n", argv[0]);
 		return 1;
 	}
+	char root[PATH_MAX];
+	find_framework_root(root, sizeof(root));
+	setenv("SKYNET_ROOT", root, 0);
 	skynet_malloc_init();
 	skynet_globalinit();
 	skynet_env_init();
@@ -84,16 +123,16 @@ int main(int argc, char *argv[]) {
 	struct skynet_config config;
 	config.thread = optint("thread", default_thread_count(), 1, MAX_THREAD);
 	config.harbor = optint("harbor", 0, 0, 255);
-	config.module_path = optstring("cpath", "./cservice/?.so");
+	config.module_path = optpath("cpath", root, "cservice/?.so");
 	config.bootstrap = optstring("bootstrap", "snlua bootstrap");
 	config.daemon = optstring("daemon", NULL);
 	config.logger = optstring("logger", NULL);
 	config.logservice = optstring("logservice", "logger");
 	config.profile = optboolean("profile", 1);
-	optstring("lua_path", "./lualib/?.lua;./lualib/?/init.lua");
-	optstring("lua_cpath", "./luaclib/?.so");
-	optstring("luaservice", "./service/?.lua");
-	optstring("lualoader", "./lualib/loader.lua");
+	optpath("lua_path", root, "lualib/?.lua;lualib/?/init.lua");
+	optpath("lua_cpath", root, "luaclib/?.so");
+	optpath("luaservice", root, "service/?.lua");
+	optpath("lualoader", root, "lualib/loader.lua");
 	skynet_config_check(argv[1]);
 
 	int status = skynet_start(&config);

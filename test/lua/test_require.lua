@@ -28,6 +28,12 @@ local function blocking_require()
 	end
 	T.eq(package.loaded.yielding_mod, mod, "registered in package.loaded")
 	T.raises("no_such_module", require, "no_such_module")
+	local err = T.raises("module 'no_such_module' not found", require, "no_such_module")
+	T.ok(not tostring(err):find("skynet module", 1, true), "an unknown module is not called a skynet module")
+	-- a module skynet has and this framework lacks says so by name (this one
+	-- is skynet's MongoDB transaction helper, which needs a MongoDB server)
+	T.raises("'skynet.db.mongo.transaction' is a skynet module this framework does not provide yet",
+		require, "skynet.db.mongo.transaction")
 end
 
 local function json()
