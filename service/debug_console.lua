@@ -598,29 +598,31 @@ function COMMAND.list()
 	return launcher "LIST"
 end
 
--- stat/mem/gc [timeout]: the launcher waits `timeout` centiseconds (0: no
--- limit) for each service's answer.
-local function service_timeout(ti)
+-- stat/mem/gc [timeout]: the launcher waits `timeout` centiseconds for
+-- the services' answers (default console_timeout; 0: as long as they take),
+-- and this session waits for the launcher that long and a bit more.
+local function ask_services(cmd, ti)
 	if ti == nil then
-		return TIMEOUT
+		ti = TIMEOUT
+	else
+		ti = math.tointeger(tonumber(ti)) or fail("Invalid timeout: %s", printable(ti))
 	end
-	ti = tonumber(ti) or fail("Invalid timeout: %s", printable(ti))
 	if ti <= 0 then
-		return nil
+		return skynet.call(".launcher", "lua", cmd, 0)
 	end
-	return ti
+	return timed_call(ti + TIMEOUT, ".launcher", "lua", cmd, ti)
 end
 
 function COMMAND.stat(ti)
-	return launcher("STAT", service_timeout(ti))
+	return ask_services("STAT", ti)
 end
 
 function COMMAND.mem(ti)
-	return launcher("MEM", service_timeout(ti))
+	return ask_services("MEM", ti)
 end
 
 function COMMAND.gc(ti)
-	return launcher("GC", service_timeout(ti))
+	return ask_services("GC", ti)
 end
 
 function COMMAND.kill(address)

@@ -25,14 +25,19 @@ function command.LIST()
 	return list
 end
 
--- asks every service something over the debug protocol, in parallel
-local function query_all(cmd, format)
+-- asks every service something over the debug protocol, in parallel,
+-- waiting at most ti centiseconds (default 1 s; 0: as long as they take)
+local function query_all(cmd, ti, format)
+	ti = ti or 100
+	if ti <= 0 then
+		ti = nil
+	end
 	local list = {}
 	local req = skynet.request()
 	for k in pairs(services) do
 		req:add { k, "debug", cmd }
 	end
-	for r, resp in req:select(100) do
+	for r, resp in req:select(ti) do
 		local addr = r[1]
 		if resp then
 			list[skynet.address(addr)] = format(resp[1], services[addr])
@@ -48,23 +53,23 @@ local function query_all(cmd, format)
 	return list
 end
 
-function command.STAT()
-	return query_all("STAT", function(stat)
+function command.STAT(_, ti)
+	return query_all("STAT", ti, function(stat)
 		return stat
 	end)
 end
 
-function command.MEM()
-	return query_all("MEM", function(kb, name)
+function command.MEM(_, ti)
+	return query_all("MEM", ti, function(kb, name)
 		return string.format("%.2f Kb (%s)", kb, name)
 	end)
 end
 
-function command.GC()
+function command.GC(_, ti)
 	for k in pairs(services) do
 		skynet.send(k, "debug", "GC")
 	end
-	return command.MEM()
+	return command.MEM(nil, ti)
 end
 
 function command.KILL(_, handle)

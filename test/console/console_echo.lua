@@ -24,6 +24,13 @@ function CMD.big(n)
 	return string.rep("x", n)
 end
 
+-- keeps the service's worker for ms milliseconds (it answers nothing meanwhile)
+function CMD.busy(ms)
+	local t0 = skynet.hpc()
+	while skynet.hpc() - t0 < ms * 1000000 do end
+	return ms
+end
+
 function CMD.hits()
 	return hits
 end

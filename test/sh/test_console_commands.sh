@@ -39,6 +39,20 @@ echo = re.search(r"^(:[0-9a-f]{8})\tsnlua console_echo$", text, re.M).group(1)
 text = run("stat")
 has(text, r"^%s\t.*task:\d+" % echo, "stat")
 has(text, r"mqlen:\d+", "stat")
+# stat TIMEOUT: the launcher waits that many centiseconds for the services
+busy = Console(port)
+busy.send('call .echo "busy", 1500\n')
+time.sleep(0.2)
+started = time.time()
+text = run("stat 20")
+took = time.time() - started
+has(text, r"^%s\tTIMEOUT" % echo, "stat 20 of a busy service")
+assert took < 0.9, "stat 20 took %.2f s" % took
+text = run("mem 0")  # no limit: waits until the busy service answers
+assert "TIMEOUT" not in text, text
+has(text, r"^%s\t[\d.]+ Kb" % echo, "mem 0")
+assert time.time() - started > 1.0, "mem 0 did not wait for the busy service"
+busy.close()
 
 text = run("mem")
 has(text, r"^%s\t[\d.]+ Kb" % echo, "mem")
