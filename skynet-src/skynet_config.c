@@ -173,6 +173,10 @@ static void add_value(struct expander *e, const char *value) {
 	int numeral = n > 0 && strspn(first, "0123456789abcdefABCDEFxXpP.+-") >= n &&
 		lua_stringtonumber(e->L, value) != 0;
 	if (numeral) {
+		if (*first == '+') { /* Lua's numerals have no unary plus */
+			first++;
+			n--;
+		}
 		lua_pop(e->L, 1);
 		luaL_addchar(e->b, '(');
 		luaL_addlstring(e->b, first, n);
