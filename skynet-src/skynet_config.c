@@ -173,6 +173,10 @@ static void add_value(struct expander *e, const char *value) {
 	int numeral = n > 0 && strspn(first, "0123456789abcdefABCDEFxXpP.+-") >= n &&
 		lua_stringtonumber(e->L, value) != 0;
 	if (numeral) {
+		if (*first == '+') { /* Lua's numerals have no unary plus */
+			first++;
+			n--;
+		}
 		lua_pop(e->L, 1);
 		luaL_addchar(e->b, '(');
 		luaL_addlstring(e->b, first, n);
@@ -326,12 +330,14 @@ static const char *check_config =
 	"start = (start or 'main'):match('^%s*(%S*)')\n"
 	"local function flat(err) return (err:gsub('\\n\\t', ' ')) end\n"
 	"if bootstrap == 'snlua bootstrap' then\n"
-	"  local filename, err = package.searchpath(start, luaservice, '')\n"
+	"  local name = start:match('%S+')\n" /* the words after it are its arguments */
+	"  if not name then error(file .. ': start is empty', 0) end\n"
+	"  local filename, err = package.searchpath(name, luaservice, '')\n"
 	"  if not filename then\n"
-	"    error(string.format('%s: start service %s not found: %s', file, start, flat(err)), 0)\n"
+	"    error(string.format('%s: start service %s not found: %s', file, name, flat(err)), 0)\n"
 	"  end\n"
 	"  local ok, lerr = loadfile(filename)\n"
-	"  if not ok then error(string.format('%s: start service %s: %s', file, start, lerr), 0) end\n"
+	"  if not ok then error(string.format('%s: start service %s: %s', file, name, lerr), 0) end\n"
 	"end\n"
 	"if preload then\n"
 	"  local ok, err = loadfile(preload)\n"

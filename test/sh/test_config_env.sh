@@ -11,7 +11,7 @@ export SKY_EVIL4=$'x"\nos.exit(3)\n--'
 export SKY_EVIL5='os.exit(3)'
 export SKY_EVIL6='1 ]] os.exit(3) --[['
 export SKY_PLAIN="a b 'c' \"d\" \\ e"
-export SKY_NUM=' 42 ' SKY_NEG=-5 SKY_HEX=0x10 SKY_RATIO=0.25 SKY_FLAG=true
+export SKY_NUM=' 42 ' SKY_PLUS=+7 SKY_NEG=-5 SKY_HEX=0x10 SKY_RATIO=0.25 SKY_FLAG=true
 
 node_config "$SCRATCH/env.lua" config_env_main <<'CONF'
 quoted1 = "$SKY_EVIL1"
@@ -35,6 +35,7 @@ bare6 = $SKY_EVIL6
 joined = $SKY_PLAIN .. "/lib"
 long = [==[<$SKY_PLAIN>]==]
 num = $SKY_NUM
+plus = $SKY_PLUS
 diff = 10 -$SKY_NEG
 hex = $SKY_HEX
 ratio = $SKY_RATIO

@@ -96,8 +96,8 @@ config_with endless_function <<<'local function f() return f() end
 f()'
 expect_refusal endless_function "endless_function\.lua:[0-9]+: .*endless loop" "$SCRATCH/endless_function.lua" one
 
-config_with memory_hog <<<'local t = {}
-for i = 1, 64 do t[i] = ("x"):rep(8 << 20) .. i end'
+config_with memory_hog <<<'x = ("x"):rep(32 << 20)
+y = x:rep(9)'
 expect_refusal memory_hog "memory_hog\.lua.*more than [0-9]+ MB" "$SCRATCH/memory_hog.lua" one
 
 # a daemon whose pid file cannot be created: the command itself fails
