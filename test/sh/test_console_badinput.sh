@@ -122,9 +122,9 @@ assert time.time() - t0 < 0.8, "second session was held up"
 lines, st = con.answer()
 assert st == "Error" and lines[0].startswith("Timeout"), lines
 
-# a client that leaves in the middle of a long answer (10 MB)
+# a client that leaves in the middle of a long answer (3 MB)
 quitter = Console(port)
-quitter.send('call .echo "big", 10000000\n')
+quitter.send('call .echo "big", 3000000\n')
 quitter.read_until(b'1\t"xxxxxxxx')
 quitter.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
 quitter.close()
