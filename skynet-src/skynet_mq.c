@@ -206,3 +206,18 @@ void skynet_mq_release(struct message_queue *q, message_drop drop_func, void *ud
 	else
 		skynet_globalmq_push(q);
 }
+
+static void free_message(struct skynet_message *msg, void *ud) {
+	(void)ud;
+	skynet_free(msg->data);
+}
+
+/* after the workers stopped: the queues of released services that no
+ * worker took out of the global queue, with what is left in them */
+void skynet_mq_exit(void) {
+	struct message_queue *q;
+	while ((q = skynet_globalmq_pop()) != NULL) {
+		if (q->release) /* else a live context still owns it */
+			drop_queue(q, free_message, NULL);
+	}
+}

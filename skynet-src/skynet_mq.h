@@ -39,5 +39,7 @@ int skynet_mq_overload(struct message_queue *q);
 int skynet_mq_length(struct message_queue *q);
 
 void skynet_mq_init(void);
+/* frees the released queues still in the global queue once no worker runs */
+void skynet_mq_exit(void);
 
 #endif

@@ -444,6 +444,7 @@ int skynet_start(struct skynet_config *config) {
 			status = 1;
 		}
 	}
+	skynet_mq_exit();
 	skynet_timer_exit();
 	skynet_socket_free();
 	skynet_module_exit();
