@@ -15,6 +15,7 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -334,9 +335,11 @@ static uint32_t tohandle(struct skynet_context *ctx, const char *param) {
 	return skynet_queryname(ctx, param);
 }
 
+/* param: centiseconds; beyond what the timer holds (2^31 - 1) it waits
+ * that long, 0 or less fires at once (as skynet.timeout does) */
 static const char *cmd_timeout(struct skynet_context *ctx, const char *param) {
-	char *end;
-	int ti = (int)strtol(param, &end, 10);
+	long long ticks = strtoll(param, NULL, 10);
+	int ti = ticks > INT_MAX ? INT_MAX : ticks < 0 ? 0 : (int)ticks;
 	int session = skynet_context_newsession(ctx);
 	skynet_timeout(ctx->handle, ti, session);
 	snprintf(ctx->result, sizeof(ctx->result), "%d", session);
