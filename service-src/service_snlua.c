@@ -7,6 +7,7 @@
  */
 #include "skynet.h"
 #include "spinlock.h"
+#include "skynet_resume_hook.h"
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -28,6 +29,7 @@ struct snlua {
 	size_t mem_limit;
 	struct spinlock active_lock; /* guards activeL against the signal */
 	lua_State *activeL;          /* the thread running Lua code right now */
+	struct skynet_resume_hook resume_hook; /* skynet.profile's, when it times something */
 };
 
 /* ---- the code cache: file name -> bytecode, shared by every VM ---- */
@@ -218,7 +220,11 @@ static int resume_tracked(struct snlua *l, lua_State *L, lua_State *co, int narg
 	lua_xmove(L, co, narg);
 	int nres;
 	set_active(l, co);
+	if (l->resume_hook.call)
+		l->resume_hook.call(l->resume_hook.ud, co, 1);
 	status = lua_resume(co, L, narg, &nres);
+	if (l->resume_hook.call)
+		l->resume_hook.call(l->resume_hook.ud, co, 0);
 	set_active(l, L);
 	if (status == LUA_OK || status == LUA_YIELD) {
 		if (!lua_checkstack(L, nres + 1)) {
@@ -338,6 +344,8 @@ static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args
 	lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
 	luaL_openlibs(L);
 	install_coroutine_tracking(l, L);
+	lua_pushlightuserdata(L, &l->resume_hook);
+	lua_setfield(L, LUA_REGISTRYINDEX, SKYNET_RESUME_HOOK);
 	lua_pushcfunction(L, cached_loadfile);
 	lua_setglobal(L, "loadfile");
 	lua_pushlightuserdata(L, ctx);

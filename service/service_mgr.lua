@@ -31,17 +31,33 @@ local function entry(name)
 	return s
 end
 
+-- a snax service is kept as "snaxd.NAME" and started with its init call
+local function service_key(name, sub)
+	if name == "snaxd" then
+		return "snaxd." .. tostring(sub)
+	end
+	return name
+end
+
+local function start(name, ...)
+	if name == "snaxd" then
+		return require("skynet.snax").rawnewservice(...)
+	end
+	return skynet.newservice(name, ...)
+end
+
 local function launch(name, ...)
-	local s = entry(name)
+	local key = service_key(name, ...)
+	local s = entry(key)
 	if type(s) == "number" then
 		return s
 	end
 	if s.launching then
-		return wait_ready(name)
+		return wait_ready(key)
 	end
 	s.launching = true
-	local ok, handle = pcall(skynet.newservice, name, ...)
-	service[name] = ok and handle or tostring(handle)
+	local ok, handle = pcall(start, name, ...)
+	service[key] = ok and handle or tostring(handle)
 	for _, co in ipairs(s) do
 		skynet.wakeup(co)
 	end
@@ -63,8 +79,8 @@ function cmd.LAUNCH(name, ...)
 	return launch(name, ...)
 end
 
-function cmd.QUERY(name)
-	return query(name)
+function cmd.QUERY(name, sub)
+	return query(service_key(name, sub))
 end
 
 -- without a harbor, global services are this node's

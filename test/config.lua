@@ -10,3 +10,4 @@ luaservice = root .. "service/?.lua;" .. root .. "test/lua/?.lua;" .. root .. "e
 lualoader = root .. "lualib/loader.lua"
 lua_path = root .. "lualib/?.lua;" .. root .. "lualib/?/init.lua;" .. root .. "test/lua/?.lua"
 lua_cpath = root .. "luaclib/?.so"
+snax = root .. "test/snax/?.lua"

@@ -41,17 +41,33 @@ local function unlock(co, ok, ...)
 	return unlock(co, coresume(co, coyield(...)))
 end
 
+-- skynet coroutine -> the skynet thread (a message handler) it runs for
+local root = setmetatable({}, { __mode = "kv" })
+
 function skynetco.resume(co, ...)
 	local s = state[co]
 	if s == nil then
-		-- a thread not made here: plain Lua semantics
-		return coresume(co, ...)
+		-- not made here (a message handler's thread, say): resuming it
+		-- would run the framework's yields out of turn
+		return false, "cannot resume none skynet coroutine"
 	end
 	if s ~= "suspended" then
 		return false, "cannot resume a " .. s .. " skynet coroutine"
 	end
 	state[co] = "running"
+	local from = corunning()
+	root[co] = root[from] or from
 	return unlock(co, coresume(co, ...))
+end
+
+-- the skynet thread co (default: the running one) works for, and false;
+-- co itself and true when it is a skynet thread
+function skynetco.thread(co)
+	co = co or corunning()
+	if state[co] ~= nil then
+		return root[co], false
+	end
+	return co, true
 end
 
 function skynetco.status(co)

@@ -102,6 +102,16 @@ return function(skynet, I)
 		info_func = f
 	end
 
+	-- runs the pending skynet.init functions, then f(...); false and a
+	-- traceback when either raises (service_cell runs a main function so)
+	function skynet.pcall(f, ...)
+		local init_all = require("skynet.require").init_all
+		return xpcall(function(...)
+			init_all()
+			return f(...)
+		end, debug.traceback, ...)
+	end
+
 	function skynet.endless()
 		return c.intcommand("STAT", "endless") == 1
 	end
