@@ -110,6 +110,15 @@ function cluster.proxy(node, name)
 	return p
 end
 
+-- snax(node, name [, address]): a snax object for the snax service name on
+-- node (its unique one, unless address is given), reached through a proxy;
+-- the service must have called snax.enablecluster()
+function cluster.snax(node, name, address)
+	local snax = require "skynet.snax"
+	address = address or cluster.call(node, ".service", "QUERY", "snaxd", name)
+	return snax.bind(cluster.proxy(node, address), name)
+end
+
 function cluster.register(name, addr)
 	assert(type(name) == "string", "cluster.register needs a name")
 	assert(addr == nil or type(addr) == "number", "cluster.register needs a handle")

@@ -62,6 +62,18 @@ local function proxies()
 	T.eq(skynet.call(p, "lua", "len", big), #big, "large argument through a proxy")
 end
 
+-- a snax service on the other node, through cluster.snax
+local function snax_remote()
+	local obj = cluster.snax("nb", "pingsvc")
+	T.eq(obj.req.ping("remote ping"), "remote ping", "snax request over the cluster")
+	local _, name, args = obj.req.whoami()
+	T.eq(name, "pingsvc", "the remote snax service")
+	T.eq(args, "on nb", "its init arguments")
+	obj.post.hello()
+	T.eq(obj.req.count(), 1, "a snax post over the cluster, then a request")
+	T.raises("call failed", obj.req.error)
+end
+
 local function large()
 	for _, n in ipairs { 0x7fff - 8, 0x7fff, 0x8000, 0x8001, 65535, 100000, 1024 * 1024 } do
 		local arg = string.rep("a", n - 1) .. "!"
@@ -192,6 +204,7 @@ T.run(function()
 	cluster.open "na"
 	basics()
 	proxies()
+	snax_remote()
 	large()
 	errors()
 	in_flight()
