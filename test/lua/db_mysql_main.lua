@@ -240,21 +240,13 @@ local function test_big(db)
 end
 
 local function test_concurrency(db)
-	local wrong, done = 0, 0
-	for i = 1, 1000 do
-		skynet.fork(function()
-			local rows = db:query("select " .. i .. " * 3 as v, '" .. i .. "' as s")
-			if rows.badresult or rows[1].v ~= i * 3 or rows[1].s ~= tostring(i) then
-				wrong = wrong + 1
-			end
-			done = done + 1
-		end)
-	end
-	local deadline = skynet.now() + 2000
-	while done < 1000 and skynet.now() < deadline do
-		skynet.sleep(1)
-	end
-	T.eq(done, 1000, "coroutines finished")
+	local wrong = 0
+	T.parallel(1000, 2000, "1000 coroutines on one connection", function(i)
+		local rows = db:query("select " .. i .. " * 3 as v, '" .. i .. "' as s")
+		if rows.badresult or rows[1].v ~= i * 3 or rows[1].s ~= tostring(i) then
+			wrong = wrong + 1
+		end
+	end)
 	T.eq(wrong, 0, "replies that reached the wrong coroutine")
 end
 

@@ -226,22 +226,14 @@ end
 
 -- 1,000 coroutines share one connection; every reply reaches its caller
 local function test_concurrency(db)
-	local wrong, done = 0, 0
-	for i = 1, 1000 do
-		skynet.fork(function()
-			local key = "co" .. i
-			db:set(key, i * 7)
-			if db:get(key) ~= tostring(i * 7) or db:incrby(key, i) ~= i * 8 then
-				wrong = wrong + 1
-			end
-			done = done + 1
-		end)
-	end
-	local deadline = skynet.now() + 1000
-	while done < 1000 and skynet.now() < deadline do
-		skynet.sleep(1)
-	end
-	T.eq(done, 1000, "coroutines finished")
+	local wrong = 0
+	T.parallel(1000, 1000, "1000 coroutines on one connection", function(i)
+		local key = "co" .. i
+		db:set(key, i * 7)
+		if db:get(key) ~= tostring(i * 7) or db:incrby(key, i) ~= i * 8 then
+			wrong = wrong + 1
+		end
+	end)
 	T.eq(wrong, 0, "replies that reached the wrong coroutine")
 end
 

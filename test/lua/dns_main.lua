@@ -74,19 +74,10 @@ end
 
 local function concurrent()
 	dns.flush()
-	local done = 0
-	for i = 1, 20 do
-		skynet.fork(function()
-			local ip = dns.resolve(i % 2 == 0 and "host.test" or "x.wild.test")
-			assert(ip == (i % 2 == 0 and "10.0.0.1" or "10.1.2.3"))
-			done = done + 1
-		end)
-	end
-	local deadline = skynet.now() + 500
-	while done < 20 and skynet.now() < deadline do
-		skynet.sleep(5)
-	end
-	T.eq(done, 20, "20 lookups in flight at once")
+	T.parallel(20, 500, "20 lookups in flight at once", function(i)
+		local ip = dns.resolve(i % 2 == 0 and "host.test" or "x.wild.test")
+		assert(ip == (i % 2 == 0 and "10.0.0.1" or "10.1.2.3"))
+	end)
 end
 
 local function silent_server()

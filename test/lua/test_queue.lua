@@ -9,26 +9,16 @@ T.run(function()
 	local inside, max_inside = 0, 0
 	local entered = {}
 	local results = {}
-	local done = 0
-	for i = 1, 20 do
-		skynet.fork(function()
-			local r = cs(function(x)
-				inside = inside + 1
-				max_inside = math.max(max_inside, inside)
-				entered[#entered + 1] = x
-				skynet.sleep(math.random(0, 2))
-				inside = inside - 1
-				return x * 10
-			end, i)
-			results[i] = r
-			done = done + 1
-		end)
-	end
-	local deadline = skynet.now() + 500
-	while done < 20 and skynet.now() < deadline do
-		skynet.sleep(5)
-	end
-	T.eq(done, 20, "all callers finished")
+	T.parallel(20, 500, "callers", function(i)
+		results[i] = cs(function(x)
+			inside = inside + 1
+			max_inside = math.max(max_inside, inside)
+			entered[#entered + 1] = x
+			skynet.sleep(math.random(0, 2))
+			inside = inside - 1
+			return x * 10
+		end, i)
+	end)
 	T.eq(max_inside, 1, "one coroutine inside at a time")
 	for i = 1, 20 do
 		T.eq(entered[i], i, "entered in call order")

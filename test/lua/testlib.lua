@@ -56,6 +56,23 @@ function T.started(f, ...)
 	end
 end
 
+-- runs f(i) for i = 1..n, each in a forked thread, and waits up to ticks
+-- for all of them; fails unless all finished
+function T.parallel(n, ticks, what, f)
+	local done = 0
+	for i = 1, n do
+		skynet.fork(function()
+			f(i)
+			done = done + 1
+		end)
+	end
+	local deadline = skynet.now() + ticks
+	while done < n and skynet.now() < deadline do
+		skynet.sleep(1)
+	end
+	T.eq(done, n, what .. ": threads finished")
+end
+
 function T.run(body)
 	skynet.start(function()
 		local ok, err = xpcall(body, debug.traceback)
