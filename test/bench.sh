@@ -126,4 +126,8 @@ if [[ -f test/bench_echo.sh && ( -z $pattern || echo == *$pattern* ) ]]; then
 	printf '\n'
 	bash test/bench_echo.sh || status=1
 fi
+if [[ -z $pattern || sharetable == *$pattern* ]]; then
+	printf '\n'
+	bash test/bench_sharetable.sh # reports only: never changes the status
+fi
 exit $status
