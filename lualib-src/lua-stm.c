@@ -112,12 +112,13 @@ static int writer_call(lua_State *L) {
 }
 
 static int lnew(lua_State *L) {
+	struct stm_value *v = check_message(L, 1);
 	struct writer *w = lua_newuserdatauv(L, sizeof(*w), 0);
 	w->obj = NULL;
 	luaL_setmetatable(L, "skynet.stm.writer");
 	struct stm_object *o = skynet_malloc(sizeof(*o));
 	spinlock_init(&o->lock);
-	o->value = check_message(L, 1);
+	o->value = v;
 	w->id = shareref_new(o, object_free);
 	if (w->id == 0) {
 		object_free(o);

@@ -2,6 +2,9 @@
  * The id registry of shareref.h: a growable array of slots under one lock,
  * with a free list.  Grabs and releases are rare (a query, an update, a
  * reader dropping a version), never per read, so one lock is enough.
+ * Generations come from one process-wide counter, so the array can be freed
+ * whenever it is empty (as at exit: the library may be unloaded after) and
+ * no old id ever names a later object.
  */
 #include "shareref.h"
 
@@ -25,6 +28,8 @@ static struct {
 	struct slot *slots;
 	uint32_t cap;
 	uint32_t free_head;
+	uint32_t live;
+	uint32_t generation; /* the last one given */
 } R = { .free_head = NO_SLOT };
 
 static uint32_t slot_of(uint64_t id) {
@@ -54,7 +59,7 @@ static uint32_t take_slot(void) {
 		if (slots == NULL)
 			return NO_SLOT;
 		for (uint32_t i = R.cap; i < cap; i++) {
-			slots[i] = (struct slot){ .generation = 1, .next_free = i + 1 < cap ? i + 1 : NO_SLOT };
+			slots[i] = (struct slot){ .next_free = i + 1 < cap ? i + 1 : NO_SLOT };
 		}
 		R.slots = slots;
 		R.free_head = R.cap;
@@ -74,6 +79,9 @@ uint64_t shareref_new(void *obj, void (*release)(void *obj)) {
 		s->obj = obj;
 		s->release = release;
 		s->ref = 1;
+		R.generation = R.generation + 1 ? R.generation + 1 : 1;
+		s->generation = R.generation;
+		R.live++;
 		id = (uint64_t)s->generation << 32 | i;
 	}
 	spinlock_unlock(&R.lock);
@@ -101,9 +109,14 @@ int shareref_release(uint64_t id) {
 		dead = s->obj;
 		release = s->release;
 		s->obj = NULL;
-		s->generation = s->generation + 1 ? s->generation + 1 : 1;
 		s->next_free = R.free_head;
 		R.free_head = slot_of(id);
+		if (--R.live == 0) {
+			skynet_free(R.slots);
+			R.slots = NULL;
+			R.cap = 0;
+			R.free_head = NO_SLOT;
+		}
 	}
 	spinlock_unlock(&R.lock);
 	if (dead)

@@ -350,7 +350,8 @@ static void build_table(lua_State *L, struct builder *b, uint32_t n) {
 	doc->values = grow(L, doc->values, &b->cap_values, doc->nvalues + (size_t)asize, sizeof(struct sd_value));
 	doc->nvalues += (size_t)asize;
 	doc->nodes = grow(L, doc->nodes, &b->cap_nodes, doc->nnodes + hsize, sizeof(struct sd_node));
-	memset(doc->nodes + doc->nnodes, 0, hsize * sizeof(struct sd_node));
+	if (hsize) /* (no arithmetic on a still NULL array) */
+		memset(doc->nodes + doc->nnodes, 0, hsize * sizeof(struct sd_node));
 	doc->nnodes += hsize;
 	doc->tables[n] = t;
 	for (lua_Integer i = 1; i <= asize; i++) {
@@ -503,6 +504,8 @@ static void push_key(lua_State *L, const struct sd_doc *doc, const struct sd_val
 
 /* pushes the first used node from slot i on; 0 when there is none */
 static int next_node(lua_State *L, const struct sd_doc *doc, const struct sd_table *tb, uint32_t i) {
+	if (tb->hsize == 0)
+		return 0;
 	const struct sd_node *nodes = doc->nodes + tb->first_node;
 	for (; i < tb->hsize; i++) {
 		if (nodes[i].key.type != SD_NIL) {
@@ -553,13 +556,13 @@ static void copy_table(lua_State *L, const struct sd_doc *doc, uint32_t t, int c
 		}
 		lua_rawseti(L, dst, (lua_Integer)i + 1);
 	}
-	const struct sd_node *nodes = doc->nodes + tb->first_node;
 	for (uint32_t i = 0; i < tb->hsize; i++) {
-		if (nodes[i].key.type == SD_NIL)
+		const struct sd_node *node = &doc->nodes[tb->first_node + i];
+		if (node->key.type == SD_NIL)
 			continue;
 		uint32_t child;
-		push_key(L, doc, &nodes[i].key);
-		push_value(L, doc, &nodes[i].val, &child);
+		push_key(L, doc, &node->key);
+		push_value(L, doc, &node->val, &child);
 		if (child != UINT32_MAX) {
 			lua_pop(L, 1);
 			lua_rawgeti(L, copies, (lua_Integer)child + 1);

@@ -9,7 +9,7 @@ local skynet = require "skynet"
 local core = require "skynet.sharedata.core"
 local host = require "skynet.sharedata.host"
 
-local current = {}  -- name -> id of its current document
+local current = host.own {}  -- name -> id of its current document
 local watchers = {} -- name -> { {source, response}, ... } of readers waiting for a new version
 
 -- the table a value given to new/update stands for: a table, nil (empty), or

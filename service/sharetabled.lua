@@ -5,7 +5,7 @@ local skynet = require "skynet"
 local core = require "skynet.sharedata.core"
 local host = require "skynet.sharedata.host"
 
-local files = {} -- name -> id of its current document
+local files = host.own {} -- name -> id of its current document
 
 local function set(name, t)
 	if type(t) ~= "table" then

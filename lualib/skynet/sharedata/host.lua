@@ -10,6 +10,31 @@ local core = require "skynet.sharedata.core"
 local host = {}
 
 local inflight = {} -- source -> { id -> references not yet confirmed }
+local owned = {}    -- maps of name -> id whose references the service holds
+
+-- the references still held are dropped when the service's VM closes
+setmetatable(owned, {
+	__gc = function()
+		for _, ids in pairs(inflight) do
+			for id, n in pairs(ids) do
+				for _ = 1, n do
+					core.decref(id)
+				end
+			end
+		end
+		for _, map in ipairs(owned) do
+			for _, id in pairs(map) do
+				core.decref(id)
+			end
+		end
+	end,
+})
+
+-- map (name -> id) holds one reference per id, dropped at exit
+function host.own(map)
+	owned[#owned + 1] = map
+	return map
+end
 
 function host.hold(source, id)
 	core.incref(id)
