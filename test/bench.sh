@@ -130,4 +130,8 @@ if [[ -f test/bench_http.sh && ( -z $pattern || http == *$pattern* ) ]]; then
 	printf '\n'
 	bash test/bench_http.sh # reported, never failing
 fi
+if [[ -z $pattern || sharetable == *$pattern* ]]; then
+	printf '\n'
+	bash test/bench_sharetable.sh # reports only: never changes the status
+fi
 exit $status
