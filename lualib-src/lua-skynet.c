@@ -169,11 +169,6 @@ static int lintcommand(lua_State *L) {
 	return 1;
 }
 
-static int lgenid(lua_State *L) {
-	lua_pushinteger(L, skynet_context_newsession(get_context(L)));
-	return 1;
-}
-
 /*
  * timeout(ticks, session, self): posts a response with session to self
  * after ticks; the fast path of the TIMEOUT command.  The wheel counts
@@ -377,7 +372,6 @@ LUAMOD_API int luaopen_skynet_core(lua_State *L) {
 	luaL_checkversion(L);
 	luaL_Reg l[] = {
 		{ "send", lsend },
-		{ "genid", lgenid },
 		{ "redirect", lredirect },
 		{ "command", lcommand },
 		{ "intcommand", lintcommand },
