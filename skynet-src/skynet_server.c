@@ -338,7 +338,7 @@ static uint32_t tohandle(struct skynet_context *ctx, const char *param) {
 /* param: centiseconds; beyond what the timer holds (2^31 - 1) it waits
  * that long, 0 or less fires at once (as skynet.timeout does) */
 static const char *cmd_timeout(struct skynet_context *ctx, const char *param) {
-	long long ticks = strtoll(param, NULL, 10);
+	long long ticks = param ? strtoll(param, NULL, 10) : 0;
 	int ti = ticks > INT_MAX ? INT_MAX : ticks < 0 ? 0 : (int)ticks;
 	int session = skynet_context_newsession(ctx);
 	skynet_timeout(ctx->handle, ti, session);
