@@ -24,7 +24,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define BACKLOG 32
 #define POOL_FIRST 16
 #define POOL_LARGEST 4096
 
@@ -429,7 +428,9 @@ static int
 llisten(lua_State *L) {
 	const char *host = luaL_checkstring(L, 1);
 	int port = (int)luaL_checkinteger(L, 2);
-	int backlog = (int)luaL_optinteger(L, 3, BACKLOG);
+	/* by default as deep as the system allows: a reconnect storm must not
+	 * overflow the accept queue */
+	int backlog = (int)luaL_optinteger(L, 3, socket_server_max_backlog());
 	int id = skynet_socket_listen(context(L), host, port, backlog);
 	if (id < 0)
 		return luaL_error(L, "Listen error");
@@ -531,6 +532,13 @@ static int
 lpause(lua_State *L) {
 	int id = (int)luaL_checkinteger(L, 1);
 	skynet_socket_pause(context(L), id);
+	return 0;
+}
+
+static int
+labandon(lua_State *L) {
+	int id = (int)luaL_checkinteger(L, 1);
+	skynet_socket_abandon(context(L), id);
 	return 0;
 }
 
@@ -753,6 +761,7 @@ luaopen_skynet_socketdriver(lua_State *L) {
 		{ "bind", lbind },
 		{ "start", lstart },
 		{ "pause", lpause },
+		{ "abandon", labandon },
 		{ "nodelay", lnodelay },
 		{ "udp", ludp },
 		{ "udp_connect", ludp_connect },
