@@ -32,6 +32,8 @@ struct result {
 	char *data; /* DATA/UDP: the buffer; otherwise a copy of the text */
 	char udp_addr[32];
 	int udp_addrsz;
+	int waits; /* how many times the socket thread had waited for events before it */
+	int seq;   /* results in arrival order */
 };
 
 static struct socket_server *SS;
@@ -39,6 +41,8 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static struct result results[MAX_RESULTS];
 static int nresults;
+static int waits;
+static int seq;
 
 static uint64_t
 now_cs(void) {
@@ -54,9 +58,11 @@ socket_thread(void *arg) {
 		struct socket_message m;
 		int more = 1;
 		int type = socket_server_poll(SS, &m, &more);
+		if (!more)
+			waits++; /* only this thread touches it */
 		if (type == -1)
 			continue;
-		struct result r = { .type = type, .id = m.id, .opaque = m.opaque, .ud = m.ud };
+		struct result r = { .type = type, .id = m.id, .opaque = m.opaque, .ud = m.ud, .waits = waits, .seq = ++seq };
 		if (type == SOCKET_DATA || type == SOCKET_UDP) {
 			r.data = m.data;
 			if (type == SOCKET_UDP) {
@@ -417,6 +423,129 @@ test_many(int listener, int port) {
 		CHECK(wait_result(SOCKET_CLOSE, ids[i], &r, 2000), "close %d", i);
 }
 
+/* the accept results of listener in arrival order (removed), up to max */
+static int
+take_accepts(int listener, struct result *out, int max) {
+	int n = 0;
+	pthread_mutex_lock(&lock);
+	for (int i = 0; i < nresults && n < max;) {
+		if (results[i].type == SOCKET_ACCEPT && results[i].id == listener) {
+			out[n++] = results[i];
+			memmove(&results[i], &results[i + 1], (nresults - i - 1) * sizeof(results[0]));
+			nresults--;
+		} else {
+			i++;
+		}
+	}
+	pthread_mutex_unlock(&lock);
+	return n;
+}
+
+/* a paused listener on a free port with room for n waiting connections */
+static int
+paused_listener(int *port, int backlog) {
+	int id = socket_server_listen(SS, OWNER, "127.0.0.1", 0, backlog);
+	struct result r;
+	CHECK(wait_result(SOCKET_OPEN, id, &r, 2000), "listen");
+	*port = r.ud;
+	drop_result(&r);
+	return id;
+}
+
+static void
+close_accepted(struct result *acc, int n) {
+	struct result r;
+	for (int i = 0; i < n; i++) {
+		drop_result(&acc[i]);
+		socket_server_close(SS, OWNER, acc[i].ud);
+		wait_result(SOCKET_CLOSE, acc[i].ud, &r, 2000);
+	}
+}
+
+enum { STORM = 400, RUN = 64 }; /* RUN: ACCEPT_BATCH of socket_server.c */
+static struct result storm_accepts[2][STORM];
+
+/* the longest run of one listener's accepts while both had some waiting,
+ * or -1 when the two never overlapped (the second start came too late) */
+static int
+longest_run(struct result acc[2][STORM]) {
+	int from = acc[0][0].seq > acc[1][0].seq ? acc[0][0].seq : acc[1][0].seq;
+	int to = acc[0][STORM - 1].seq < acc[1][STORM - 1].seq ? acc[0][STORM - 1].seq : acc[1][STORM - 1].seq;
+	if (to - from <= 2 * RUN)
+		return -1;
+	int i0 = 0, i1 = 0, run = 0, longest = 0, last = -1;
+	while (i0 < STORM && i1 < STORM) {
+		int l = acc[0][i0].seq < acc[1][i1].seq ? 0 : 1;
+		int seq = l == 0 ? acc[0][i0++].seq : acc[1][i1++].seq;
+		if (seq < from)
+			continue;
+		run = l == last ? run + 1 : 1;
+		last = l;
+		if (run > longest)
+			longest = run;
+	}
+	return longest;
+}
+
+/* two paused listeners get STORM connections each, then both start;
+ * returns longest_run */
+static int
+accept_storm(void) {
+	int port[2], id[2], fds[2][STORM];
+	struct result (*acc)[STORM] = storm_accepts;
+	for (int l = 0; l < 2; l++)
+		id[l] = paused_listener(&port[l], 512);
+	for (int l = 0; l < 2; l++)
+		for (int i = 0; i < STORM; i++)
+			fds[l][i] = raw_client(port[l]);
+	socket_server_start(SS, OWNER, id[0]);
+	socket_server_start(SS, OWNER, id[1]);
+	int n[2] = { 0, 0 };
+	for (int tries = 0; tries < 100 && (n[0] < STORM || n[1] < STORM); tries++) {
+		usleep(20000);
+		for (int l = 0; l < 2; l++)
+			n[l] += take_accepts(id[l], acc[l] + n[l], STORM - n[l]);
+	}
+	int longest = -1;
+	if (n[0] == STORM && n[1] == STORM) {
+		for (int l = 0; l < 2; l++) {
+			int rounds = 1;
+			for (int i = 1; i < STORM; i++)
+				rounds += acc[l][i].waits != acc[l][i - 1].waits;
+			CHECK(rounds <= STORM / RUN + 2, "listener %d: %d connections took %d event rounds", l, STORM, rounds);
+		}
+		longest = longest_run(acc);
+	} else {
+		CHECK(0, "all accepted: %d %d of %d", n[0], n[1], STORM);
+	}
+	for (int l = 0; l < 2; l++) {
+		close_accepted(acc[l], n[l]);
+		for (int i = 0; i < STORM; i++)
+			close(fds[l][i]);
+		socket_server_close(SS, OWNER, id[l]);
+	}
+	return longest;
+}
+
+/*
+ * A listener with many connections waiting takes them in runs (until
+ * EAGAIN, RUN at most) without waiting for events between them, and a
+ * second busy listener gets its turn after each run.  Whether the two
+ * starts reach the socket thread in one round is up to the scheduler, so
+ * the storm is repeated until they do.
+ */
+static void
+test_accept_batch(void) {
+	for (int attempt = 0; attempt < 5; attempt++) {
+		int longest = accept_storm();
+		if (longest >= 0) {
+			CHECK(longest <= RUN, "one listener took %d connections in a row", longest);
+			return;
+		}
+	}
+	CHECK(0, "the two listeners never took turns (runs without bound, or the second start always came late)");
+}
+
 /* out of fds: the listener reports once, rests, and accepts again later */
 static void
 test_fd_exhaustion(int listener, int port) {
@@ -464,6 +593,7 @@ main(void) {
 	test_ipv6();
 	test_udp();
 	test_many(listener, port);
+	test_accept_batch();
 	test_fd_exhaustion(listener, port);
 	socket_server_close(SS, OWNER, listener);
 	socket_server_exit(SS);
