@@ -59,10 +59,15 @@ sp_enable(poll_fd efd, int fd, void *ud, bool read, bool write) {
 	return epoll_ctl(efd, EPOLL_CTL_MOD, fd, &ev);
 }
 
-/* waits up to timeout ms (-1: forever); fills e[0..n) and returns n */
+#define SP_MAX_EVENTS 64
+
+/* waits up to timeout ms (-1: forever); fills e[0..n) and returns n
+ * (at most SP_MAX_EVENTS at a time) */
 static inline int
 sp_wait(poll_fd efd, struct event *e, int max, int timeout) {
-	struct epoll_event ev[max];
+	struct epoll_event ev[SP_MAX_EVENTS];
+	if (max > SP_MAX_EVENTS)
+		max = SP_MAX_EVENTS;
 	int n = epoll_wait(efd, ev, max, timeout);
 	for (int i = 0; i < n; i++) {
 		unsigned flag = ev[i].events;
