@@ -196,7 +196,7 @@ struct socket_server {
 	int accept_streak;      /* connections taken from the current listener event */
 	struct socket *owners[OWNER_BUCKETS]; /* chains of sockets by owner */
 	size_t write_limit;     /* queued bytes past which a socket is closed; 0: none */
-	socket_overflow_fn overflow;
+	socket_overflow_fn report_overflow;
 	_Atomic pthread_t poll_thread; /* the socket thread, once it polled */
 	char *udpbuf;
 	char strbuf[128];
@@ -1048,6 +1048,10 @@ accept_connection(struct socket_server *ss, struct socket *s, struct socket_mess
  * in a row: then the other ready sockets run before it comes back */
 static int
 accept_batch(struct socket_server *ss, struct socket *s, struct socket_message *result) {
+	if (!is_reading(s)) { /* paused (or resting) since the event came */
+		ss->accept_streak = 0;
+		return -1;
+	}
 	int r = accept_connection(ss, s, result);
 	if (r == SOCKET_ACCEPT && ++ss->accept_streak < ACCEPT_BATCH) {
 		ss->event_index--; /* the same event again on the next call */
@@ -1392,7 +1396,7 @@ socket_server_drop_owner(struct socket_server *ss, uintptr_t opaque) {
 void
 socket_server_limit_writes(struct socket_server *ss, size_t limit, socket_overflow_fn report) {
 	ss->write_limit = limit;
-	ss->overflow = report;
+	ss->report_overflow = report;
 }
 
 static int system_backlog = 0;
@@ -1558,15 +1562,15 @@ check_warning(struct socket *s) {
 /* a send would queue more than the limit: the data is dropped and the
  * socket thread closes the socket.  Called under the lock; unlocks. */
 static void
-overflow(struct socket_server *ss, struct socket *s, struct socket_sendbuffer *buf, size_t queued) {
+refuse_overflow(struct socket_server *ss, struct socket *s, struct socket_sendbuffer *buf, size_t queued) {
 	int id = buf->id;
 	uintptr_t owner = owner_of(s);
 	s->overflow = true;
 	socket_unlock(s);
 	free_sendbuffer(buf);
 	simple_request(ss, 'V', owner, id);
-	if (ss->overflow)
-		ss->overflow(id, owner, queued, ss->write_limit);
+	if (ss->report_overflow)
+		ss->report_overflow(id, owner, queued, ss->write_limit);
 }
 
 /*
@@ -1619,7 +1623,7 @@ send_buffer(struct socket_server *ss, struct socket_sendbuffer *buf, bool high, 
 	}
 	size_t limit = ss->write_limit;
 	if (limit && s->wb_size + (buf->sz - sent) > limit) {
-		overflow(ss, s, buf, s->wb_size + (buf->sz - sent));
+		refuse_overflow(ss, s, buf, s->wb_size + (buf->sz - sent));
 		return -1;
 	}
 	struct wbuf *b = wbuf_new(buf, sent, udp ? sizeof(struct wbuf_udp) : sizeof(struct wbuf));
