@@ -428,6 +428,96 @@ test_many(int listener, int port) {
 		CHECK(wait_result(SOCKET_CLOSE, ids[i], &r, 2000), "close %d", i);
 }
 
+#define WRITE_LIMIT (32 * 1024 * 1024) /* above what test_slow_reader queues */
+
+static int overflow_reports;
+static size_t overflow_queued;
+
+static void
+count_overflow(int id, uintptr_t owner, size_t queued, size_t limit) {
+	(void)id;
+	(void)owner;
+	CHECK(limit == WRITE_LIMIT, "limit passed to the report: %zu", limit);
+	overflow_reports++;
+	overflow_queued = queued;
+}
+
+/* a client that never reads: past the limit the send fails, the socket
+ * is closed with ERR, the report comes once, and the client is reset */
+static void
+test_write_limit(int listener, int port) {
+	int fd = raw_client(port);
+	int id = accept_one(listener);
+	int refused = -1;
+	for (int i = 0; i < 1024 && refused < 0; i++) {
+		if (send_memory(id, 64 * 1024, 'w', true) != 0)
+			refused = i;
+	}
+	CHECK(refused > 0 && (size_t)refused * 64 * 1024 >= WRITE_LIMIT, "a send failed past the limit (at %d)", refused);
+	CHECK(overflow_reports == 1 && overflow_queued > WRITE_LIMIT, "reported once: %d, %zu bytes", overflow_reports, overflow_queued);
+	struct result r;
+	CHECK(wait_result(SOCKET_ERR, id, &r, 2000) && r.data && strcmp(r.data, "write buffer overflow") == 0,
+		"the owner hears: %s", r.data ? r.data : "nothing");
+	drop_result(&r);
+	CHECK(send_string(id, "more") == -1, "no writes after the overflow");
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	CHECK(n <= 0, "the client's stream ends");
+	close(fd);
+}
+
+/*
+ * An owner that goes away: its listener and connections close without a
+ * report (the port is free again, the client sees the end), except a
+ * socket it closed with data still queued, which delivers it all.
+ */
+static void
+test_drop_owner(void) {
+	const uintptr_t gone = OWNER + 100;
+	int port;
+	int listener = socket_server_listen(SS, gone, "127.0.0.1", 0, 32);
+	struct result r;
+	CHECK(wait_result(SOCKET_OPEN, listener, &r, 2000), "listen");
+	port = r.ud;
+	drop_result(&r);
+	socket_server_start(SS, gone, listener);
+	CHECK(wait_result(SOCKET_OPEN, listener, &r, 2000), "start");
+	drop_result(&r);
+	int fd[2], id[2];
+	for (int i = 0; i < 2; i++) {
+		fd[i] = raw_client(port);
+		CHECK(wait_result(SOCKET_ACCEPT, listener, &r, 2000), "accept");
+		id[i] = r.ud;
+		drop_result(&r);
+		socket_server_start(SS, gone, id[i]);
+		CHECK(wait_result(SOCKET_OPEN, id[i], &r, 2000), "started");
+		drop_result(&r);
+	}
+	const size_t queued = 8 * 1024 * 1024;
+	for (size_t sent = 0; sent < queued; sent += 64 * 1024)
+		send_memory(id[1], 64 * 1024, 'q', true);
+	socket_server_close(SS, gone, id[1]);
+	CHECK(wait_result(SOCKET_CLOSE, id[1], &r, 2000), "close while flushing");
+	socket_server_drop_owner(SS, gone);
+
+	char buf[65536];
+	CHECK(read(fd[0], buf, sizeof(buf)) <= 0, "the client of the gone owner sees the end");
+	size_t got = 0;
+	ssize_t n;
+	while ((n = read(fd[1], buf, sizeof(buf))) > 0)
+		got += (size_t)n;
+	CHECK(got == queued, "a closed socket still delivers what was queued: %zu of %zu", got, queued);
+	int again = raw_client(port);
+	CHECK(again < 0, "the listener is gone");
+	if (again >= 0)
+		close(again);
+	CHECK(!wait_result(SOCKET_CLOSE, id[0], &r, 300) && !wait_result(SOCKET_ERR, id[0], &r, 0), "no report to the gone owner");
+	for (int i = 0; i < 2; i++)
+		close(fd[i]);
+}
+
 /* the accept results of listener in arrival order (removed), up to max */
 static int
 take_accepts(int listener, struct result *out, int max) {
@@ -587,6 +677,7 @@ int
 main(void) {
 	SS = socket_server_create(now_cs);
 	CHECK(SS != NULL, "create");
+	socket_server_limit_writes(SS, WRITE_LIMIT, count_overflow);
 	pthread_t thread;
 	pthread_create(&thread, NULL, socket_thread, NULL);
 	int port;
@@ -599,6 +690,8 @@ main(void) {
 	test_udp();
 	test_many(listener, port);
 	test_accept_batch();
+	test_write_limit(listener, port);
+	test_drop_owner();
 	test_fd_exhaustion(listener, port);
 	socket_server_close(SS, OWNER, listener);
 	socket_server_exit(SS);
