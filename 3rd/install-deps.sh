@@ -16,7 +16,7 @@ telnet           test client: the debug console
 netcat-openbsd   test client
 curl             test client: HTTP
 python3          test clients
-iproute2         ss: the cluster test counts connections
+iproute2         ss and ip: the cluster and socket tests look at sockets, namespaces
 redis-server     the redis driver's tests (redis-cli comes from redis-tools)
 redis-tools
 mariadb-server   the MySQL driver's tests

@@ -11,6 +11,7 @@
 #include "skynet_module.h"
 #include "skynet_monitor.h"
 #include "skynet_mq.h"
+#include "skynet_socket.h"
 #include "skynet_timer.h"
 
 #include <assert.h>
@@ -170,6 +171,7 @@ static void delete_context(struct skynet_context *ctx) {
 	if (f)
 		fclose(f);
 	skynet_module_instance_release(ctx->mod, ctx->instance);
+	skynet_socket_owner_exit(ctx->handle);
 	skynet_mq_mark_release(ctx->queue);
 	skynet_free(ctx);
 	atomic_fetch_sub(&G_NODE.total, 1);
