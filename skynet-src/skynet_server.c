@@ -41,6 +41,7 @@ struct skynet_context {
 	int message_count;
 	bool init;
 	atomic_bool endless;
+	atomic_bool socket_owner; /* it used the socket server: its sockets close with it */
 	bool profile;
 };
 
@@ -108,6 +109,7 @@ struct skynet_context *skynet_context_new(const char *name, const char *param) {
 	atomic_init(&ctx->logfile, NULL);
 	ctx->init = false;
 	atomic_init(&ctx->endless, false);
+	atomic_init(&ctx->socket_owner, false);
 	atomic_init(&ctx->cpu_cost, 0);
 	ctx->cpu_start = 0;
 	ctx->message_count = 0;
@@ -171,10 +173,16 @@ static void delete_context(struct skynet_context *ctx) {
 	if (f)
 		fclose(f);
 	skynet_module_instance_release(ctx->mod, ctx->instance);
-	skynet_socket_owner_exit(ctx->handle);
+	if (atomic_load_explicit(&ctx->socket_owner, memory_order_relaxed))
+		skynet_socket_owner_exit(ctx->handle);
 	skynet_mq_mark_release(ctx->queue);
 	skynet_free(ctx);
 	atomic_fetch_sub(&G_NODE.total, 1);
+}
+
+void skynet_context_socket_owner(struct skynet_context *ctx) {
+	if (!atomic_load_explicit(&ctx->socket_owner, memory_order_relaxed))
+		atomic_store_explicit(&ctx->socket_owner, true, memory_order_relaxed);
 }
 
 struct skynet_context *skynet_context_release(struct skynet_context *ctx) {

@@ -23,8 +23,10 @@
 
 static struct socket_server *server;
 
+/* the owner of what ctx asks for; its sockets now close when it ends */
 static uintptr_t
 handle_of(struct skynet_context *ctx) {
+	skynet_context_socket_owner(ctx);
 	return skynet_context_handle(ctx);
 }
 
