@@ -130,4 +130,8 @@ if [[ -f test/bench_http.sh && ( -z $pattern || http == *$pattern* ) ]]; then
 	printf '\n'
 	bash test/bench_http.sh # reported, never failing
 fi
+if [[ -f test/bench/bench_db.sh && ( -z $pattern || db == *$pattern* ) ]]; then
+	printf '\n'
+	bash test/bench/bench_db.sh # reported, never failing
+fi
 exit $status
