@@ -24,6 +24,7 @@ openssl          the http tests: certificates, s_client
 python3-websockets  the http tests: a WebSocket peer (run with /usr/bin/python3)
 dnsmasq-base     the DNS tests: a real server (without the system service of dnsmasq)
 wrk              make bench: drives the HTTP server
+python3-bson     the bson tests: pymongo's codec as a peer (run with /usr/bin/python3)
 "
 need=""
 for pkg in $(printf '%s\n' "$PACKAGES" | awk 'NF { print $1 }'); do

@@ -141,4 +141,8 @@ if [[ -f test/bench_storm.sh && ( -z $pattern || storm == *$pattern* ) ]]; then
 	printf '\n'
 	bash test/bench_storm.sh || echo "bench_storm: did not run (not counted)"
 fi
+if [[ -f test/bench/bench_db.sh && ( -z $pattern || db == *$pattern* ) ]]; then
+	printf '\n'
+	bash test/bench/bench_db.sh # reported, never failing
+fi
 exit $status
