@@ -31,17 +31,21 @@ local function entry(name)
 	return s
 end
 
-local function launch(name, ...)
-	local s = entry(name)
+-- the handle of key, made once by f(...); later callers wait for it
+local function resolve(key, f, ...)
+	local s = entry(key)
 	if type(s) == "number" then
 		return s
 	end
 	if s.launching then
-		return wait_ready(name)
+		return wait_ready(key)
 	end
 	s.launching = true
-	local ok, handle = pcall(skynet.newservice, name, ...)
-	service[name] = ok and handle or tostring(handle)
+	local ok, handle, err = pcall(f, ...)
+	if ok and handle == nil then -- a manager that answers nil, error
+		ok, handle = false, err or "no service " .. key
+	end
+	service[key] = ok and handle or tostring(handle)
 	for _, co in ipairs(s) do
 		skynet.wakeup(co)
 	end
@@ -51,27 +55,24 @@ local function launch(name, ...)
 	return handle
 end
 
-local function query(name)
-	local s = entry(name)
+local function query(key)
+	local s = entry(key)
 	if type(s) == "number" then
 		return s
 	end
-	return wait_ready(name)
+	return wait_ready(key)
 end
 
-function cmd.LAUNCH(name, ...)
-	return launch(name, ...)
+-- key is a service name, or "@name" for a global one
+function cmd.LAUNCH(key, ...)
+	return resolve(key, skynet.newservice, key:match("^@(.*)") or key, ...)
 end
 
-function cmd.QUERY(name)
-	return query(name)
+function cmd.QUERY(key)
+	return query(key)
 end
 
--- without a harbor, global services are this node's
-cmd.GLAUNCH = cmd.LAUNCH
-cmd.GQUERY = cmd.QUERY
-
-function cmd.LIST()
+local function list_services()
 	local result = {}
 	for k, v in pairs(service) do
 		if type(v) == "number" then
@@ -85,6 +86,48 @@ function cmd.LIST()
 	return result
 end
 
+cmd.LIST = list_services
+
+-- Global services (uniqueservice(true, ...)) live on the node that runs
+-- the master (or the lone node), whose manager is the global name SERVICE;
+-- the other nodes' managers ask it, as skynet's do.
+local managers = {} -- handles of the other nodes' managers (REPORT)
+
+local function serve_globals()
+	skynet.register("SERVICE")
+	function cmd.GLAUNCH(name, ...)
+		return cmd.LAUNCH("@" .. name, ...)
+	end
+	function cmd.GQUERY(name)
+		return cmd.QUERY("@" .. name)
+	end
+	function cmd.REPORT(m)
+		managers[m] = true
+	end
+	function cmd.LIST()
+		local result = list_services()
+		for m in pairs(managers) do
+			local ok, list = pcall(skynet.call, m, "lua", "LIST")
+			for k, v in pairs(ok and list or {}) do
+				result[k .. "@" .. skynet.harbor(m)] = v
+			end
+		end
+		return result
+	end
+end
+
+local function ask_globals()
+	function cmd.GLAUNCH(name, ...)
+		local key = "@" .. name
+		return resolve(key, skynet.call, "SERVICE", "lua", "LAUNCH", key, ...)
+	end
+	function cmd.GQUERY(name)
+		local key = "@" .. name
+		return resolve(key, skynet.call, "SERVICE", "lua", "QUERY", key)
+	end
+	skynet.call("SERVICE", "lua", "REPORT", skynet.self())
+end
+
 skynet.dispatch("lua", function(_, _, command, ...)
 	local f = cmd[command]
 	if f == nil then
@@ -95,4 +138,9 @@ end)
 
 skynet.start(function()
 	skynet.register(".service")
+	if skynet.getenv "standalone" then
+		serve_globals()
+	else
+		skynet.fork(ask_globals)
+	end
 end)

@@ -38,6 +38,10 @@ function command.dcset(...)
 	return datacenter.set(...)
 end
 
+function command.unique()
+	return skynet.uniqueservice(true, "echo_svc"), skynet.queryservice(true, "echo_svc")
+end
+
 function command.hang()
 	skynet.wait()
 end
@@ -178,6 +182,12 @@ local function drive()
 		end
 	end
 	check_late_names(handles[1])
+	-- a global unique service is one for the whole network
+	local u, q = skynet.call(handles[1], "lua", "unique")
+	T.eq(q, u, "queryservice(true) on node 1")
+	T.eq(skynet.uniqueservice(true, "echo_svc"), u, "uniqueservice(true) is the same everywhere")
+	T.eq(skynet.queryservice(true, "echo_svc"), u, "queryservice(true) here")
+	T.eq(skynet.harbor(u), 1, "made by the manager on the master's node")
 	-- connect to a harbor that is already there returns
 	T.ok(T.started(harbor.connect, 1)(200, "harbor.connect"), "harbor.connect")
 	check_victim_dies(handles, tonumber(skynet.getenv "harbor_victim"))
