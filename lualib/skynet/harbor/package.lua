@@ -13,9 +13,11 @@ end
 
 -- the fields of the next package on fd; raises when fd is closed
 function package.read(fd)
-	local size = assert(socket.read(fd, 1), "closed")
-	local body = assert(socket.read(fd, size:byte()), "closed")
-	return skynet.unpack(body)
+	local size = assert(socket.read(fd, 1), "closed"):byte()
+	if size == 0 then -- an empty package: no fields
+		return
+	end
+	return skynet.unpack(assert(socket.read(fd, size), "closed"))
 end
 
 return package
