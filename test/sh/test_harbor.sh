@@ -51,4 +51,8 @@ network 2 1
 grep -q "Master disconnect" "$SCRATCH/h2.2.log" || fail "the slave did not log the master's loss"
 network 3 2
 grep -q "Harbor 2 is down" "$SCRATCH/h3.1.log" || fail "node 1 did not see node 2 go"
+# nodes built with SANITIZE=1 report here (run.sh reads only this script's output)
+if grep -lE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$SCRATCH"/*.log; then
+	fail "sanitizer report in a node's log"
+fi
 echo "harbor tests passed"

@@ -42,4 +42,8 @@ grep -q "JOINED 16" "$SCRATCH/node2.log" || { cat "$SCRATCH/node2.log"; fail "ha
 wait_for_text "$SCRATCH/node1.log" "Harbor 2 (fd=" 5 || fail "the master did not see harbor 2"
 kill "$NODE1"
 wait_exit "$NODE1" 10 || fail "node 1 did not stop"
+# nodes built with SANITIZE=1 report here (run.sh reads only this script's output)
+if grep -lE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$SCRATCH"/*.log; then
+	fail "sanitizer report in a node's log"
+fi
 echo "examples/config boots and takes a second harbor"

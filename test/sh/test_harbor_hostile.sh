@@ -169,4 +169,8 @@ kill -0 "$NODE1" || fail "node 1 died"
 kill "$NODE1"
 wait_exit "$NODE1" 10 || fail "node 1 did not stop"
 grep -E "Invalid message length|Harbor 9 is down" "$SCRATCH/node1.log" | head -3
+# nodes built with SANITIZE=1 report here (run.sh reads only this script's output)
+if grep -lE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$SCRATCH"/*.log; then
+	fail "sanitizer report in a node's log"
+fi
 echo "hostile harbor peers passed"
