@@ -1,34 +1,34 @@
 -- skynet.harbor: global names and links between the harbors (nodes) of a
--- harbor-mode network, served by this node's .cslave (cdummy on harbor 0).
+-- harbor-mode network.  Every function is a request to this node's
+-- ".cslave" (cdummy on harbor 0).
 local skynet = require "skynet"
 
-local harbor = {}
+local SLAVE = ".cslave"
 
--- name (up to 15 bytes, no leading "." or ":") becomes handle's (default:
--- this service's) on every harbor
-function harbor.globalname(name, handle)
-	handle = handle or skynet.self()
-	skynet.send(".cslave", "lua", "REGISTER", name, handle)
+local function ask(command, ...)
+	return skynet.call(SLAVE, "lua", command, ...)
 end
 
--- the handle of a global (or ".local") name; waits until it is registered
-function harbor.queryname(name)
-	return skynet.call(".cslave", "lua", "QUERYNAME", name)
-end
-
--- returns when harbor id goes down (at once if it is not connected)
-function harbor.link(id)
-	skynet.call(".cslave", "lua", "LINK", id)
-end
-
--- returns once harbor id is connected
-function harbor.connect(id)
-	skynet.call(".cslave", "lua", "CONNECT", id)
-end
-
--- returns when the connection to the master is lost
-function harbor.linkmaster()
-	skynet.call(".cslave", "lua", "LINKMASTER")
-end
-
-return harbor
+return {
+	-- name (1 to 15 bytes, no leading "." or ":") becomes handle's (default:
+	-- the caller's) on every harbor
+	globalname = function(name, handle)
+		skynet.send(SLAVE, "lua", "REGISTER", name, handle or skynet.self())
+	end,
+	-- the handle of a global (or ".local") name; waits until it is registered
+	queryname = function(name)
+		return ask("QUERYNAME", name)
+	end,
+	-- returns when harbor id goes down (at once if it is not connected)
+	link = function(id)
+		ask("LINK", id)
+	end,
+	-- returns once harbor id is connected
+	connect = function(id)
+		ask("CONNECT", id)
+	end,
+	-- returns when the connection to the master is lost
+	linkmaster = function()
+		ask("LINKMASTER")
+	end,
+}

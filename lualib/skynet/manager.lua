@@ -29,27 +29,31 @@ end
 
 -- ".name" is local to this node; any other name is global: every harbor of
 -- the network (or the lone node) knows it, through skynet.harbor
-local function globalname(name, handle)
-	if name:byte() == 46 then -- "."
-		return false
-	end
+local function is_local(name)
+	return name:byte() == 46 -- "."
+end
+
+local function publish(name, handle)
 	if name:byte() == 58 or #name >= 16 or tonumber(name) then -- ":"
 		error("invalid global name " .. name .. " (1 to 15 bytes, not a number or :address)", 3)
 	end
 	require("skynet.harbor").globalname(name, handle)
-	return true
 end
 
 function skynet.register(name)
 	check_name(name)
-	if not globalname(name) and c.command("REG", name) == nil then
+	if not is_local(name) then
+		publish(name, skynet.self())
+	elseif c.command("REG", name) == nil then
 		error("name " .. name .. " is already taken", 2)
 	end
 end
 
 function skynet.name(name, handle)
 	check_name(name)
-	if not globalname(name, handle) and c.command("NAME", name .. " " .. skynet.address(handle)) == nil then
+	if not is_local(name) then
+		publish(name, handle)
+	elseif c.command("NAME", name .. " " .. skynet.address(handle)) == nil then
 		error("name " .. name .. " is already taken", 2)
 	end
 end
