@@ -120,6 +120,13 @@ local function check_traffic(h)
 		skynet.sleep(1)
 	end
 	T.eq(done, n, "calls in flight answered")
+	-- a figure for the log: sequential round trips over the link
+	local t0, count = skynet.hpc(), 2000
+	for i = 1, count do
+		skynet.call(h, "lua", "echo", i)
+	end
+	skynet.error(string.format("harbor link: %.0f sequential calls/s to harbor %d",
+		count / ((skynet.hpc() - t0) / 1e9), skynet.harbor(h)))
 	-- one-way sends arrive in order, before a later call
 	local before = skynet.call(h, "lua", "bumped")
 	for _ = 1, 1000 do
