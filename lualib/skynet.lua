@@ -52,7 +52,7 @@ skynet.proto = proto
 function skynet.register_protocol(class)
 	local name = class.name
 	local id = class.id
-	assert(type(name) == "string" and math.type(id) == "integer" and id >= 0 and id <= 255,
+	assert(type(name) == "string" and type(id) == "number" and id >= 0 and id <= 255 and id % 1 == 0,
 		"a protocol needs a name and an id from 0 to 255")
 	assert(proto[name] == nil and proto[id] == nil, "protocol " .. name .. " is already registered")
 	proto[name] = class
