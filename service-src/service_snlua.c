@@ -95,22 +95,27 @@ static void cache_store(lua_State *L, const char *name) {
 	skynet_free(b.data);
 }
 
+/* pushes the chunk of filename (or the error), compiled once per node */
+static int load_cached(lua_State *L, const char *filename, const char *mode) {
+	struct code_entry *e = cache_find(filename);
+	if (e == NULL) {
+		int status = luaL_loadfilex(L, filename, mode);
+		if (status == LUA_OK)
+			cache_store(L, filename);
+		return status;
+	}
+	lua_pushfstring(L, "@%s", filename);
+	int status = luaL_loadbufferx(L, e->code, e->sz, lua_tostring(L, -1), "b");
+	lua_remove(L, -2);
+	return status;
+}
+
 /* loadfile(filename [, mode [, env]]) through the cache */
 static int cached_loadfile(lua_State *L) {
 	const char *filename = luaL_checkstring(L, 1);
 	const char *mode = luaL_optstring(L, 2, "bt");
 	int env = !lua_isnone(L, 3) ? 3 : 0;
-	struct code_entry *e = cache_find(filename);
-	int status;
-	if (e) {
-		char chunkname[strlen(filename) + 2];
-		snprintf(chunkname, sizeof(chunkname), "@%s", filename);
-		status = luaL_loadbufferx(L, e->code, e->sz, chunkname, "b");
-	} else {
-		status = luaL_loadfilex(L, filename, mode);
-		if (status == LUA_OK)
-			cache_store(L, filename);
-	}
+	int status = load_cached(L, filename, mode);
 	if (status != LUA_OK) {
 		luaL_pushfail(L);
 		lua_insert(L, -2);
@@ -121,18 +126,6 @@ static int cached_loadfile(lua_State *L) {
 		if (!lua_setupvalue(L, -2, 1))
 			lua_pop(L, 1);
 	}
-	return 1;
-}
-
-/* cache_get(key) -> the string stored under key, or nil: a cache of module
- * and service file lookups, shared by every VM (keys never clash with file
- * names: they start with a control character) */
-static int cache_get(lua_State *L) {
-	const char *key = luaL_checkstring(L, 1);
-	struct code_entry *e = cache_find(key);
-	if (e == NULL)
-		return 0;
-	lua_pushlstring(L, e->code, e->sz);
 	return 1;
 }
 
@@ -158,15 +151,6 @@ static void cache_put(const char *name, const char *value, size_t sz) {
 	skynet_free(e); /* another VM stored it first */
 }
 
-/* cache_set(key, value) */
-static int cache_set(lua_State *L) {
-	const char *key = luaL_checkstring(L, 1);
-	size_t sz;
-	const char *value = luaL_checklstring(L, 2, &sz);
-	cache_put(key, value, sz);
-	return 0;
-}
-
 /* Forgets every entry.  Another VM may be loading from an entry right now
  * (cache_find hands out pointers), so entries are retired, not freed: the
  * console's clearcache is rare and a retired entry costs only its bytes. */
@@ -185,6 +169,159 @@ static int clear_cache(lua_State *L) {
 	}
 	spinlock_unlock(&CC.lock);
 	return 0;
+}
+
+/* ---- finding modules and services, with lookups remembered node-wide ---- */
+
+/* Pushes the file package.searchpath finds for name along path, or nil and
+ * its error.  Answers are remembered in the code cache (keys start with a
+ * control character, so they never clash with file names), so the 10,000th
+ * service finds its modules without touching the file system; misses too
+ * when remember_miss is set (a module that is not there is looked for once
+ * per node, until the console's clearcache). */
+static int search_file(lua_State *L, const char *name, const char *path, const char *sep,
+	int remember_miss) {
+	lua_pushfstring(L, "\1%s\2%s\2%s", name, path, sep);
+	const char *key = lua_tostring(L, -1);
+	struct code_entry *e = cache_find(key);
+	if (e) {
+		lua_pop(L, 1);
+		if (e->sz > 0 && e->code[0] == '\0') {
+			lua_pushnil(L);
+			lua_pushlstring(L, e->code + 1, e->sz - 1);
+			return 0;
+		}
+		lua_pushlstring(L, e->code, e->sz);
+		return 1;
+	}
+	lua_getfield(L, lua_upvalueindex(1), "searchpath");
+	lua_pushstring(L, name);
+	lua_pushstring(L, path);
+	lua_pushstring(L, sep);
+	lua_call(L, 3, 2);
+	size_t sz;
+	const char *found = lua_tolstring(L, -2, &sz);
+	if (found) {
+		cache_put(key, found, sz);
+		lua_pop(L, 1);
+		lua_remove(L, -2);
+		return 1;
+	}
+	if (remember_miss) {
+		lua_pushlstring(L, "", 1); /* a miss: a NUL, then the error */
+		lua_pushvalue(L, -2);
+		lua_concat(L, 2);
+		const char *miss = lua_tolstring(L, -1, &sz);
+		cache_put(key, miss, sz);
+		lua_pop(L, 1);
+	}
+	lua_remove(L, -3);
+	return 0;
+}
+
+/* searches the path in package[field] (upvalue 1 is package) */
+static int search_module(lua_State *L, const char *name, const char *field) {
+	lua_getfield(L, lua_upvalueindex(1), field);
+	const char *path = lua_tostring(L, -1);
+	if (path == NULL)
+		return luaL_error(L, "'package.%s' must be a string", field);
+	int found = search_file(L, name, path, ".", 1);
+	lua_remove(L, found ? -2 : -3);
+	return found;
+}
+
+/* searchpath(name, path) -> filename | nil, error: finds a service file,
+ * not remembering misses (a service added later is found) */
+static int lsearchpath(lua_State *L) {
+	const char *name = luaL_checkstring(L, 1);
+	const char *path = luaL_checkstring(L, 2);
+	return search_file(L, name, path, "", 0) ? 1 : 2;
+}
+
+static int loading_error(lua_State *L, const char *name, const char *filename) {
+	return luaL_error(L, "error loading module '%s' from file '%s':\n\t%s", name, filename,
+		lua_tostring(L, -1));
+}
+
+/* package.searchers[2]: Lua files along package.path, compiled once per node */
+static int lua_searcher(lua_State *L) {
+	const char *name = luaL_checkstring(L, 1);
+	if (!search_module(L, name, "path"))
+		return 1; /* the error text */
+	const char *filename = lua_tostring(L, -1);
+	if (load_cached(L, filename, "bt") != LUA_OK)
+		return loading_error(L, name, filename);
+	lua_insert(L, -2);
+	return 2;
+}
+
+/* Pushes the luaopen_ function for name from the C library filename, or
+ * returns 0 with the error of loadlib on top.  A library without that
+ * function gives an error text instead.  A prefix up to a '-' is not part
+ * of the function's name ("v2-a.b" opens luaopen_a_b). */
+static int open_c_module(lua_State *L, const char *name, const char *filename) {
+	const char *hyphen = strchr(name, '-');
+	lua_getfield(L, lua_upvalueindex(1), "loadlib");
+	lua_pushstring(L, filename);
+	lua_pushliteral(L, "luaopen_");
+	luaL_gsub(L, hyphen ? hyphen + 1 : name, ".", "_");
+	lua_concat(L, 2);
+	lua_call(L, 2, 2); /* f, nil or nil, error */
+	if (!lua_isnil(L, -2)) {
+		lua_pop(L, 1);
+		return 1;
+	}
+	const char *err = lua_tostring(L, -1);
+	if (err && strstr(err, "undefined symbol")) {
+		lua_pop(L, 2);
+		lua_pushfstring(L, "no module '%s' in file '%s'", name, filename);
+		return 1;
+	}
+	lua_remove(L, -2);
+	return 0;
+}
+
+static int c_module(lua_State *L, const char *name, const char *libname) {
+	if (!search_module(L, libname, "cpath"))
+		return 1;
+	const char *filename = lua_tostring(L, -1);
+	if (!open_c_module(L, name, filename))
+		return loading_error(L, name, filename);
+	if (!lua_isfunction(L, -1))
+		return 1; /* the error text */
+	lua_insert(L, -2);
+	return 2;
+}
+
+/* package.searchers[3]: C libraries along package.cpath */
+static int c_searcher(lua_State *L) {
+	const char *name = luaL_checkstring(L, 1);
+	return c_module(L, name, name);
+}
+
+/* package.searchers[4]: "a.b.c" from the library of "a" (all of skynet's C
+ * modules live in luaclib/skynet.so) */
+static int croot_searcher(lua_State *L) {
+	const char *name = luaL_checkstring(L, 1);
+	const char *dot = strchr(name, '.');
+	if (dot == NULL)
+		return 0;
+	lua_pushlstring(L, name, dot - name);
+	return c_module(L, name, lua_tostring(L, -1));
+}
+
+static void install_searchers(lua_State *L) {
+	static const lua_CFunction searchers[] = { lua_searcher, c_searcher, croot_searcher };
+	lua_getglobal(L, LUA_LOADLIBNAME);
+	lua_getfield(L, -1, "searchers");
+	for (int i = 0; i < 3; i++) {
+		lua_pushvalue(L, -2);
+		lua_pushcclosure(L, searchers[i], 1);
+		lua_rawseti(L, -2, i + 2);
+	}
+	lua_pop(L, 1);
+	lua_pushcclosure(L, lsearchpath, 1);
+	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_searchpath");
 }
 
 /* ---- coroutine tracking, so that a signal reaches the running thread ---- */
@@ -399,10 +536,7 @@ static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args
 	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_context");
 	lua_pushcfunction(L, clear_cache);
 	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_codecache_clear");
-	lua_pushcfunction(L, cache_get);
-	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_cache_get");
-	lua_pushcfunction(L, cache_set);
-	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_cache_set");
+	install_searchers(L);
 	set_path_globals(ctx, L);
 
 	lua_pushcfunction(L, traceback);
