@@ -45,6 +45,7 @@ static struct {
 	struct spinlock lock;
 	struct code_entry *bucket[CODE_CACHE_BUCKETS];
 	struct code_entry *retired;
+	char library_dir[256]; /* the folder of lualoader: the framework's Lua library */
 } CC;
 
 static unsigned hash_name(const char *name) {
@@ -85,12 +86,172 @@ static int dump_writer(lua_State *L, const void *p, size_t sz, void *ud) {
 	return 0;
 }
 
+/* ---- library chunks without the names of local variables ----
+ *
+ * Every VM loads its own copy of the framework's library (skynet.lua and
+ * friends).  The names of its local variables are a third of the strings a
+ * VM interns while loading it and a few KB of its heap, and tracebacks do
+ * not need them: they name files, lines, upvalues and fields, which stay.
+ * So chunks from the folder of lualoader are cached without them (an error
+ * in library code no longer says "(local 'x')", a frame called through a
+ * local is shown as "function <file:line>", the debugger sees "(temporary)");
+ * services and the application's modules keep them.  The chunk is edited in
+ * place, following the layout of Lua 5.4's lua_dump; anything unexpected
+ * keeps the chunk whole. */
+
+struct chunk {
+	char *data;
+	size_t sz;
+	size_t r; /* next byte to read */
+	size_t w; /* next byte to keep: what is dropped is skipped over */
+	int bad;
+};
+
+static void take(struct chunk *c, size_t n, int keep) {
+	if (c->bad || n > c->sz - c->r) {
+		c->bad = 1;
+		return;
+	}
+	if (keep) {
+		memmove(c->data + c->w, c->data + c->r, n);
+		c->w += n;
+	}
+	c->r += n;
+}
+
+/* a size: 7 bits a byte, most significant first, 0x80 marks the last byte */
+static size_t take_size(struct chunk *c, int keep) {
+	size_t x = 0, n = 0;
+	unsigned char b = 0;
+	while (!c->bad && !(b & 0x80)) {
+		if (c->r + n >= c->sz || n > sizeof(size_t) * 8 / 7) {
+			c->bad = 1;
+			return 0;
+		}
+		b = (unsigned char)c->data[c->r + n++];
+		x = (x << 7) | (b & 0x7f);
+	}
+	take(c, n, keep);
+	return x;
+}
+
+static void take_string(struct chunk *c, int keep) {
+	size_t n = take_size(c, keep); /* length + 1; 0 is no string */
+	if (n > 0)
+		take(c, n - 1, keep);
+}
+
+/* a dropped list is kept as an empty one; it had a size byte at least, so
+ * the write position is behind the read position */
+static void put_empty_list(struct chunk *c) {
+	if (!c->bad)
+		c->data[c->w++] = (char)0x80;
+}
+
+static size_t take_count(struct chunk *c, size_t item_size) {
+	size_t n = take_size(c, 1);
+	if (n > c->sz / item_size)
+		c->bad = 1;
+	return c->bad ? 0 : n;
+}
+
+/* deeper than Lua's parser nests functions (its C stack limit is 200) */
+#define MAX_FUNCTION_DEPTH 256
+
+static void take_function(struct chunk *c, int depth) {
+	if (depth > MAX_FUNCTION_DEPTH) {
+		c->bad = 1;
+		return;
+	}
+	take_string(c, 1); /* source */
+	take_size(c, 1);   /* first line */
+	take_size(c, 1);   /* last line */
+	take(c, 3, 1);     /* parameters, vararg, stack size */
+	take(c, take_count(c, 4) * 4, 1); /* code */
+	size_t n = take_count(c, 1);
+	for (size_t i = 0; i < n && !c->bad; i++) {
+		unsigned char tag = c->sz > c->r ? (unsigned char)c->data[c->r] : 0xff;
+		take(c, 1, 1);
+		if (tag == LUA_TNUMBER || tag == (LUA_TNUMBER | 1 << 4))
+			take(c, 8, 1); /* integer, float */
+		else if (tag == LUA_TSTRING || tag == (LUA_TSTRING | 1 << 4))
+			take_string(c, 1);
+		else if (tag != LUA_TNIL && tag != LUA_TBOOLEAN && tag != (LUA_TBOOLEAN | 1 << 4))
+			c->bad = 1;
+	}
+	take(c, take_count(c, 3) * 3, 1); /* upvalues */
+	n = take_count(c, 1);
+	for (size_t i = 0; i < n && !c->bad; i++)
+		take_function(c, depth + 1);
+	take(c, take_count(c, 1), 1); /* line deltas */
+	n = take_count(c, 2);
+	for (size_t i = 0; i < n && !c->bad; i++) {
+		take_size(c, 1); /* absolute line: pc, line */
+		take_size(c, 1);
+	}
+	n = take_size(c, 0); /* locals: name, first pc, last pc */
+	for (size_t i = 0; i < n && !c->bad; i++) {
+		take_string(c, 0);
+		take_size(c, 0);
+		take_size(c, 0);
+	}
+	put_empty_list(c);
+	n = take_count(c, 1); /* upvalue names */
+	for (size_t i = 0; i < n && !c->bad; i++)
+		take_string(c, 1);
+}
+
+/* drops the names of locals from the dump in b; on a layout it does not
+ * know, b may be half edited and the answer is 0 */
+static int strip_local_names(struct dump_buffer *b) {
+#if LUA_VERSION_NUM == 504
+	static const char signature[] = "\x1bLua\x54\x00";
+	enum { HEADER = 31 }; /* signature, format, check data, type sizes, 2 samples */
+	if (b->sz < HEADER + 1 || memcmp(b->data, signature, sizeof(signature) - 1) != 0 ||
+		b->data[12] != 4 || b->data[13] != 8 || b->data[14] != 8)
+		return 0;
+	struct chunk c = { b->data, b->sz, HEADER + 1, HEADER + 1, 0 };
+	take_function(&c, 0);
+	if (c.bad || c.r != c.sz)
+		return 0;
+	b->sz = c.w;
+	return 1;
+#else
+	(void)b;
+	return 0;
+#endif
+}
+
+static int in_library(const char *filename) {
+	spinlock_lock(&CC.lock);
+	size_t n = strlen(CC.library_dir);
+	int in = n > 0 && strncmp(filename, CC.library_dir, n) == 0;
+	spinlock_unlock(&CC.lock);
+	return in;
+}
+
+/* the library is the folder of the lualoader, the same for every service */
+static void set_library_dir(const char *loader) {
+	const char *slash = strrchr(loader, '/');
+	size_t n = slash ? (size_t)(slash - loader + 1) : 0;
+	spinlock_lock(&CC.lock);
+	if (CC.library_dir[0] == '\0' && n < sizeof(CC.library_dir)) {
+		memcpy(CC.library_dir, loader, n);
+		CC.library_dir[n] = '\0';
+	}
+	spinlock_unlock(&CC.lock);
+}
+
 static void cache_put(const char *name, const char *value, size_t sz);
 
 /* caches the function on top of the stack under name */
 static void cache_store(lua_State *L, const char *name) {
 	struct dump_buffer b = { NULL, 0, 0 };
 	lua_dump(L, dump_writer, &b, 0);
+	if (in_library(name) && !strip_local_names(&b)) {
+		b.sz = 0; /* half edited: dump it whole again */
+		lua_dump(L, dump_writer, &b, 0);
+	}
 	cache_put(name, b.data, b.sz);
 	skynet_free(b.data);
 }
@@ -542,6 +703,7 @@ static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args
 	lua_pushcfunction(L, traceback);
 	assert(lua_gettop(L) == 1);
 	const char *loader = optstring(ctx, "lualoader", "./lualib/loader.lua");
+	set_library_dir(loader);
 	lua_pushcfunction(L, cached_loadfile);
 	lua_pushstring(L, loader);
 	if (lua_pcall(L, 1, 2, 0) != LUA_OK || lua_isnil(L, -2)) {
