@@ -22,8 +22,7 @@
 struct snlua {
 	lua_State *L;
 	struct skynet_context *ctx;
-	_Atomic size_t mem; /* written only by the service; read by skynet.memory.info */
-	uint32_t handle;
+	struct skynet_memory_counter mem; /* the VM's bytes, for skynet.memory.info */
 	size_t mem_report;
 	size_t mem_limit;
 	struct spinlock active_lock; /* guards activeL against the signal */
@@ -685,8 +684,7 @@ static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args
 	lua_State *L = l->L;
 	l->ctx = ctx;
 	lua_gc(L, LUA_GCSTOP, 0);
-	l->handle = skynet_current_handle();
-	skynet_memory_register(l->handle, &l->mem);
+	skynet_memory_register(&l->mem, skynet_current_handle());
 	lua_pushboolean(L, 1); /* tell libraries to ignore the environment */
 	lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
 	open_libs(L);
@@ -755,11 +753,11 @@ int snlua_init(struct snlua *l, struct skynet_context *ctx, const char *args) {
 
 static void *lalloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 	struct snlua *l = ud;
-	size_t old = atomic_load_explicit(&l->mem, memory_order_relaxed);
+	size_t old = atomic_load_explicit(&l->mem.bytes, memory_order_relaxed);
 	if (ptr == NULL)
 		osize = 0; /* osize is a type tag for new blocks */
 	if (nsize == 0) {
-		atomic_store_explicit(&l->mem, old - osize, memory_order_relaxed);
+		atomic_store_explicit(&l->mem.bytes, old - osize, memory_order_relaxed);
 		skynet_free(ptr);
 		return NULL;
 	}
@@ -769,7 +767,7 @@ static void *lalloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 	void *p = ptr ? skynet_realloc(ptr, nsize) : skynet_malloc(nsize);
 	if (p == NULL)
 		return NULL;
-	atomic_store_explicit(&l->mem, mem, memory_order_relaxed);
+	atomic_store_explicit(&l->mem.bytes, mem, memory_order_relaxed);
 	if (mem > l->mem_report) {
 		l->mem_report *= 2;
 		skynet_error(l->ctx, "Memory warning %.2f M", (float)mem / (1024 * 1024));
@@ -792,8 +790,8 @@ struct snlua *snlua_create(void) {
 }
 
 void snlua_release(struct snlua *l) {
-	if (l->handle)
-		skynet_memory_unregister(l->handle);
+	if (l->mem.handle)
+		skynet_memory_unregister(&l->mem);
 	lua_close(l->L);
 	skynet_free(l);
 }
@@ -805,6 +803,6 @@ void snlua_signal(struct snlua *l, int signal) {
 			lua_sethook(l->activeL, interrupt_hook, LUA_MASKCOUNT, 1);
 		spinlock_unlock(&l->active_lock);
 	} else if (signal == 1) {
-		skynet_error(l->ctx, "Current Memory %.3fK", (float)atomic_load(&l->mem) / 1024);
+		skynet_error(l->ctx, "Current Memory %.3fK", (float)atomic_load(&l->mem.bytes) / 1024);
 	}
 }
