@@ -619,9 +619,9 @@ static const luaL_Reg lazy_libs[] = {
 
 /* _G's __index(t, name): opens the lazy library name as a global */
 static int open_lazy_lib(lua_State *L) {
-	const char *name = lua_tostring(L, 2);
-	if (name == NULL)
+	if (lua_type(L, 2) != LUA_TSTRING)
 		return 0;
+	const char *name = lua_tostring(L, 2);
 	for (const luaL_Reg *lib = lazy_libs; lib->name; lib++) {
 		if (strcmp(lib->name, name) == 0) {
 			luaL_requiref(L, lib->name, lib->func, 1);
