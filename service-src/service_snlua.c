@@ -782,8 +782,9 @@ struct snlua *snlua_create(void) {
 	l->mem_limit = 0;
 	spinlock_init(&l->active_lock);
 	l->L = lua_newstate(lalloc, l);
-	/* generational mode from the start: switching later costs a full
-	 * collection of the loaded service */
+	/* generational mode while the heap is empty, where switching is free;
+	 * the first step after loading (init stops the collector) is then one
+	 * full pass, which also frees what loading left behind */
 	lua_gc(l->L, LUA_GCGEN, 0, 0);
 	l->activeL = l->L;
 	return l;
