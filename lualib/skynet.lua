@@ -1,16 +1,18 @@
 -- The Lua service API: messages in and out, sessions, coroutines, timers.
 -- Each message handler runs in a coroutine from a pool; a handler that
 -- calls or sleeps yields "SUSPEND" and is resumed by the matching response.
+-- This file holds what every service runs (start, dispatch, call, send,
+-- ret, timeout, exit); the rest of the API loads on first use from
+-- skynet/common.lua (sleep, fork, response, names, env...) and then
+-- skynet/extra.lua (select, task lists...), so an idle service stays small.
 local c = require "skynet.core"
 local skynet_require = require "skynet.require"
 
 local tostring = tostring
 local type = type
 local pairs = pairs
-local select = select
 local error = error
 local string_format = string.format
-local table_unpack = table.unpack
 local coroutine_create = coroutine.create
 local coroutine_resume = coroutine.resume -- snlua's, which tracks the running thread
 local coroutine_yield = coroutine.yield
@@ -52,7 +54,7 @@ skynet.proto = proto
 function skynet.register_protocol(class)
 	local name = class.name
 	local id = class.id
-	assert(type(name) == "string" and math.type(id) == "integer" and id >= 0 and id <= 255,
+	assert(type(name) == "string" and type(id) == "number" and id >= 0 and id <= 255 and id % 1 == 0,
 		"a protocol needs a name and an id from 0 to 255")
 	assert(proto[name] == nil and proto[id] == nil, "protocol " .. name .. " is already registered")
 	proto[name] = class
@@ -67,10 +69,9 @@ local session_coroutine_tracetag = {}
 local unresponse = {}               -- response closure -> address
 local watching_session = {}         -- session -> address called
 local sleep_session = {}            -- token -> session
-local wakeup_queue = {}             -- tokens from wakeup_head to wakeup_tail
-local wakeup_head, wakeup_tail = 1, 0
+local wakeup_queue = { h = 1, t = 0 } -- tokens to wake, from h to t
 local error_queue = {}
-local fork_queue = { h = 1, t = 0 }
+local fork_queue = { h = 1, t = 0 }  -- pairs: a parked thread, then its body
 local running_thread
 local self_handle
 
@@ -90,11 +91,8 @@ local function new_session()
 	return s
 end
 
-function skynet.genid()
-	return new_session()
-end
--- sends with a nil session (c.send(addr, type, nil, ...)) take theirs from
--- here too: one id space for the service
+-- sends with a nil session (c.send(addr, type, nil, ...)) and the TIMEOUT
+-- command take theirs from here too: one id space for the service
 c.sessionallocator(new_session)
 
 -- coroutine pool: a finished handler parks its thread for the next one.
@@ -160,10 +158,12 @@ local function resume(co, ...)
 end
 
 local function dispatch_wakeup()
-	while wakeup_head <= wakeup_tail do
-		local token = wakeup_queue[wakeup_head]
-		wakeup_queue[wakeup_head] = nil
-		wakeup_head = wakeup_head + 1
+	local queue = wakeup_queue
+	while queue.h <= queue.t do
+		local h = queue.h
+		local token = queue[h]
+		queue[h] = nil
+		queue.h = h + 1
 		local session = sleep_session[token]
 		if session then
 			local co = session_id_coroutine[session]
@@ -172,7 +172,7 @@ local function dispatch_wakeup()
 			return suspend(co, coroutine_resume(co, false, "BREAK", nil, session))
 		end
 	end
-	wakeup_head, wakeup_tail = 1, 0
+	queue.h, queue.t = 1, 0
 end
 
 local function dispatch_error_queue()
@@ -244,27 +244,9 @@ function skynet.call(addr, typename, ...)
 	return p.unpack(yield_call(addr, session))
 end
 
-function skynet.rawcall(addr, typename, msg, sz)
-	local p = proto[typename]
-	local session = new_session()
-	if c_send(addr, p.id, session, msg, sz) == nil then
-		error("call to invalid address " .. skynet.address(addr))
-	end
-	return yield_call(addr, session)
-end
-
 function skynet.send(addr, typename, ...)
 	local p = proto[typename]
 	return c_send(addr, p.id, 0, p.pack(...))
-end
-
-function skynet.rawsend(addr, typename, msg, sz)
-	local p = proto[typename]
-	return c_send(addr, p.id, 0, msg, sz)
-end
-
-function skynet.redirect(dest, source, typename, session, msg, sz)
-	return c.redirect(dest, source, proto[typename].id, session, msg, sz)
 end
 
 function skynet.ret(msg, sz)
@@ -287,54 +269,6 @@ function skynet.ret(msg, sz)
 	return c_send(session_coroutine_address[co], PTYPE_RESPONSE, session, msg, sz) ~= nil
 end
 
-function skynet.retpack(...)
-	return skynet.ret(skynet.pack(...))
-end
-
-function skynet.ignoreret()
-	session_coroutine_id[running_thread] = nil
-end
-
-function skynet.context()
-	local co = running_thread
-	return session_coroutine_id[co], session_coroutine_address[co]
-end
-
-function skynet.response(pack)
-	pack = pack or skynet.pack
-	local co = running_thread
-	local session = session_coroutine_id[co]
-	if session == nil then
-		error "No session to respond to"
-	end
-	session_coroutine_id[co] = nil
-	local address = session_coroutine_address[co]
-	if session == 0 then
-		return function() end
-	end
-	local function response(ok, ...)
-		if ok == "TEST" then
-			return unresponse[response] ~= nil
-		end
-		if not pack then
-			error "Can't response more than once"
-		end
-		local ret = false
-		if unresponse[response] then
-			if ok then
-				ret = c_send(address, PTYPE_RESPONSE, session, pack(...)) ~= nil
-			else
-				ret = c_send(address, PTYPE_ERROR, session, "") ~= nil
-			end
-			unresponse[response] = nil
-		end
-		pack = nil
-		return ret
-	end
-	unresponse[response] = address
-	return response
-end
-
 -- ---- time ----
 
 function skynet.timeout(ti, func)
@@ -345,83 +279,8 @@ function skynet.timeout(ti, func)
 	session_id_coroutine[session] = func
 end
 
-local function suspend_sleep(session, token)
-	session_id_coroutine[session] = running_thread
-	if sleep_session[token] then
-		error "token duplicative"
-	end
-	sleep_session[token] = session
-	return coroutine_yield "SUSPEND"
-end
-
-function skynet.sleep(ti, token)
-	local session = new_session()
-	c.timeout(ti, session, self_handle)
-	token = token or running_thread
-	local succ, ret = suspend_sleep(session, token)
-	sleep_session[token] = nil
-	if succ then
-		return
-	end
-	if ret == "BREAK" then
-		return "BREAK"
-	end
-	error(ret)
-end
-
-function skynet.yield()
-	return skynet.sleep(0)
-end
-
-function skynet.wait(token)
-	local session = new_session()
-	token = token or running_thread
-	suspend_sleep(session, token)
-	sleep_session[token] = nil
-	session_id_coroutine[session] = nil
-end
-
-function skynet.wakeup(token)
-	if sleep_session[token] then
-		wakeup_tail = wakeup_tail + 1
-		wakeup_queue[wakeup_tail] = token
-		return true
-	end
-end
-
 skynet.now = c.now
 skynet.hpc = c.hpc
-
-local starttime
-
-function skynet.starttime()
-	if not starttime then
-		starttime = c.intcommand("STARTTIME")
-	end
-	return starttime
-end
-
-function skynet.time()
-	return skynet.now() / 100 + (starttime or skynet.starttime())
-end
-
--- ---- threads ----
-
--- the fork queue holds pairs: a parked thread, then the body it will run
-function skynet.fork(func, ...)
-	local n = select("#", ...)
-	local body = func
-	if n > 0 then
-		local args = { ... }
-		body = function() func(table_unpack(args, 1, n)) end
-	end
-	local co = co_create()
-	local t = fork_queue.t
-	fork_queue[t + 1] = co
-	fork_queue[t + 2] = body
-	fork_queue.t = t + 2
-	return co
-end
 
 -- ---- addresses and names ----
 
@@ -429,43 +288,20 @@ function skynet.self()
 	return self_handle
 end
 
-function skynet.localname(name)
-	return c.addresscommand("QUERY", name)
-end
-
-function skynet.address(addr)
-	if type(addr) == "number" then
-		return string_format(":%08x", addr)
-	end
-	return tostring(addr)
-end
-
-function skynet.harbor(addr)
-	return c.harbor(addr)
-end
-
 -- ---- messages in ----
 
-local unknown_request = function(session, address, msg, sz, prototype)
+-- what a message nobody expects meets (skynet.dispatch_unknown_request
+-- and dispatch_unknown_response replace them)
+local unknown = {}
+
+function unknown.request(session, address, msg, sz, prototype)
 	skynet.error(string_format("Unknown request (%s): %s", prototype, c.tostring(msg, sz)))
 	error(string_format("Unknown session : %d from %x", session, address))
 end
 
-function skynet.dispatch_unknown_request(unknown)
-	local prev = unknown_request
-	unknown_request = unknown
-	return prev
-end
-
-local unknown_response = function(session, address, msg, sz)
+function unknown.response(session, address, msg, sz)
 	skynet.error(string_format("Response message : %s", c.tostring(msg, sz)))
 	error(string_format("Unknown session : %d from %x", session, address))
-end
-
-function skynet.dispatch_unknown_response(unknown)
-	local prev = unknown_response
-	unknown_response = unknown
-	return prev
 end
 
 -- an error message: session 0 means the source died, else that call failed
@@ -489,7 +325,7 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 		if co == "BREAK" then
 			session_id_coroutine[session] = nil
 		elseif co == nil then
-			unknown_response(session, source, msg, sz)
+			unknown.response(session, source, msg, sz)
 		else
 			session_id_coroutine[session] = nil
 			if type(co) == "function" then
@@ -518,7 +354,7 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 			if session ~= 0 then
 				c_send(source, PTYPE_ERROR, session, "")
 			end
-			return unknown_request(session, source, msg, sz, prototype)
+			return unknown.request(session, source, msg, sz, prototype)
 		end
 		local co = co_create()
 		session_coroutine_id[co] = session
@@ -534,9 +370,7 @@ local function dispatch_pending()
 		local h = fork_queue.h
 		local co = fork_queue[h]
 		if co == nil then
-			if h > 1 then
-				fork_queue = { h = 1, t = 0 }
-			end
+			fork_queue.h, fork_queue.t = 1, 0
 			break
 		end
 		local body = fork_queue[h + 1]
@@ -582,61 +416,7 @@ skynet.unpack = c.unpack
 skynet.tostring = c.tostring
 skynet.trash = c.trash
 
-function skynet.error(...)
-	return c.error(...)
-end
-
--- ---- env and stats ----
-
-function skynet.getenv(key)
-	return (c.command("GETENV", key)) -- nil, not nothing, for a missing key
-end
-
-function skynet.setenv(key, value)
-	if c.command("GETENV", key) ~= nil then
-		error("Can't setenv exist key : " .. key)
-	end
-	c.command("SETENV", key .. " " .. value)
-end
-
-function skynet.memlimit(bytes)
-	debug.getregistry().memlimit = bytes
-	skynet.memlimit = nil -- only once, before the service starts
-end
-
-function skynet.stat(what)
-	return c.intcommand("STAT", what)
-end
-
-function skynet.mqlen()
-	return skynet.stat "mqlen"
-end
-
--- ---- services ----
-
-function skynet.newservice(name, ...)
-	local addr, err = skynet.call(".launcher", "lua", "LAUNCH", "snlua", name, ...)
-	if addr == nil then
-		error(string_format("newservice %s failed: %s", name, tostring(err)), 2)
-	end
-	return addr
-end
-
--- service_mgr's cmd, or its global variant when the first argument is true
-local function service_mgr_call(cmd, global, ...)
-	if global == true then
-		return assert(skynet.call(".service", "lua", "G" .. cmd, ...))
-	end
-	return assert(skynet.call(".service", "lua", cmd, global, ...))
-end
-
-function skynet.uniqueservice(global, ...)
-	return service_mgr_call("LAUNCH", global, ...)
-end
-
-function skynet.queryservice(global, ...)
-	return service_mgr_call("QUERY", global, ...)
-end
+skynet.error = c.error
 
 -- answer everyone still waiting on this service, and everyone it waits on
 local function release_waiters()
@@ -666,7 +446,10 @@ local function release_waiters()
 end
 
 function skynet.exit()
-	fork_queue = { h = 1, t = 0 }
+	for i = fork_queue.h, fork_queue.t do
+		fork_queue[i] = nil
+	end
+	fork_queue.h, fork_queue.t = 1, 0
 	skynet.send(".launcher", "lua", "REMOVE", self_handle, false)
 	release_waiters()
 	for session, co in pairs(session_id_coroutine) do
@@ -714,7 +497,7 @@ function skynet.init_service(start)
 	end
 	local self_co = coroutine_running()
 	for _, m in ipairs(early) do
-		local replayed, rerr = pcall(raw_dispatch_message, table_unpack(m, 1, 5))
+		local replayed, rerr = pcall(raw_dispatch_message, table.unpack(m, 1, 5))
 		running_thread = self_co
 		if not replayed then
 			skynet.error(error_text(rerr))
@@ -772,16 +555,23 @@ skynet.register_protocol {
 
 self_handle = c.addresscommand "REG"
 
--- the rarely used part of the API (select, task lists, killthread...)
--- loads on first use: every idle service saves its memory
+-- The rest of the API loads on first use, a part at a time, until the
+-- name asked for is there: an idle service keeps only what it runs.
 local internal = {
 	c = c,
 	proto = proto,
 	session_id_coroutine = session_id_coroutine,
 	session_coroutine_id = session_coroutine_id,
+	session_coroutine_address = session_coroutine_address,
+	unresponse = unresponse,
 	watching_session = watching_session,
 	sleep_session = sleep_session,
+	wakeup_queue = wakeup_queue,
+	fork_queue = fork_queue,
+	unknown = unknown,
 	new_session = new_session,
+	co_create = co_create,
+	yield_call = yield_call,
 	finish_request = finish_request,
 	dispatch_error = dispatch_error,
 	self = self_handle,
@@ -790,10 +580,21 @@ local internal = {
 	end,
 }
 
+local lazy_parts = { "skynet.common", "skynet.extra" }
+local parts_loaded = 0
+
 setmetatable(skynet, { __index = function(t, k)
-	setmetatable(t, nil)
-	require("skynet.extra")(t, internal)
-	return rawget(t, k)
+	while parts_loaded < #lazy_parts do
+		parts_loaded = parts_loaded + 1
+		if parts_loaded == #lazy_parts then
+			setmetatable(t, nil)
+		end
+		require(lazy_parts[parts_loaded])(t, internal)
+		local v = rawget(t, k)
+		if v ~= nil then
+			return v
+		end
+	end
 end })
 
 return skynet

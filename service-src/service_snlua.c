@@ -23,8 +23,7 @@
 struct snlua {
 	lua_State *L;
 	struct skynet_context *ctx;
-	_Atomic size_t mem; /* written only by the service; read by skynet.memory.info */
-	uint32_t handle;
+	struct skynet_memory_counter mem; /* the VM's bytes, for skynet.memory.info */
 	size_t mem_report;
 	size_t mem_limit;
 	struct spinlock active_lock; /* guards activeL against the signal */
@@ -47,6 +46,7 @@ static struct {
 	struct spinlock lock;
 	struct code_entry *bucket[CODE_CACHE_BUCKETS];
 	struct code_entry *retired;
+	char library_dir[256]; /* the folder of lualoader: the framework's Lua library */
 } CC;
 
 static unsigned hash_name(const char *name) {
@@ -87,14 +87,189 @@ static int dump_writer(lua_State *L, const void *p, size_t sz, void *ud) {
 	return 0;
 }
 
+/* ---- library chunks without the names of local variables ----
+ *
+ * Every VM loads its own copy of the framework's library (skynet.lua and
+ * friends).  The names of its local variables are a third of the strings a
+ * VM interns while loading it and a few KB of its heap, and tracebacks do
+ * not need them: they name files, lines, upvalues and fields, which stay.
+ * So chunks from the folder of lualoader are cached without them (an error
+ * in library code no longer says "(local 'x')", a frame called through a
+ * local is shown as "function <file:line>", the debugger sees "(temporary)");
+ * services and the application's modules keep them.  The chunk is edited in
+ * place, following the layout of Lua 5.4's lua_dump; anything unexpected
+ * keeps the chunk whole. */
+
+struct chunk {
+	char *data;
+	size_t sz;
+	size_t r; /* next byte to read */
+	size_t w; /* next byte to keep: what is dropped is skipped over */
+	int bad;
+};
+
+static void take(struct chunk *c, size_t n, int keep) {
+	if (c->bad || n > c->sz - c->r) {
+		c->bad = 1;
+		return;
+	}
+	if (keep) {
+		memmove(c->data + c->w, c->data + c->r, n);
+		c->w += n;
+	}
+	c->r += n;
+}
+
+/* a size: 7 bits a byte, most significant first, 0x80 marks the last byte */
+static size_t take_size(struct chunk *c, int keep) {
+	size_t x = 0, n = 0;
+	unsigned char b = 0;
+	while (!c->bad && !(b & 0x80)) {
+		if (c->r + n >= c->sz || n > sizeof(size_t) * 8 / 7) {
+			c->bad = 1;
+			return 0;
+		}
+		b = (unsigned char)c->data[c->r + n++];
+		x = (x << 7) | (b & 0x7f);
+	}
+	take(c, n, keep);
+	return x;
+}
+
+static void take_string(struct chunk *c, int keep) {
+	size_t n = take_size(c, keep); /* length + 1; 0 is no string */
+	if (n > 0)
+		take(c, n - 1, keep);
+}
+
+/* a dropped list is kept as an empty one; it had a size byte at least, so
+ * the write position is behind the read position */
+static void put_empty_list(struct chunk *c) {
+	if (!c->bad)
+		c->data[c->w++] = (char)0x80;
+}
+
+static size_t take_count(struct chunk *c, size_t item_size) {
+	size_t n = take_size(c, 1);
+	if (n > c->sz / item_size)
+		c->bad = 1;
+	return c->bad ? 0 : n;
+}
+
+/* deeper than Lua's parser nests functions (its C stack limit is 200) */
+#define MAX_FUNCTION_DEPTH 256
+
+static void take_function(struct chunk *c, int depth) {
+	if (depth > MAX_FUNCTION_DEPTH) {
+		c->bad = 1;
+		return;
+	}
+	take_string(c, 1); /* source */
+	take_size(c, 1);   /* first line */
+	take_size(c, 1);   /* last line */
+	take(c, 3, 1);     /* parameters, vararg, stack size */
+	take(c, take_count(c, 4) * 4, 1); /* code */
+	size_t n = take_count(c, 1);
+	for (size_t i = 0; i < n && !c->bad; i++) {
+		unsigned char tag = c->sz > c->r ? (unsigned char)c->data[c->r] : 0xff;
+		take(c, 1, 1);
+		if (tag == LUA_TNUMBER || tag == (LUA_TNUMBER | 1 << 4))
+			take(c, 8, 1); /* integer, float */
+		else if (tag == LUA_TSTRING || tag == (LUA_TSTRING | 1 << 4))
+			take_string(c, 1);
+		else if (tag != LUA_TNIL && tag != LUA_TBOOLEAN && tag != (LUA_TBOOLEAN | 1 << 4))
+			c->bad = 1;
+	}
+	take(c, take_count(c, 3) * 3, 1); /* upvalues */
+	n = take_count(c, 1);
+	for (size_t i = 0; i < n && !c->bad; i++)
+		take_function(c, depth + 1);
+	take(c, take_count(c, 1), 1); /* line deltas */
+	n = take_count(c, 2);
+	for (size_t i = 0; i < n && !c->bad; i++) {
+		take_size(c, 1); /* absolute line: pc, line */
+		take_size(c, 1);
+	}
+	n = take_size(c, 0); /* locals: name, first pc, last pc */
+	for (size_t i = 0; i < n && !c->bad; i++) {
+		take_string(c, 0);
+		take_size(c, 0);
+		take_size(c, 0);
+	}
+	put_empty_list(c);
+	n = take_count(c, 1); /* upvalue names */
+	for (size_t i = 0; i < n && !c->bad; i++)
+		take_string(c, 1);
+}
+
+/* drops the names of locals from the dump in b; on a layout it does not
+ * know, b may be half edited and the answer is 0 */
+static int strip_local_names(struct dump_buffer *b) {
+#if LUA_VERSION_NUM == 504
+	static const char signature[] = "\x1bLua\x54\x00";
+	enum { HEADER = 31 }; /* signature, format, check data, type sizes, 2 samples */
+	if (b->sz < HEADER + 1 || memcmp(b->data, signature, sizeof(signature) - 1) != 0 ||
+		b->data[12] != 4 || b->data[13] != 8 || b->data[14] != 8)
+		return 0;
+	struct chunk c = { b->data, b->sz, HEADER + 1, HEADER + 1, 0 };
+	take_function(&c, 0);
+	if (c.bad || c.r != c.sz)
+		return 0;
+	b->sz = c.w;
+	return 1;
+#else
+	(void)b;
+	return 0;
+#endif
+}
+
+static int in_library(const char *filename) {
+	spinlock_lock(&CC.lock);
+	size_t n = strlen(CC.library_dir);
+	int in = n > 0 && strncmp(filename, CC.library_dir, n) == 0;
+	spinlock_unlock(&CC.lock);
+	return in;
+}
+
+/* the library is the folder of the lualoader, the same for every service */
+static void set_library_dir(const char *loader) {
+	const char *slash = strrchr(loader, '/');
+	size_t n = slash ? (size_t)(slash - loader + 1) : 0;
+	spinlock_lock(&CC.lock);
+	if (CC.library_dir[0] == '\0' && n < sizeof(CC.library_dir)) {
+		memcpy(CC.library_dir, loader, n);
+		CC.library_dir[n] = '\0';
+	}
+	spinlock_unlock(&CC.lock);
+}
+
 static void cache_put(const char *name, const char *value, size_t sz);
 
 /* caches the function on top of the stack under name */
 static void cache_store(lua_State *L, const char *name) {
 	struct dump_buffer b = { NULL, 0, 0 };
 	lua_dump(L, dump_writer, &b, 0);
+	if (in_library(name) && !strip_local_names(&b)) {
+		b.sz = 0; /* half edited: dump it whole again */
+		lua_dump(L, dump_writer, &b, 0);
+	}
 	cache_put(name, b.data, b.sz);
 	skynet_free(b.data);
+}
+
+/* pushes the chunk of filename (or the error), compiled once per node */
+static int load_cached(lua_State *L, const char *filename, const char *mode) {
+	struct code_entry *e = cache_find(filename);
+	if (e == NULL) {
+		int status = luaL_loadfilex(L, filename, mode);
+		if (status == LUA_OK)
+			cache_store(L, filename);
+		return status;
+	}
+	lua_pushfstring(L, "@%s", filename);
+	int status = luaL_loadbufferx(L, e->code, e->sz, lua_tostring(L, -1), "b");
+	lua_remove(L, -2);
+	return status;
 }
 
 /* loadfile(filename [, mode [, env]]) through the cache */
@@ -102,17 +277,7 @@ static int cached_loadfile(lua_State *L) {
 	const char *filename = luaL_checkstring(L, 1);
 	const char *mode = luaL_optstring(L, 2, "bt");
 	int env = !lua_isnone(L, 3) ? 3 : 0;
-	struct code_entry *e = cache_find(filename);
-	int status;
-	if (e) {
-		lua_pushfstring(L, "@%s", filename);
-		status = luaL_loadbufferx(L, e->code, e->sz, lua_tostring(L, -1), "b");
-		lua_remove(L, -2); /* the chunk name */
-	} else {
-		status = luaL_loadfilex(L, filename, mode);
-		if (status == LUA_OK)
-			cache_store(L, filename);
-	}
+	int status = load_cached(L, filename, mode);
 	if (status != LUA_OK) {
 		luaL_pushfail(L);
 		lua_insert(L, -2);
@@ -123,18 +288,6 @@ static int cached_loadfile(lua_State *L) {
 		if (!lua_setupvalue(L, -2, 1))
 			lua_pop(L, 1);
 	}
-	return 1;
-}
-
-/* cache_get(key) -> the string stored under key, or nil: a cache of module
- * and service file lookups, shared by every VM (keys never clash with file
- * names: they start with a control character) */
-static int cache_get(lua_State *L) {
-	const char *key = luaL_checkstring(L, 1);
-	struct code_entry *e = cache_find(key);
-	if (e == NULL)
-		return 0;
-	lua_pushlstring(L, e->code, e->sz);
 	return 1;
 }
 
@@ -160,15 +313,6 @@ static void cache_put(const char *name, const char *value, size_t sz) {
 	skynet_free(e); /* another VM stored it first */
 }
 
-/* cache_set(key, value) */
-static int cache_set(lua_State *L) {
-	const char *key = luaL_checkstring(L, 1);
-	size_t sz;
-	const char *value = luaL_checklstring(L, 2, &sz);
-	cache_put(key, value, sz);
-	return 0;
-}
-
 /* Forgets every entry.  Another VM may be loading from an entry right now
  * (cache_find hands out pointers), so entries are retired, not freed: the
  * console's clearcache is rare and a retired entry costs only its bytes. */
@@ -187,6 +331,159 @@ static int clear_cache(lua_State *L) {
 	}
 	spinlock_unlock(&CC.lock);
 	return 0;
+}
+
+/* ---- finding modules and services, with lookups remembered node-wide ---- */
+
+/* Pushes the file package.searchpath finds for name along path, or nil and
+ * its error.  Answers are remembered in the code cache (keys start with a
+ * control character, so they never clash with file names), so the 10,000th
+ * service finds its modules without touching the file system; misses too
+ * when remember_miss is set (a module that is not there is looked for once
+ * per node, until the console's clearcache). */
+static int search_file(lua_State *L, const char *name, const char *path, const char *sep,
+	int remember_miss) {
+	lua_pushfstring(L, "\1%s\2%s\2%s", name, path, sep);
+	const char *key = lua_tostring(L, -1);
+	struct code_entry *e = cache_find(key);
+	if (e) {
+		lua_pop(L, 1);
+		if (e->sz > 0 && e->code[0] == '\0') {
+			lua_pushnil(L);
+			lua_pushlstring(L, e->code + 1, e->sz - 1);
+			return 0;
+		}
+		lua_pushlstring(L, e->code, e->sz);
+		return 1;
+	}
+	lua_getfield(L, lua_upvalueindex(1), "searchpath");
+	lua_pushstring(L, name);
+	lua_pushstring(L, path);
+	lua_pushstring(L, sep);
+	lua_call(L, 3, 2);
+	size_t sz;
+	const char *found = lua_tolstring(L, -2, &sz);
+	if (found) {
+		cache_put(key, found, sz);
+		lua_pop(L, 1);
+		lua_remove(L, -2);
+		return 1;
+	}
+	if (remember_miss) {
+		lua_pushlstring(L, "", 1); /* a miss: a NUL, then the error */
+		lua_pushvalue(L, -2);
+		lua_concat(L, 2);
+		const char *miss = lua_tolstring(L, -1, &sz);
+		cache_put(key, miss, sz);
+		lua_pop(L, 1);
+	}
+	lua_remove(L, -3);
+	return 0;
+}
+
+/* searches the path in package[field] (upvalue 1 is package) */
+static int search_module(lua_State *L, const char *name, const char *field) {
+	lua_getfield(L, lua_upvalueindex(1), field);
+	const char *path = lua_tostring(L, -1);
+	if (path == NULL)
+		return luaL_error(L, "'package.%s' must be a string", field);
+	int found = search_file(L, name, path, ".", 1);
+	lua_remove(L, found ? -2 : -3);
+	return found;
+}
+
+/* searchpath(name, path) -> filename | nil, error: finds a service file,
+ * not remembering misses (a service added later is found) */
+static int lsearchpath(lua_State *L) {
+	const char *name = luaL_checkstring(L, 1);
+	const char *path = luaL_checkstring(L, 2);
+	return search_file(L, name, path, "", 0) ? 1 : 2;
+}
+
+static int loading_error(lua_State *L, const char *name, const char *filename) {
+	return luaL_error(L, "error loading module '%s' from file '%s':\n\t%s", name, filename,
+		lua_tostring(L, -1));
+}
+
+/* package.searchers[2]: Lua files along package.path, compiled once per node */
+static int lua_searcher(lua_State *L) {
+	const char *name = luaL_checkstring(L, 1);
+	if (!search_module(L, name, "path"))
+		return 1; /* the error text */
+	const char *filename = lua_tostring(L, -1);
+	if (load_cached(L, filename, "bt") != LUA_OK)
+		return loading_error(L, name, filename);
+	lua_insert(L, -2);
+	return 2;
+}
+
+/* Pushes the luaopen_ function for name from the C library filename, or
+ * returns 0 with the error of loadlib on top.  A library without that
+ * function gives an error text instead.  A prefix up to a '-' is not part
+ * of the function's name ("v2-a.b" opens luaopen_a_b). */
+static int open_c_module(lua_State *L, const char *name, const char *filename) {
+	const char *hyphen = strchr(name, '-');
+	lua_getfield(L, lua_upvalueindex(1), "loadlib");
+	lua_pushstring(L, filename);
+	lua_pushliteral(L, "luaopen_");
+	luaL_gsub(L, hyphen ? hyphen + 1 : name, ".", "_");
+	lua_concat(L, 2);
+	lua_call(L, 2, 2); /* f, nil or nil, error */
+	if (!lua_isnil(L, -2)) {
+		lua_pop(L, 1);
+		return 1;
+	}
+	const char *err = lua_tostring(L, -1);
+	if (err && strstr(err, "undefined symbol")) {
+		lua_pop(L, 2);
+		lua_pushfstring(L, "no module '%s' in file '%s'", name, filename);
+		return 1;
+	}
+	lua_remove(L, -2);
+	return 0;
+}
+
+static int c_module(lua_State *L, const char *name, const char *libname) {
+	if (!search_module(L, libname, "cpath"))
+		return 1;
+	const char *filename = lua_tostring(L, -1);
+	if (!open_c_module(L, name, filename))
+		return loading_error(L, name, filename);
+	if (!lua_isfunction(L, -1))
+		return 1; /* the error text */
+	lua_insert(L, -2);
+	return 2;
+}
+
+/* package.searchers[3]: C libraries along package.cpath */
+static int c_searcher(lua_State *L) {
+	const char *name = luaL_checkstring(L, 1);
+	return c_module(L, name, name);
+}
+
+/* package.searchers[4]: "a.b.c" from the library of "a" (all of skynet's C
+ * modules live in luaclib/skynet.so) */
+static int croot_searcher(lua_State *L) {
+	const char *name = luaL_checkstring(L, 1);
+	const char *dot = strchr(name, '.');
+	if (dot == NULL)
+		return 0;
+	lua_pushlstring(L, name, dot - name);
+	return c_module(L, name, lua_tostring(L, -1));
+}
+
+static void install_searchers(lua_State *L) {
+	static const lua_CFunction searchers[] = { lua_searcher, c_searcher, croot_searcher };
+	lua_getglobal(L, LUA_LOADLIBNAME);
+	lua_getfield(L, -1, "searchers");
+	for (int i = 0; i < 3; i++) {
+		lua_pushvalue(L, -2);
+		lua_pushcclosure(L, searchers[i], 1);
+		lua_rawseti(L, -2, i + 2);
+	}
+	lua_pop(L, 1);
+	lua_pushcclosure(L, lsearchpath, 1);
+	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_searchpath");
 }
 
 /* ---- coroutine tracking, so that a signal reaches the running thread ---- */
@@ -304,6 +601,63 @@ static void interrupt_hook(lua_State *L, lua_Debug *ar) {
 	luaL_error(L, "interrupted: the service was stuck in one message (endless loop?)");
 }
 
+/* ---- standard libraries ---- */
+
+static const luaL_Reg eager_libs[] = {
+	{ LUA_GNAME, luaopen_base },
+	{ LUA_LOADLIBNAME, luaopen_package },
+	{ LUA_COLIBNAME, luaopen_coroutine },
+	{ LUA_TABLIBNAME, luaopen_table },
+	{ LUA_STRLIBNAME, luaopen_string },
+	{ LUA_DBLIBNAME, luaopen_debug },
+	{ NULL, NULL },
+};
+
+/* opened on first use: together they are ~8 KB of every VM's heap, and
+ * many services never touch them */
+static const luaL_Reg lazy_libs[] = {
+	{ LUA_IOLIBNAME, luaopen_io },
+	{ LUA_OSLIBNAME, luaopen_os },
+	{ LUA_MATHLIBNAME, luaopen_math },
+	{ LUA_UTF8LIBNAME, luaopen_utf8 },
+	{ NULL, NULL },
+};
+
+/* _G's __index(t, name): opens the lazy library name as a global */
+static int open_lazy_lib(lua_State *L) {
+	if (lua_type(L, 2) != LUA_TSTRING)
+		return 0;
+	const char *name = lua_tostring(L, 2);
+	for (const luaL_Reg *lib = lazy_libs; lib->name; lib++) {
+		if (strcmp(lib->name, name) == 0) {
+			luaL_requiref(L, lib->name, lib->func, 1);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The lazy libraries are globals that appear on first read (through
+ * _G's metatable) and modules that require finds (package.preload). */
+static void open_libs(lua_State *L) {
+	for (const luaL_Reg *lib = eager_libs; lib->func; lib++) {
+		luaL_requiref(L, lib->name, lib->func, 1);
+		lua_pop(L, 1);
+	}
+	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+	for (const luaL_Reg *lib = lazy_libs; lib->func; lib++) {
+		lua_pushcfunction(L, lib->func);
+		lua_setfield(L, -2, lib->name);
+	}
+	lua_pop(L, 1);
+	lua_pushglobaltable(L);
+	lua_createtable(L, 0, 1);
+	lua_pushcfunction(L, open_lazy_lib);
+	lua_setfield(L, -2, "__index");
+	lua_setmetatable(L, -2);
+	lua_pop(L, 1);
+}
+
 /* ---- launching ---- */
 
 /* an error that already carries a traceback (from the coroutine that
@@ -338,11 +692,10 @@ static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args
 	lua_State *L = l->L;
 	l->ctx = ctx;
 	lua_gc(L, LUA_GCSTOP, 0);
-	l->handle = skynet_current_handle();
-	skynet_memory_register(l->handle, &l->mem);
+	skynet_memory_register(&l->mem, skynet_current_handle());
 	lua_pushboolean(L, 1); /* tell libraries to ignore the environment */
 	lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
-	luaL_openlibs(L);
+	open_libs(L);
 	install_coroutine_tracking(l, L);
 	lua_pushlightuserdata(L, &l->resume_hook);
 	lua_setfield(L, LUA_REGISTRYINDEX, SKYNET_RESUME_HOOK);
@@ -352,15 +705,13 @@ static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args
 	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_context");
 	lua_pushcfunction(L, clear_cache);
 	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_codecache_clear");
-	lua_pushcfunction(L, cache_get);
-	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_cache_get");
-	lua_pushcfunction(L, cache_set);
-	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_cache_set");
+	install_searchers(L);
 	set_path_globals(ctx, L);
 
 	lua_pushcfunction(L, traceback);
 	assert(lua_gettop(L) == 1);
 	const char *loader = optstring(ctx, "lualoader", "./lualib/loader.lua");
+	set_library_dir(loader);
 	lua_pushcfunction(L, cached_loadfile);
 	lua_pushstring(L, loader);
 	if (lua_pcall(L, 1, 2, 0) != LUA_OK || lua_isnil(L, -2)) {
@@ -383,7 +734,6 @@ static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args
 	}
 	lua_pop(L, 1);
 	lua_gc(L, LUA_GCRESTART, 0);
-	lua_gc(L, LUA_GCGEN, 0, 0);
 	return 0;
 }
 
@@ -413,11 +763,11 @@ int snlua_init(struct snlua *l, struct skynet_context *ctx, const char *args) {
 
 static void *lalloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 	struct snlua *l = ud;
-	size_t old = atomic_load_explicit(&l->mem, memory_order_relaxed);
+	size_t old = atomic_load_explicit(&l->mem.bytes, memory_order_relaxed);
 	if (ptr == NULL)
 		osize = 0; /* osize is a type tag for new blocks */
 	if (nsize == 0) {
-		atomic_store_explicit(&l->mem, old - osize, memory_order_relaxed);
+		atomic_store_explicit(&l->mem.bytes, old - osize, memory_order_relaxed);
 		skynet_free(ptr);
 		return NULL;
 	}
@@ -427,7 +777,7 @@ static void *lalloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 	void *p = ptr ? skynet_realloc(ptr, nsize) : skynet_malloc(nsize);
 	if (p == NULL)
 		return NULL;
-	atomic_store_explicit(&l->mem, mem, memory_order_relaxed);
+	atomic_store_explicit(&l->mem.bytes, mem, memory_order_relaxed);
 	if (mem > l->mem_report) {
 		l->mem_report *= 2;
 		skynet_error(l->ctx, "Memory warning %.2f M", (float)mem / (1024 * 1024));
@@ -442,13 +792,17 @@ struct snlua *snlua_create(void) {
 	l->mem_limit = 0;
 	spinlock_init(&l->active_lock);
 	l->L = lua_newstate(lalloc, l);
+	/* generational mode while the heap is empty, where switching is free;
+	 * the first step after loading (init stops the collector) is then one
+	 * full pass, which also frees what loading left behind */
+	lua_gc(l->L, LUA_GCGEN, 0, 0);
 	l->activeL = l->L;
 	return l;
 }
 
 void snlua_release(struct snlua *l) {
-	if (l->handle)
-		skynet_memory_unregister(l->handle);
+	if (l->mem.handle)
+		skynet_memory_unregister(&l->mem);
 	lua_close(l->L);
 	skynet_free(l);
 }
@@ -460,6 +814,6 @@ void snlua_signal(struct snlua *l, int signal) {
 			lua_sethook(l->activeL, interrupt_hook, LUA_MASKCOUNT, 1);
 		spinlock_unlock(&l->active_lock);
 	} else if (signal == 1) {
-		skynet_error(l->ctx, "Current Memory %.3fK", (float)atomic_load(&l->mem) / 1024);
+		skynet_error(l->ctx, "Current Memory %.3fK", (float)atomic_load(&l->mem.bytes) / 1024);
 	}
 }

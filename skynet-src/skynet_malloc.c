@@ -93,54 +93,41 @@ void *skynet_lalloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 	return skynet_realloc(ptr, nsize);
 }
 
-struct memory_entry {
-	uint32_t handle;
-	const _Atomic size_t *bytes;
-};
-
 static struct {
 	struct spinlock lock;
-	int count;
-	int cap;
-	struct memory_entry *entry;
+	struct skynet_memory_counter *first;
 } MEM;
 
-void skynet_memory_register(uint32_t handle, const _Atomic size_t *bytes) {
+void skynet_memory_register(struct skynet_memory_counter *counter, uint32_t handle) {
+	counter->handle = handle;
+	counter->prev = NULL;
 	spinlock_lock(&MEM.lock);
-	if (MEM.count == MEM.cap) {
-		MEM.cap = MEM.cap ? MEM.cap * 2 : 64;
-		MEM.entry = skynet_realloc(MEM.entry, MEM.cap * sizeof(struct memory_entry));
-	}
-	MEM.entry[MEM.count].handle = handle;
-	MEM.entry[MEM.count].bytes = bytes;
-	MEM.count++;
+	counter->next = MEM.first;
+	if (MEM.first)
+		MEM.first->prev = counter;
+	MEM.first = counter;
 	spinlock_unlock(&MEM.lock);
 }
 
-void skynet_memory_unregister(uint32_t handle) {
+void skynet_memory_unregister(struct skynet_memory_counter *counter) {
 	spinlock_lock(&MEM.lock);
-	for (int i = 0; i < MEM.count; i++) {
-		if (MEM.entry[i].handle == handle) {
-			MEM.entry[i] = MEM.entry[--MEM.count];
-			break;
-		}
-	}
-	if (MEM.count == 0) {
-		skynet_free(MEM.entry);
-		MEM.entry = NULL;
-		MEM.cap = 0;
-	}
+	if (counter->prev)
+		counter->prev->next = counter->next;
+	else
+		MEM.first = counter->next;
+	if (counter->next)
+		counter->next->prev = counter->prev;
 	spinlock_unlock(&MEM.lock);
 }
 
 size_t skynet_memory_foreach(void (*f)(void *ud, uint32_t handle, size_t bytes), void *ud) {
 	size_t total = 0;
 	spinlock_lock(&MEM.lock);
-	for (int i = 0; i < MEM.count; i++) {
-		size_t bytes = atomic_load_explicit(MEM.entry[i].bytes, memory_order_relaxed);
+	for (struct skynet_memory_counter *c = MEM.first; c; c = c->next) {
+		size_t bytes = atomic_load_explicit(&c->bytes, memory_order_relaxed);
 		total += bytes;
 		if (f)
-			f(ud, MEM.entry[i].handle, bytes);
+			f(ud, c->handle, bytes);
 	}
 	spinlock_unlock(&MEM.lock);
 	return total;

@@ -23,9 +23,16 @@ void skynet_malloc_decay(void);
 char *skynet_strdup(const char *str);
 
 /* per-service memory, for skynet.memory.info(): a service registers the
- * counter it keeps of its own bytes (snlua: its Lua VM) */
-void skynet_memory_register(uint32_t handle, const _Atomic size_t *bytes);
-void skynet_memory_unregister(uint32_t handle);
+ * counter it keeps of its own bytes (snlua: its Lua VM).  The registry links
+ * the counters themselves, so a node of 100,000 services adds and removes
+ * one in constant time. */
+struct skynet_memory_counter {
+	uint32_t handle;
+	_Atomic size_t bytes; /* written by the service, read by anyone */
+	struct skynet_memory_counter *prev, *next;
+};
+void skynet_memory_register(struct skynet_memory_counter *counter, uint32_t handle);
+void skynet_memory_unregister(struct skynet_memory_counter *counter);
 /* calls f(ud, handle, bytes) for every registered service; returns the sum */
 size_t skynet_memory_foreach(void (*f)(void *ud, uint32_t handle, size_t bytes), void *ud);
 /* a lua_Alloc-shaped allocator without accounting */

@@ -4,9 +4,11 @@
 # thread = 2); it prints its figures as "BENCH <figure> <value>" and aborts the
 # node.  The idle-node figure is measured from outside.  Every benchmark runs
 # RUNS times (default 5); the table shows the median of each figure against its
-# floor or ceiling.  Exit status is non-zero when a figure misses its limit.
-# Then the TCP echo (test/bench_echo.sh) and the connection storm
-# (test/bench_storm.sh, reported only, never failing) run.
+# target.  Then the TCP echo, HTTP, sharetable, connection storm and
+# database reports run.  A report, not a gate: a figure that misses its target on a busy
+# machine is shown as such, and the exit status stays 0.
+# SKYNET_REF=/path/to/skynet also runs the spawn benchmark on that (built)
+# skynet, in the same sitting, and shows its medians and ours as a ratio.
 # Usage: test/bench.sh [pattern]   (runs only benchmarks whose name contains pattern)
 cd "$(dirname "$0")/.." || exit 1
 RUNS=${RUNS:-5}
@@ -19,8 +21,9 @@ rm -f "$out"/*.values
 FIGURES=(
 	"send_msgs_per_s|send|floor|320000|one-way skynet.send, messages/s"
 	"call_round_trips_per_s|call|floor|150000|sequential skynet.call, round trips/s"
-	"spawn_services_per_s|spawn|floor|4000|skynet.newservice x2000, services/s"
-	"spawn_rss_kb_per_service|spawn|ceiling|100|RSS growth per idle service, KB"
+	"spawn_services_per_s|spawn|floor|7000|skynet.newservice x2000, services/s"
+	"spawn_rss_kb_per_service|spawn|ceiling|40|RSS growth per idle service, KB"
+	"kill_services_per_s|spawn|floor|20000|skynet.kill x2000, services/s"
 	"timer_last_fired_s|timer|ceiling|1.25|100,000 timeouts, first scheduled to last fired, s"
 	"idle_rss_mb|idle|ceiling|8|RSS of an idle node, MB"
 )
@@ -28,9 +31,9 @@ FIGURES=(
 node_pid=
 trap '[ -n "$node_pid" ] && kill -KILL "$node_pid" 2>/dev/null' EXIT
 
-record() { # log: append each "BENCH figure value" line to out/figure.values
+record() { # log [prefix]: append each "BENCH figure value" line to out/prefixfigure.values
 	grep -o 'BENCH [a-z_]* [-0-9.e+]*' "$1" | while read -r _ figure value; do
-		echo "$value" >>"$out/$figure.values"
+		echo "$value" >>"$out/${2:-}$figure.values"
 	done
 	grep 'BENCH_ERROR' "$1" | sed 's/^/    /'
 }
@@ -39,6 +42,24 @@ run_service() { # name run: one node whose start service is bench_NAME
 	local log=$out/$1.$2.log
 	BENCH=bench_$1 timeout 120 ./skynet test/bench/config.lua >"$log" 2>&1
 	record "$log"
+}
+
+run_reference() { # name run: the same benchmark service on the skynet in $SKYNET_REF
+	local log=$out/ref_$1.$2.log here=$PWD
+	cat >"$out/ref_config.lua" <<-EOF
+		root = "$SKYNET_REF/"
+		thread = 2
+		harbor = 0
+		bootstrap = "snlua bootstrap"
+		start = "bench_$1"
+		cpath = root .. "cservice/?.so"
+		luaservice = root .. "service/?.lua;$here/test/bench/?.lua"
+		lualoader = root .. "lualib/loader.lua"
+		lua_path = root .. "lualib/?.lua;" .. root .. "lualib/?/init.lua;$here/test/bench/?.lua"
+		lua_cpath = root .. "luaclib/?.so"
+	EOF
+	(cd "$SKYNET_REF" && timeout 120 ./skynet "$here/$out/ref_config.lua") >"$log" 2>&1
+	record "$log" ref_
 }
 
 run_idle() { # run: start a node with an empty main, read its RSS once settled
@@ -91,12 +112,14 @@ for bench in "${benchmarks[@]}"; do
 	printf 'running %s x%d\n' "$bench" "$RUNS"
 	for run in $(seq "$RUNS"); do
 		if [ "$bench" = idle ]; then run_idle "$run"; else run_service "$bench" "$run"; fi
+		# the reference right after ours, so both see the same machine
+		if [ -n "${SKYNET_REF:-}" ] && [ "$bench" = spawn ]; then run_reference "$bench" "$run"; fi
 	done
 done
 
 passed=0
 failed=0
-printf '\n%-52s %12s %14s  %s  %s\n' "figure (median of $RUNS runs)" median limit result runs
+printf '\n%-52s %12s %14s  %s  %s\n' "figure (median of $RUNS runs)" median target result runs
 for f in "${FIGURES[@]}"; do
 	IFS='|' read -r figure bench kind limit what <<<"$f"
 	[[ " ${benchmarks[*]} " == *" $bench "* ]] || continue
@@ -112,29 +135,33 @@ for f in "${FIGURES[@]}"; do
 	if [ "$kind" = floor ]; then sign='>='; else sign='<='; fi
 	if [ -n "$m" ] && awk -v m="$m" -v l="$limit" -v k="$kind" \
 		'BEGIN { exit !(k == "floor" ? m >= l : m <= l) }'; then
-		result=PASS
+		result=ok
 		passed=$((passed + 1))
 	else
-		result=FAIL
+		result=MISS
 		failed=$((failed + 1))
 	fi
 	printf '%-52s %12s %14s  %-6s  [%s]\n' "$what" "${m:+$(fmt "$m")}" "$sign $limit" "$result" "$runs"
+	ref=$out/ref_$figure.values
+	if [ -s "$ref" ] && [ -n "$m" ]; then
+		r=$(median "$ref")
+		printf '%-52s %12s %14s\n' "  reference skynet ($SKYNET_REF)" "$(fmt "$r")" \
+			"ours x$(awk -v m="$m" -v r="$r" 'BEGIN { printf "%.2f", m / r }')"
+	fi
 done
-printf '%d figures passed, %d failed\n' "$passed" "$failed"
+printf '%d figures meet their targets, %d miss them (a report, not a gate)\n' "$passed" "$failed"
 
-status=0
-[ "$failed" = 0 ] || status=1
 if [[ -f test/bench_echo.sh && ( -z $pattern || echo == *$pattern* ) ]]; then
 	printf '\n'
-	bash test/bench_echo.sh || status=1
+	bash test/bench_echo.sh
 fi
 if [[ -f test/bench_http.sh && ( -z $pattern || http == *$pattern* ) ]]; then
 	printf '\n'
-	bash test/bench_http.sh # reported, never failing
+	bash test/bench_http.sh
 fi
 if [[ -z $pattern || sharetable == *$pattern* ]]; then
 	printf '\n'
-	bash test/bench_sharetable.sh # reports only: never changes the status
+	bash test/bench_sharetable.sh
 fi
 # the connection storm only reports: its figures depend on the kernel's limits
 if [[ -f test/bench_storm.sh && ( -z $pattern || storm == *$pattern* ) ]]; then
@@ -143,6 +170,6 @@ if [[ -f test/bench_storm.sh && ( -z $pattern || storm == *$pattern* ) ]]; then
 fi
 if [[ -f test/bench/bench_db.sh && ( -z $pattern || db == *$pattern* ) ]]; then
 	printf '\n'
-	bash test/bench/bench_db.sh # reported, never failing
+	bash test/bench/bench_db.sh
 fi
-exit $status
+exit 0

@@ -42,7 +42,6 @@ local function method_group(funcs, group)
 end
 
 return function(name, G, loader)
-	assert(getmetatable(G) == nil, "snax globals must have no metatable")
 	for _, key in ipairs { "init", "exit", "accept", "response" } do
 		assert(G[key] == nil, "snax globals already define " .. key)
 	end
@@ -75,9 +74,23 @@ return function(name, G, loader)
 	if main == nil then
 		error(pattern, 0) -- a loader's compile error
 	end
-	setmetatable(G, { __index = env, __newindex = assign })
+	-- G's own metatable (snlua's, which opens io/os/math/utf8 on first
+	-- read) still answers what env does not, and comes back after
+	local saved = getmetatable(G)
+	local fallback = saved and saved.__index
+	local function lookup(t, key)
+		local v = env[key]
+		if v ~= nil or fallback == nil then
+			return v
+		end
+		if type(fallback) == "function" then
+			return fallback(t, key)
+		end
+		return fallback[key]
+	end
+	setmetatable(G, { __index = lookup, __newindex = assign })
 	local ok, err = xpcall(main, debug.traceback)
-	setmetatable(G, nil)
+	setmetatable(G, saved)
 	assert(ok, err)
 	for k, v in pairs(pending) do
 		G[k] = v

@@ -1,0 +1,255 @@
+-- The part of skynet's API that not every service runs, loaded by
+-- skynet.lua on the first use of one of its names: sleeping and waking,
+-- forks, deferred responses, raw calls, names, env and stats, starting
+-- other services.  I holds skynet.lua's internals (session tables and
+-- helpers); skynet.lua keeps the message path itself.
+return function(skynet, I)
+	local c = I.c
+	local proto = I.proto
+	local session_id_coroutine = I.session_id_coroutine
+	local session_coroutine_id = I.session_coroutine_id
+	local session_coroutine_address = I.session_coroutine_address
+	local unresponse = I.unresponse
+	local sleep_session = I.sleep_session
+	local wakeup_queue = I.wakeup_queue
+	local fork_queue = I.fork_queue
+	local new_session = I.new_session
+	local running_thread = I.running_thread
+	local c_send = c.send
+	local PTYPE_RESPONSE = skynet.PTYPE_RESPONSE
+	local PTYPE_ERROR = skynet.PTYPE_ERROR
+
+	function skynet.genid()
+		return new_session()
+	end
+
+	-- ---- calls, sends, responses ----
+
+	function skynet.rawcall(addr, typename, msg, sz)
+		local p = proto[typename]
+		local session = new_session()
+		if c_send(addr, p.id, session, msg, sz) == nil then
+			error("call to invalid address " .. skynet.address(addr))
+		end
+		return I.yield_call(addr, session)
+	end
+
+	function skynet.rawsend(addr, typename, msg, sz)
+		local p = proto[typename]
+		return c_send(addr, p.id, 0, msg, sz)
+	end
+
+	function skynet.redirect(dest, source, typename, session, msg, sz)
+		return c.redirect(dest, source, proto[typename].id, session, msg, sz)
+	end
+
+	function skynet.retpack(...)
+		return skynet.ret(skynet.pack(...))
+	end
+
+	function skynet.ignoreret()
+		session_coroutine_id[running_thread()] = nil
+	end
+
+	function skynet.context()
+		local co = running_thread()
+		return session_coroutine_id[co], session_coroutine_address[co]
+	end
+
+	function skynet.response(pack)
+		pack = pack or skynet.pack
+		local co = running_thread()
+		local session = session_coroutine_id[co]
+		if session == nil then
+			error "No session to respond to"
+		end
+		session_coroutine_id[co] = nil
+		local address = session_coroutine_address[co]
+		if session == 0 then
+			return function() end
+		end
+		local function response(ok, ...)
+			if ok == "TEST" then
+				return unresponse[response] ~= nil
+			end
+			if not pack then
+				error "Can't response more than once"
+			end
+			local ret = false
+			if unresponse[response] then
+				if ok then
+					ret = c_send(address, PTYPE_RESPONSE, session, pack(...)) ~= nil
+				else
+					ret = c_send(address, PTYPE_ERROR, session, "") ~= nil
+				end
+				unresponse[response] = nil
+			end
+			pack = nil
+			return ret
+		end
+		unresponse[response] = address
+		return response
+	end
+
+	-- ---- sleeping and waking ----
+
+	local function suspend_sleep(session, token)
+		session_id_coroutine[session] = running_thread()
+		if sleep_session[token] then
+			error "token duplicative"
+		end
+		sleep_session[token] = session
+		return coroutine.yield "SUSPEND"
+	end
+
+	function skynet.sleep(ti, token)
+		local session = new_session()
+		c.timeout(ti, session, I.self)
+		token = token or running_thread()
+		local succ, ret = suspend_sleep(session, token)
+		sleep_session[token] = nil
+		if succ then
+			return
+		end
+		if ret == "BREAK" then
+			return "BREAK"
+		end
+		error(ret)
+	end
+
+	function skynet.yield()
+		return skynet.sleep(0)
+	end
+
+	function skynet.wait(token)
+		local session = new_session()
+		token = token or running_thread()
+		suspend_sleep(session, token)
+		sleep_session[token] = nil
+		session_id_coroutine[session] = nil
+	end
+
+	-- the woken thread runs once the current one suspends
+	function skynet.wakeup(token)
+		if sleep_session[token] then
+			local t = wakeup_queue.t + 1
+			wakeup_queue[t] = token
+			wakeup_queue.t = t
+			return true
+		end
+	end
+
+	local starttime
+
+	function skynet.starttime()
+		if not starttime then
+			starttime = c.intcommand("STARTTIME")
+		end
+		return starttime
+	end
+
+	function skynet.time()
+		return skynet.now() / 100 + (starttime or skynet.starttime())
+	end
+
+	-- ---- threads ----
+
+	-- the fork runs when the current message is done
+	function skynet.fork(func, ...)
+		local n = select("#", ...)
+		local body = func
+		if n > 0 then
+			local args = { ... }
+			body = function() func(table.unpack(args, 1, n)) end
+		end
+		local co = I.co_create()
+		local t = fork_queue.t
+		fork_queue[t + 1] = co
+		fork_queue[t + 2] = body
+		fork_queue.t = t + 2
+		return co
+	end
+
+	-- ---- addresses and names ----
+
+	function skynet.localname(name)
+		return c.addresscommand("QUERY", name)
+	end
+
+	function skynet.address(addr)
+		if type(addr) == "number" then
+			return string.format(":%08x", addr)
+		end
+		return tostring(addr)
+	end
+
+	function skynet.harbor(addr)
+		return c.harbor(addr)
+	end
+
+	-- ---- messages nobody expects ----
+
+	function skynet.dispatch_unknown_request(unknown)
+		local prev = I.unknown.request
+		I.unknown.request = unknown
+		return prev
+	end
+
+	function skynet.dispatch_unknown_response(unknown)
+		local prev = I.unknown.response
+		I.unknown.response = unknown
+		return prev
+	end
+
+	-- ---- env and stats ----
+
+	function skynet.getenv(key)
+		return (c.command("GETENV", key)) -- nil, not nothing, for a missing key
+	end
+
+	function skynet.setenv(key, value)
+		if c.command("GETENV", key) ~= nil then
+			error("Can't setenv exist key : " .. key)
+		end
+		c.command("SETENV", key .. " " .. value)
+	end
+
+	function skynet.memlimit(bytes)
+		debug.getregistry().memlimit = bytes
+		skynet.memlimit = nil -- only once, before the service starts
+	end
+
+	function skynet.stat(what)
+		return c.intcommand("STAT", what)
+	end
+
+	function skynet.mqlen()
+		return skynet.stat "mqlen"
+	end
+
+	-- ---- services ----
+
+	function skynet.newservice(name, ...)
+		local addr, err = skynet.call(".launcher", "lua", "LAUNCH", "snlua", name, ...)
+		if addr == nil then
+			error(string.format("newservice %s failed: %s", name, tostring(err)), 2)
+		end
+		return addr
+	end
+
+	-- service_mgr's cmd, or its global variant when the first argument is true
+	local function service_mgr_call(cmd, global, ...)
+		if global == true then
+			return assert(skynet.call(".service", "lua", "G" .. cmd, ...))
+		end
+		return assert(skynet.call(".service", "lua", cmd, global, ...))
+	end
+
+	function skynet.uniqueservice(global, ...)
+		return service_mgr_call("LAUNCH", global, ...)
+	end
+
+	function skynet.queryservice(global, ...)
+		return service_mgr_call("QUERY", global, ...)
+	end
+end

@@ -1,0 +1,32 @@
+-- A service that uses nothing beyond receiving and answering: it reports
+-- what it has loaded and its heap, then what a first use loads
+-- (test_service_cost).
+local skynet = require "skynet"
+
+local command = {}
+
+function command.state()
+	local loaded = {}
+	for _, name in ipairs { "io", "os", "math", "utf8", "skynet.common", "skynet.extra" } do
+		loaded[name] = package.loaded[name] ~= nil
+	end
+	collectgarbage("collect")
+	return loaded, collectgarbage("count")
+end
+
+-- the first use of a name loads the part that has it, and only that part
+function command.first_use()
+	local sleep_type = type(skynet.sleep)
+	return sleep_type, package.loaded["skynet.common"] ~= nil, package.loaded["skynet.extra"] ~= nil
+end
+
+-- an unknown name loads every part, then is nil
+function command.unknown_name()
+	return skynet.no_such_api == nil, package.loaded["skynet.extra"] ~= nil
+end
+
+skynet.start(function()
+	skynet.dispatch("lua", function(_, _, cmd)
+		skynet.ret(skynet.pack(command[cmd]()))
+	end)
+end)

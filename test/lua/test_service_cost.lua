@@ -1,0 +1,37 @@
+-- What an idle service holds: io, os, math and utf8 open on first use, the
+-- rarely used parts of skynet.lua load on first use, and the heap of a
+-- service that only answers calls stays small.
+local skynet = require "skynet"
+require "skynet.manager"
+local T = require "testlib"
+
+-- an idle service's Lua heap is ~56 KB; a regression guard, not a benchmark
+local HEAP_LIMIT_KB = 64
+
+local function lazy_libraries()
+	T.eq(rawget(_G, "utf8"), nil, "utf8 is not opened before its first use")
+	T.eq(require "utf8", utf8, "require finds a lazy library, and the global is the same table")
+	T.eq(rawget(_G, "utf8"), package.loaded.utf8, "the global appears on first read")
+	T.eq(math.max(1, 3), 3, "math works once read")
+	T.eq(type(os.time()), "number", "os works once read")
+	T.eq(_G[1], nil, "a non-string key of _G is just missing")
+	T.eq(_G.no_such_global, nil, "an unknown global is still nil")
+end
+
+T.run(function()
+	lazy_libraries()
+	local probe = skynet.newservice("cost_probe_svc")
+	local loaded, heap_kb = skynet.call(probe, "lua", "state")
+	for name, is_loaded in pairs(loaded) do
+		T.eq(is_loaded, false, name .. " is not loaded by a service that does not use it")
+	end
+	T.ok(heap_kb < HEAP_LIMIT_KB, string.format("idle service heap %.1f KB < %d KB", heap_kb, HEAP_LIMIT_KB))
+	local sleep_type, common, extra = skynet.call(probe, "lua", "first_use")
+	T.eq(sleep_type, "function", "skynet.sleep is there on first use")
+	T.eq(common, true, "skynet.common loaded by that use")
+	T.eq(extra, false, "skynet.extra not loaded by it")
+	local is_nil
+	is_nil, extra = skynet.call(probe, "lua", "unknown_name")
+	T.ok(is_nil and extra, "an unknown name is nil once every part is loaded")
+	skynet.kill(probe)
+end)
