@@ -5,6 +5,7 @@
 -- testdatasheet prints it.
 local skynet = require "skynet"
 local datasheet = require "skynet.datasheet"
+local memory = require "skynet.memory"
 
 local running = false
 local report = { reads = 0, torn = 0, versions = 0, last = -1, backwards = 0 }
@@ -94,6 +95,22 @@ function CMD.drop()
 	collectgarbage()
 	collectgarbage()
 	skynet.retpack(true)
+end
+
+-- holds the sheet and reads every value of it: answers how many values and
+-- how much this VM grew (a private copy would grow it by the sheet's size)
+function CMD.readall(name)
+	collectgarbage()
+	local before = memory.current()
+	held = { datasheet.query(name) }
+	local n = 0
+	for _, row in pairs(held[1].rows) do
+		for _, v in pairs(row) do
+			n = n + (type(v) == "string" and #v or v)
+		end
+	end
+	collectgarbage()
+	skynet.retpack(n, memory.current() - before)
 end
 
 function CMD.query(name)

@@ -264,6 +264,31 @@ local function freed()
 	end)
 end
 
+-- 10 readers of a 2 MB sheet: each holds and reads all of it, without a copy
+local function no_copies()
+	local rows, want = {}, 0
+	for i = 1, 20000 do
+		rows[i] = { id = i, name = string.format("row %060d", i) }
+		want = want + i + 64
+	end
+	local others = core.stat().bytes
+	builder.new("wide", { rows = rows })
+	local bytes = core.stat().bytes - others
+	T.ok(bytes > 2e6, "a 2 MB sheet")
+	local readers = {}
+	for i = 1, 10 do
+		readers[i] = skynet.newservice "datasheet_reader"
+		local n, grown = skynet.call(readers[i], "lua", "readall", "wide")
+		T.eq(n, want, "reader " .. i .. " read every value")
+		skynet.error(string.format("reader %d grew %d KB reading a %d KB sheet", i, grown // 1024, bytes // 1024))
+		T.ok(grown < 200000, string.format("reader %d grew %d KB, not the sheet's %d KB", i, grown // 1024, bytes // 1024))
+	end
+	T.eq(core.stat().bytes, others + bytes, "the sheet is held once")
+	for _, r in ipairs(readers) do
+		skynet.kill(r)
+	end
+end
+
 T.run(function()
 	testdatasheet()
 	values()
@@ -271,4 +296,5 @@ T.run(function()
 	bad_input()
 	concurrent()
 	freed()
+	no_copies()
 end)
