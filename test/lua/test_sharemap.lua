@@ -131,6 +131,14 @@ end
 -- a reader keeps the commit it read last, no other: 16 commits of 1 MB
 -- while a reader holds the first, then it reads past them all
 local function freed()
+	local probe = memory.total()
+	local bulk = string.rep("p", 4 << 20)
+	if memory.total() - probe < #bulk then
+		-- sanitizer builds: malloc is ASan's, which mallinfo does not see
+		skynet.error("test_sharemap: SKIPPED the memory check: memory.total() does not count this build's allocations")
+		return
+	end
+	bulk = nil
 	local w = sharemap.writer("stats", { tick = 0 })
 	local r = sharemap.reader("stats", w:copy())
 	local function settle()
