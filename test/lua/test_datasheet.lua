@@ -106,6 +106,11 @@ local function values()
 	T.raises("attempt to write [nested.x] of a read-only table", function()
 		t.nested.x = 1
 	end)
+	-- the service, as the console's info shows it
+	local service = require "skynet.service"
+	local info = skynet.call(service.query "datasheet", "debug", "INFO")
+	T.eq(math.type(info.values.version), "integer", "info: the version of a sheet")
+	T.ok(info.values.refs >= 2, "info: the references to it (the service's, this reader's)")
 end
 
 local function compiled()
@@ -159,6 +164,12 @@ local function bad_input()
 	local cyc = {}
 	cyc.again = { cyc }
 	T.raises("a cycle at [again.1]", builder.compile, cyc)
+	-- forged messages to the service
+	local service = require "skynet.service"
+	local addr = service.query "datasheet"
+	T.eq(select(2, skynet.call(addr, "lua", "new", "forged", 123456789)), "datasheet: no document 123456789 for forged", "a forged id")
+	T.eq(select(2, skynet.call(addr, "lua", "new", "forged", "x")), "datasheet: no document x for forged", "not an id")
+	T.raises("call failed", skynet.call, addr, "lua", "nosuchcommand") -- and logged
 	-- every cut of a compiled sheet, and random damage: an error or a table, never a crash
 	local good = unhex(vectors.multi)
 	for i = 0, #good - 1 do
