@@ -16,7 +16,7 @@ telnet           test client: the debug console
 netcat-openbsd   test client
 curl             test client: HTTP
 python3          test clients
-iproute2         ss: the cluster test counts connections
+iproute2         ss and ip: the cluster and socket tests look at sockets, namespaces
 redis-server     the redis driver's tests (redis-cli comes from redis-tools)
 redis-tools
 mariadb-server   the MySQL driver's tests
@@ -24,6 +24,7 @@ openssl          the http tests: certificates, s_client
 python3-websockets  the http tests: a WebSocket peer (run with /usr/bin/python3)
 dnsmasq-base     the DNS tests: a real server (without the system service of dnsmasq)
 wrk              make bench: drives the HTTP server
+python3-bson     the bson tests: pymongo's codec as a peer (run with /usr/bin/python3)
 "
 need=""
 for pkg in $(printf '%s\n' "$PACKAGES" | awk 'NF { print $1 }'); do

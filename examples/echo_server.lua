@@ -20,8 +20,9 @@ end
 
 skynet.start(function()
 	port = assert(tonumber(port), "echo_server needs a port")
-	-- a deep accept queue: bursts of new connections are not dropped
-	local id = socket.listen(address or "0.0.0.0", port, 1024)
+	-- the backlog defaults to the system's maximum: bursts of new
+	-- connections are not dropped
+	local id = socket.listen(address or "0.0.0.0", port)
 	skynet.error("echo_server: listening on port " .. port)
 	socket.start(id, function(fd, addr)
 		skynet.fork(echo, fd, addr)

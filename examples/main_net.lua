@@ -14,7 +14,6 @@ skynet.start(function()
 		port = gate_port,
 		maxclient = maxclient,
 		nodelay = true,
-		backlog = 128,
 	})
 	skynet.newservice("echo_server", echo_port, "127.0.0.1")
 	skynet.error(string.format("main_net: gate on %d, echo on %d", gate_port, echo_port))

@@ -20,7 +20,6 @@
 #define LUA_LIB
 
 #include "skynet.h"
-#include "seri-skynet.h"
 
 #include <lua.h>
 #include <lauxlib.h>
@@ -450,48 +449,6 @@ static int lconcat(lua_State *L) {
 	return 2;
 }
 
-/* the message at argument 1: (pointer, size) or a string */
-static const uint8_t *message_arg(lua_State *L, size_t *sz) {
-	if (lua_type(L, 1) == LUA_TSTRING)
-		return (const uint8_t *)lua_tolstring(L, 1, sz);
-	if (lua_type(L, 1) != LUA_TLIGHTUSERDATA)
-		luaL_error(L, "cluster: a message is a string or a pointer and size, got %s", luaL_typename(L, 1));
-	lua_Integer n = luaL_checkinteger(L, 2);
-	const uint8_t *p = lua_touserdata(L, 1);
-	if (n < 0 || (p == NULL && n != 0))
-		luaL_error(L, "cluster: invalid message size");
-	*sz = (size_t)n;
-	return p;
-}
-
-static int convert(lua_State *L, const char *(*f)(const uint8_t *, size_t, struct seri_out *)) {
-	size_t sz;
-	const uint8_t *in = message_arg(L, &sz);
-	struct seri_out out;
-	const char *err = f(in, sz, &out);
-	if (err)
-		return luaL_error(L, "Invalid packed message (%s)", err);
-	if (out.data == NULL) /* nothing packed: still a message of its own */
-		out.data = skynet_malloc(1);
-	lua_pushlightuserdata(L, out.data);
-	lua_pushinteger(L, (lua_Integer)out.len);
-	return 2;
-}
-
-/*
- * toskynet(msg, sz | string) / fromskynet(...): a skynet.pack'ed message in
- * our format turned into skynet's (what travels in cluster frames), and
- * back.  The input is left alone; the result is a new skynet_malloc'ed
- * message (msg, sz).  Malformed input raises an error.
- */
-static int ltoskynet(lua_State *L) {
-	return convert(L, seri_to_skynet);
-}
-
-static int lfromskynet(lua_State *L) {
-	return convert(L, seri_from_skynet);
-}
-
 /* isname(addr): true for a "@name" address */
 static int lisname(lua_State *L) {
 	const char *s = lua_tostring(L, 1);
@@ -527,8 +484,6 @@ LUAMOD_API int luaopen_skynet_cluster_core(lua_State *L) {
 		{ "concat", lconcat },
 		{ "isname", lisname },
 		{ "nodename", lnodename },
-		{ "toskynet", ltoskynet },
-		{ "fromskynet", lfromskynet },
 		{ NULL, NULL },
 	};
 	luaL_checkversion(L);

@@ -12,7 +12,8 @@
  *   queue, "warning", fd, kb
  * The queue userdata is created on first need and keeps, per socket, the
  * packet being assembled; every packet handed out (msg) is skynet_malloc'ed
- * and belongs to the caller.
+ * and belongs to the caller.  A queue argument must be nil or such a queue,
+ * a message a lightuserdata: anything else is a Lua error.
  */
 #define LUA_LIB
 
@@ -22,9 +23,11 @@
 #include <lua.h>
 #include <lauxlib.h>
 
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 
+#define QUEUE_TYPE "netpack_queue"
 #define HASHSIZE 256
 #define QUEUE_FIRST 64
 #define MAX_PACKET 0xffff
@@ -81,9 +84,17 @@ clear_queue(struct queue *q) {
 	q->head = q->n = 0;
 }
 
+/* the queue at index 1: NULL for nil, an error for anything but a queue */
+static struct queue *
+check_queue(lua_State *L) {
+	if (lua_isnoneornil(L, 1))
+		return NULL;
+	return luaL_checkudata(L, 1, QUEUE_TYPE);
+}
+
 static int
 lclear(lua_State *L) {
-	struct queue *q = lua_touserdata(L, 1);
+	struct queue *q = check_queue(L);
 	if (q)
 		clear_queue(q);
 	return 0;
@@ -91,7 +102,7 @@ lclear(lua_State *L) {
 
 static int
 lgc(lua_State *L) {
-	struct queue *q = lua_touserdata(L, 1);
+	struct queue *q = luaL_checkudata(L, 1, QUEUE_TYPE);
 	clear_queue(q);
 	skynet_free(q->ring);
 	q->ring = NULL;
@@ -99,7 +110,7 @@ lgc(lua_State *L) {
 	return 0;
 }
 
-/* the queue at index 1, created there if it is nil */
+/* the queue at index 1 (checked by the caller), created there if it is nil */
 static struct queue *
 get_queue(lua_State *L) {
 	struct queue *q = lua_touserdata(L, 1);
@@ -107,7 +118,7 @@ get_queue(lua_State *L) {
 		return q;
 	q = lua_newuserdatauv(L, sizeof(*q), 0);
 	memset(q, 0, sizeof(*q));
-	if (luaL_newmetatable(L, "netpack_queue")) {
+	if (luaL_newmetatable(L, QUEUE_TYPE)) {
 		lua_pushcfunction(L, lgc);
 		lua_setfield(L, -2, "__gc");
 	}
@@ -299,10 +310,13 @@ push_text(lua_State *L, const char *text, int size) {
 /* queue, msg, sz -> queue [, type, ...] */
 static int
 lfilter(lua_State *L) {
+	check_queue(L);
+	luaL_checktype(L, 2, LUA_TLIGHTUSERDATA);
 	struct skynet_socket_message *message = lua_touserdata(L, 2);
-	int size = (int)luaL_checkinteger(L, 3);
-	if (message == NULL || size < (int)sizeof(*message))
+	lua_Integer sz = luaL_checkinteger(L, 3);
+	if (message == NULL || sz < (lua_Integer)sizeof(*message) || sz > INT_MAX)
 		return luaL_error(L, "invalid socket message");
+	int size = (int)sz;
 	const char *text = NULL;
 	int textsize = 0;
 	if (message->buffer == NULL) {
@@ -351,7 +365,7 @@ lfilter(lua_State *L) {
 /* queue -> fd, msg, sz | nothing */
 static int
 lpop(lua_State *L) {
-	struct queue *q = lua_touserdata(L, 1);
+	struct queue *q = check_queue(L);
 	if (q == NULL || q->n == 0)
 		return 0;
 	struct netpack *np = &q->ring[q->head];
@@ -363,16 +377,31 @@ lpop(lua_State *L) {
 	return 3;
 }
 
-/* string | lightuserdata, sz -> lightuserdata (length + data), sz + 2 */
+/* the size argument at index for data at most `max` bytes long */
+static size_t
+check_size(lua_State *L, int index, lua_Integer max) {
+	lua_Integer sz = luaL_checkinteger(L, index);
+	luaL_argcheck(L, sz >= 0 && sz <= max, index, "size out of range");
+	return (size_t)sz;
+}
+
+/* string | lightuserdata, sz | userdata [, sz] -> lightuserdata (length + data), sz + 2 */
 static int
 lpack(lua_State *L) {
 	size_t len;
 	const char *ptr;
-	if (lua_isuserdata(L, 1)) {
+	switch (lua_type(L, 1)) {
+	case LUA_TLIGHTUSERDATA:
 		ptr = lua_touserdata(L, 1);
-		len = (size_t)luaL_checkinteger(L, 2);
-	} else {
+		len = check_size(L, 2, MAX_PACKET + 1); /* over MAX_PACKET: the error below */
+		break;
+	case LUA_TUSERDATA:
+		ptr = lua_touserdata(L, 1);
+		len = lua_isnoneornil(L, 2) ? lua_rawlen(L, 1) : check_size(L, 2, (lua_Integer)lua_rawlen(L, 1));
+		break;
+	default:
 		ptr = luaL_checklstring(L, 1, &len);
+		break;
 	}
 	if (len > MAX_PACKET)
 		return luaL_error(L, "Invalid size (too long) of data : %d", (int)len);
@@ -385,11 +414,16 @@ lpack(lua_State *L) {
 	return 2;
 }
 
-/* msg, sz -> string (msg is freed) */
+/* msg, sz -> string (msg is freed); nil -> "" */
 static int
 ltostring(lua_State *L) {
+	if (lua_isnoneornil(L, 1)) {
+		lua_pushliteral(L, "");
+		return 1;
+	}
+	luaL_checktype(L, 1, LUA_TLIGHTUSERDATA);
 	void *ptr = lua_touserdata(L, 1);
-	int size = (int)luaL_checkinteger(L, 2);
+	size_t size = check_size(L, 2, INT_MAX);
 	if (ptr == NULL) {
 		lua_pushliteral(L, "");
 	} else {

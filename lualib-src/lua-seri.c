@@ -1,19 +1,23 @@
 /*
- * Serialisation of Lua values for skynet.pack / skynet.unpack.
+ * Serialisation of Lua values for skynet.pack / skynet.unpack, in skynet's
+ * byte format, so packed messages cross cluster and harbor links unchanged.
  *
- * Wire format: the packed values one after another. Each value starts with a
- * tag byte, tag = kind << 5 | imm. Where a kind carries a number, imm 0..27 is
- * the number itself and imm 28, 29, 30, 31 say that it follows in 1, 2, 4 or 8
- * little-endian bytes.
+ * Each value starts with a byte: type | cookie << 3 (type 0..6, cookie 0..31).
+ * Numbers that follow are little-endian.
  *
- *   kind 0  atom     imm 0 nil, 1 false, 2 true,
- *                    3 float (8 bytes: IEEE-754 bits), 4 lightuserdata (8 bytes)
- *   kind 1  integer  n >= 0: the number is n
- *   kind 2  integer  n < 0: the number is -1 - n
- *   kind 3  string   the number is the length; the bytes follow
- *   kind 4  table    the number is the length of the array part; then a byte h
- *                    sizing the hash part (0: empty, else at most 2^(h-1)
- *                    pairs), the array values 1..length, key/value pairs, nil
+ *   type 0  nil
+ *   type 1  boolean     cookie 0 false, 1 true
+ *   type 2  number      cookie 0: the integer 0; 1: a uint8, 2: a uint16,
+ *                       4: an int32, 6: an int64 follows; 8: a double follows
+ *   type 3  pointer     a lightuserdata: the pointer's bytes follow
+ *   type 4  string      cookie = length (0..31); the bytes follow
+ *   type 5  string      cookie 2: a uint16 length, 4: a uint32 length; bytes
+ *   type 6  table       cookie = length of the array part (0..30), or 31 and
+ *                       the length follows as a number value; then the array
+ *                       values 1..length, key/value pairs, nil
+ *
+ * An integer takes the shortest of: 0, a uint8, a uint16, an int32 (any
+ * negative that fits, or a positive up to 2^31-1), an int64.
  *
  * Packing writes into a block on the C stack first, so a small message costs
  * one allocation: the final buffer. Further blocks are Lua userdata, so an
@@ -30,17 +34,20 @@
 #include "skynet_malloc.h"
 #include "lua-seri.h"
 
-#define MAX_DEPTH 32     /* tables nested deeper than this are refused */
+/* A value inside more tables than this is refused: 33 nested tables pack,
+ * anything inside the 33rd does not (skynet's limit, checked on both sides) */
+#define MAX_DEPTH 32
 #define FIRST_BLOCK 128  /* bytes packed without any Lua allocation */
 #define MIN_BLOCK 256
 #define MAX_BLOCKS 64    /* sizes double, so 64 blocks exceed any address space */
 
-enum { KIND_ATOM, KIND_UINT, KIND_NINT, KIND_STRING, KIND_TABLE };
-enum { ATOM_NIL, ATOM_FALSE, ATOM_TRUE, ATOM_FLOAT, ATOM_POINTER };
+enum { T_NIL, T_BOOLEAN, T_NUMBER, T_POINTER, T_SHORT_STRING, T_LONG_STRING, T_TABLE };
+/* number cookies: how the number follows */
+enum { N_ZERO = 0, N_UINT8 = 1, N_UINT16 = 2, N_INT32 = 4, N_INT64 = 6, N_DOUBLE = 8 };
 
-#define IMM_INLINE 28 /* imm below this is the number itself */
-#define TAG(kind, imm) ((uint8_t)((kind) << 5 | (imm)))
-#define TAG_NIL TAG(KIND_ATOM, ATOM_NIL)
+#define TAG(type, cookie) ((uint8_t)((type) | (cookie) << 3))
+#define SHORT_STRING_MAX 31
+#define ARRAY_COOKIE_MAX 31 /* this cookie says the array length follows */
 
 _Static_assert(sizeof(lua_Number) == 8, "floats travel as IEEE-754 doubles");
 
@@ -134,81 +141,53 @@ static inline uint8_t *put_le(uint8_t *p, uint64_t v, int bytes) {
 	return p + bytes;
 }
 
-/* a tag of the given kind carrying the number n */
-static void write_number(struct writer *w, int kind, uint64_t n) {
+/* a tag byte and the low bytes of v after it */
+static inline void write_tagged(struct writer *w, uint8_t tag, uint64_t v, int bytes) {
 	uint8_t *p = reserve(w, 9);
-	if (n < IMM_INLINE) {
-		*p++ = TAG(kind, n);
-	} else if (n <= UINT8_MAX) {
-		*p++ = TAG(kind, IMM_INLINE);
-		p = put_le(p, n, 1);
-	} else if (n <= UINT16_MAX) {
-		*p++ = TAG(kind, IMM_INLINE + 1);
-		p = put_le(p, n, 2);
-	} else if (n <= UINT32_MAX) {
-		*p++ = TAG(kind, IMM_INLINE + 2);
-		p = put_le(p, n, 4);
-	} else {
-		*p++ = TAG(kind, IMM_INLINE + 3);
-		p = put_le(p, n, 8);
-	}
-	w->p = p;
-}
-
-static void write_atom64(struct writer *w, int atom, uint64_t bits) {
-	uint8_t *p = reserve(w, 9);
-	*p = TAG(KIND_ATOM, atom);
-	w->p = put_le(p + 1, bits, 8);
+	*p = tag;
+	w->p = put_le(p + 1, v, bytes);
 }
 
 static void write_integer(struct writer *w, lua_Integer v) {
-	if (v >= 0)
-		write_number(w, KIND_UINT, (uint64_t)v);
+	if (v == 0)
+		write_byte(w, TAG(T_NUMBER, N_ZERO));
+	else if (v < INT32_MIN || v > INT32_MAX)
+		write_tagged(w, TAG(T_NUMBER, N_INT64), (uint64_t)v, 8);
+	else if (v < 0 || v > UINT16_MAX)
+		write_tagged(w, TAG(T_NUMBER, N_INT32), (uint64_t)v, 4);
+	else if (v > UINT8_MAX)
+		write_tagged(w, TAG(T_NUMBER, N_UINT16), (uint64_t)v, 2);
 	else
-		write_number(w, KIND_NINT, ~(uint64_t)v); /* -1 - v, without overflow */
+		write_tagged(w, TAG(T_NUMBER, N_UINT8), (uint64_t)v, 1);
 }
 
 static void write_float(struct writer *w, lua_Number d) {
 	uint64_t bits;
 	memcpy(&bits, &d, sizeof bits);
-	write_atom64(w, ATOM_FLOAT, bits);
+	write_tagged(w, TAG(T_NUMBER, N_DOUBLE), bits, 8);
 }
 
-/* the hash size byte: 0 for none, else h with n <= 2^(h-1) */
-static uint8_t hash_hint(size_t n) {
-	uint8_t h = 0;
-	if (n > 0)
-		for (h = 1; ((size_t)1 << (h - 1)) < n; h++)
-			;
-	return h;
+static void write_string(struct writer *w, const char *s, size_t len) {
+	if (len <= SHORT_STRING_MAX)
+		write_byte(w, TAG(T_SHORT_STRING, len));
+	else if (len <= UINT16_MAX)
+		write_tagged(w, TAG(T_LONG_STRING, 2), len, 2);
+	else if (len <= UINT32_MAX)
+		write_tagged(w, TAG(T_LONG_STRING, 4), len, 4);
+	else
+		luaL_error(w->L, "serialize: string of %I bytes is too long", (lua_Integer)len);
+	write_bytes(w, s, len);
 }
 
 static void pack_value(struct writer *w, int idx, int depth);
 
-/* the key and value on the stack top, if the key is not in the array part */
-static int pack_pair(struct writer *w, lua_Unsigned arraylen, int depth) {
-	lua_State *L = w->L;
-	int top = lua_gettop(L);
-	if (lua_isinteger(L, top - 1)) {
-		lua_Unsigned k = (lua_Unsigned)lua_tointeger(L, top - 1);
-		if (k - 1 < arraylen) /* 1 <= k <= arraylen */
-			return 0;
-	}
-	pack_value(w, top - 1, depth);
-	pack_value(w, top, depth);
-	return 1;
-}
-
 /* a table with a __pairs metamethod (on the stack top): everything is hash */
 static void pack_metapairs(struct writer *w, int idx, int depth) {
 	lua_State *L = w->L;
-	write_number(w, KIND_TABLE, 0);
-	uint8_t *hint = reserve(w, 1);
-	w->p++;
+	write_byte(w, TAG(T_TABLE, 0));
 	lua_pushvalue(L, idx);
 	lua_call(L, 1, 3); /* iterator, state, control */
 	int iter = lua_gettop(L) - 2;
-	size_t npair = 0;
 	for (;;) {
 		lua_pushvalue(L, iter);
 		lua_pushvalue(L, iter + 1);
@@ -218,52 +197,60 @@ static void pack_metapairs(struct writer *w, int idx, int depth) {
 			break;
 		if (is_nan(L, -2))
 			luaL_error(L, "serialize: table index is NaN");
-		npair += (size_t)pack_pair(w, 0, depth);
+		pack_value(w, iter + 3, depth);
+		pack_value(w, iter + 4, depth);
 		lua_pop(L, 1);
 		lua_replace(L, iter + 2); /* the key is the next control value */
 	}
 	lua_settop(L, iter - 1);
-	write_byte(w, TAG_NIL);
-	*hint = hash_hint(npair);
+	write_byte(w, TAG(T_NIL, 0));
 }
 
+/* depth: that of the table's values */
 static void pack_table(struct writer *w, int idx, int depth) {
 	lua_State *L = w->L;
-	if (depth > MAX_DEPTH)
-		luaL_error(L, "serialize can't pack too depth table");
 	luaL_checkstack(L, LUA_MINSTACK, NULL);
 	if (luaL_getmetafield(L, idx, "__pairs") != LUA_TNIL) {
 		pack_metapairs(w, idx, depth);
 		return;
 	}
 	lua_Unsigned arraylen = lua_rawlen(L, idx);
-	write_number(w, KIND_TABLE, arraylen);
-	uint8_t *hint = reserve(w, 1);
-	w->p++;
+	if (arraylen < ARRAY_COOKIE_MAX) {
+		write_byte(w, TAG(T_TABLE, arraylen));
+	} else {
+		write_byte(w, TAG(T_TABLE, ARRAY_COOKIE_MAX));
+		write_integer(w, (lua_Integer)arraylen);
+	}
+	int top = lua_gettop(L);
 	for (lua_Unsigned i = 1; i <= arraylen; i++) {
 		lua_rawgeti(L, idx, (lua_Integer)i);
-		pack_value(w, lua_gettop(L), depth);
+		pack_value(w, top + 1, depth);
 		lua_pop(L, 1);
 	}
-	size_t npair = 0;
 	lua_pushnil(L);
 	while (lua_next(L, idx)) {
-		npair += (size_t)pack_pair(w, arraylen, depth);
+		/* keys 1..arraylen went with the array part */
+		if (!lua_isinteger(L, top + 1) ||
+		    (lua_Unsigned)lua_tointeger(L, top + 1) - 1 >= arraylen) {
+			pack_value(w, top + 1, depth);
+			pack_value(w, top + 2, depth);
+		}
 		lua_pop(L, 1);
 	}
-	write_byte(w, TAG_NIL);
-	*hint = hash_hint(npair);
+	write_byte(w, TAG(T_NIL, 0));
 }
 
 /* idx is absolute; depth counts the tables around the value */
 static void pack_value(struct writer *w, int idx, int depth) {
 	lua_State *L = w->L;
+	if (depth > MAX_DEPTH)
+		luaL_error(L, "serialize can't pack too depth table");
 	switch (lua_type(L, idx)) {
 	case LUA_TNIL:
-		write_byte(w, TAG_NIL);
+		write_byte(w, TAG(T_NIL, 0));
 		break;
 	case LUA_TBOOLEAN:
-		write_byte(w, TAG(KIND_ATOM, lua_toboolean(L, idx) ? ATOM_TRUE : ATOM_FALSE));
+		write_byte(w, TAG(T_BOOLEAN, lua_toboolean(L, idx)));
 		break;
 	case LUA_TNUMBER:
 		if (lua_isinteger(L, idx))
@@ -274,18 +261,17 @@ static void pack_value(struct writer *w, int idx, int depth) {
 	case LUA_TSTRING: {
 		size_t len;
 		const char *s = lua_tolstring(L, idx, &len);
-		write_number(w, KIND_STRING, len);
-		write_bytes(w, s, len);
+		write_string(w, s, len);
 		break;
 	}
 	case LUA_TLIGHTUSERDATA:
-		write_atom64(w, ATOM_POINTER, (uint64_t)(uintptr_t)lua_touserdata(L, idx));
+		write_tagged(w, TAG(T_POINTER, 0), (uintptr_t)lua_touserdata(L, idx), sizeof(void *));
 		break;
 	case LUA_TTABLE:
 		pack_table(w, idx, depth + 1);
 		break;
 	default:
-		luaL_error(L, "Unsupported type %s to serialize", luaL_typename(L, idx));
+		luaL_error(L, "Unsupport type %s to serialize", luaL_typename(L, idx));
 	}
 }
 
@@ -347,115 +333,151 @@ static inline const uint8_t *take(struct reader *r, uint64_t n) {
 	return p;
 }
 
-/* the number carried by a tag whose low bits are imm */
-static inline uint64_t read_number(struct reader *r, unsigned imm) {
-	if (imm < IMM_INLINE)
-		return imm;
-	int bytes = 1 << (imm - IMM_INLINE);
+/* a little-endian number of the given size */
+static inline uint64_t read_le(struct reader *r, int bytes) {
 	const uint8_t *p = take(r, (uint64_t)bytes);
-	uint64_t n = 0;
+	uint64_t v = 0;
 	for (int i = 0; i < bytes; i++)
-		n |= (uint64_t)p[i] << (8 * i);
-	return n;
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
 }
 
-static uint64_t read_bits64(struct reader *r) {
-	return read_number(r, IMM_INLINE + 3);
-}
-
-static void read_atom(struct reader *r, unsigned imm) {
-	lua_State *L = r->L;
-	switch (imm) {
-	case ATOM_NIL:
-		lua_pushnil(L);
-		break;
-	case ATOM_FALSE:
-	case ATOM_TRUE:
-		lua_pushboolean(L, imm == ATOM_TRUE);
-		break;
-	case ATOM_FLOAT: {
-		uint64_t bits = read_bits64(r);
-		lua_Number d;
-		memcpy(&d, &bits, sizeof d);
-		lua_pushnumber(L, d);
-		break;
-	}
-	case ATOM_POINTER: {
-		uint64_t bits = read_bits64(r);
-#if UINTPTR_MAX < UINT64_MAX
-		if (bits > UINTPTR_MAX)
-			invalid(r);
-#endif
-		lua_pushlightuserdata(L, (void *)(uintptr_t)bits);
-		break;
-	}
+/* the integer that follows a number tag of this cookie */
+static inline lua_Integer read_integer(struct reader *r, unsigned cookie) {
+	switch (cookie) {
+	case N_ZERO:
+		return 0;
+	case N_UINT8:
+		return (lua_Integer)read_le(r, 1);
+	case N_UINT16:
+		return (lua_Integer)read_le(r, 2);
+	case N_INT32:
+		return (int32_t)(uint32_t)read_le(r, 4);
+	case N_INT64:
+		return (lua_Integer)read_le(r, 8);
 	default:
 		invalid(r);
+		return 0;
 	}
+}
+
+static void read_string(struct reader *r, uint64_t len) {
+	lua_pushlstring(r->L, (const char *)take(r, len), (size_t)len);
 }
 
 static void read_value(struct reader *r, int depth);
 
-static void read_table(struct reader *r, uint64_t arraylen, int depth) {
+/* pushes the next key, or returns 0 at the nil that ends a table */
+static int read_key(struct reader *r, int depth) {
 	lua_State *L = r->L;
-	if (depth > MAX_DEPTH || arraylen > remaining(r) || arraylen > INT_MAX)
+	if ((*take(r, 1) & 7) == T_NIL)
+		return 0;
+	r->p--;
+	read_value(r, depth);
+	if (is_nan(L, -1))
 		invalid(r);
-	unsigned h = *take(r, 1);
-	/* the hint only presizes; each pair takes 2 bytes at least, so the bytes
-	 * left bound what hostile input can make us allocate */
-	size_t npair = remaining(r) / 2;
-	if (h == 0)
-		npair = 0;
-	else if (h <= 31 && ((size_t)1 << (h - 1)) < npair)
-		npair = (size_t)1 << (h - 1);
-	if (npair > INT_MAX)
-		npair = INT_MAX;
-	luaL_checkstack(L, 4, NULL);
-	lua_createtable(L, (int)arraylen, (int)npair);
-	for (lua_Integer i = 1; i <= (lua_Integer)arraylen; i++) {
+	return 1;
+}
+
+/* the rest of a table's pairs, into the table on the stack top */
+static void read_pairs(struct reader *r, int depth) {
+	while (read_key(r, depth)) {
+		read_value(r, depth);
+		lua_rawset(r->L, -3);
+	}
+}
+
+/* The stream says nothing of the hash part's size, and a table grown one key
+ * at a time is rehashed at every power of two. So a small table is gathered
+ * on the stack first and made at its final size. */
+#define GATHERED_SLOTS 128
+
+static void read_gathered_table(struct reader *r, int arraylen, int depth) {
+	lua_State *L = r->L;
+	luaL_checkstack(L, GATHERED_SLOTS + LUA_MINSTACK, NULL);
+	int base = lua_gettop(L);
+	for (int i = 0; i < arraylen; i++)
+		read_value(r, depth);
+	int npair = 0, more = 1;
+	while (arraylen + 2 * npair + 2 <= GATHERED_SLOTS && (more = read_key(r, depth))) {
+		read_value(r, depth);
+		npair++;
+	}
+	lua_createtable(L, arraylen, more ? npair * 2 : npair);
+	lua_rotate(L, base + 1, 1); /* the table below its values */
+	/* the last pairs are set first, so of a key sent twice the first counts */
+	for (int i = 0; i < npair; i++)
+		lua_rawset(L, base + 1);
+	for (int i = arraylen; i > 0; i--)
+		lua_rawseti(L, base + 1, i);
+	if (more)
+		read_pairs(r, depth);
+}
+
+/* depth: that of the table's values */
+static void read_table(struct reader *r, unsigned cookie, int depth) {
+	lua_State *L = r->L;
+	lua_Integer arraylen = cookie;
+	if (cookie == ARRAY_COOKIE_MAX) {
+		uint8_t tag = *take(r, 1);
+		if ((tag & 7) != T_NUMBER)
+			invalid(r);
+		arraylen = read_integer(r, tag >> 3);
+	}
+	/* each value takes a byte at least: hostile lengths allocate nothing */
+	if (arraylen < 0 || (uint64_t)arraylen > remaining(r) || arraylen > INT_MAX)
+		invalid(r);
+	if (arraylen < GATHERED_SLOTS) {
+		read_gathered_table(r, (int)arraylen, depth);
+		return;
+	}
+	luaL_checkstack(L, LUA_MINSTACK, NULL);
+	lua_createtable(L, (int)arraylen, 0);
+	for (lua_Integer i = 1; i <= arraylen; i++) {
 		read_value(r, depth);
 		lua_rawseti(L, -2, i);
 	}
-	for (;;) {
-		if (*take(r, 1) == TAG_NIL)
-			break;
-		r->p--;
-		read_value(r, depth);
-		if (is_nan(L, -1))
-			invalid(r);
-		read_value(r, depth);
-		lua_rawset(L, -3);
-	}
+	read_pairs(r, depth);
 }
 
 /* pushes the next value; depth counts the tables around it */
 static void read_value(struct reader *r, int depth) {
 	lua_State *L = r->L;
 	uint8_t tag = *take(r, 1);
-	unsigned imm = tag & 31;
-	uint64_t n;
-	switch (tag >> 5) {
-	case KIND_ATOM:
-		read_atom(r, imm);
+	unsigned cookie = tag >> 3;
+	switch (tag & 7) {
+	case T_NIL:
+		lua_pushnil(L);
 		break;
-	case KIND_UINT:
-		n = read_number(r, imm);
-		if (n > LUA_MAXINTEGER)
+	case T_BOOLEAN:
+		lua_pushboolean(L, cookie);
+		break;
+	case T_NUMBER:
+		if (cookie == N_DOUBLE) {
+			uint64_t bits = read_le(r, 8);
+			lua_Number d;
+			memcpy(&d, &bits, sizeof d);
+			lua_pushnumber(L, d);
+		} else {
+			lua_pushinteger(L, read_integer(r, cookie));
+		}
+		break;
+	case T_POINTER:
+		lua_pushlightuserdata(L, (void *)(uintptr_t)read_le(r, sizeof(void *)));
+		break;
+	case T_SHORT_STRING:
+		read_string(r, cookie);
+		break;
+	case T_LONG_STRING:
+		if (cookie != 2 && cookie != 4)
 			invalid(r);
-		lua_pushinteger(L, (lua_Integer)n);
+		read_string(r, read_le(r, (int)cookie));
 		break;
-	case KIND_NINT:
-		n = read_number(r, imm);
-		if (n > LUA_MAXINTEGER)
+	case T_TABLE:
+		/* no writer nests deeper: this bounds the C stack */
+		if (depth > MAX_DEPTH)
 			invalid(r);
-		lua_pushinteger(L, -1 - (lua_Integer)n);
-		break;
-	case KIND_STRING:
-		n = read_number(r, imm);
-		lua_pushlstring(L, (const char *)take(r, n), (size_t)n);
-		break;
-	case KIND_TABLE:
-		read_table(r, read_number(r, imm), depth + 1);
+		read_table(r, cookie, depth + 1);
 		break;
 	default:
 		invalid(r);

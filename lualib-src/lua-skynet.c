@@ -117,7 +117,26 @@ static int lcallback(lua_State *L) {
 /* ---- commands ---- */
 
 /* command(cmd [, param]): the raw answer of skynet_command, or NULL */
-static const char *run_command(lua_State *L) {
+static int new_session(lua_State *L, int *type);
+
+/*
+ * TIMEOUT from Lua: the session comes from the service's allocator (see
+ * new_session), not the core's, which does not know the ids Lua waits on.
+ */
+static const char *timeout_command(lua_State *L, const char *parm, char *result, size_t size) {
+	int type = 0;
+	int session = new_session(L, &type);
+	if (type) /* no Lua allocator: the core's command */
+		return skynet_command(get_context(L), "TIMEOUT", parm);
+	long long ticks = strtoll(parm ? parm : "0", NULL, 10);
+	int ti = ticks > INT_MAX ? INT_MAX : ticks < 0 ? 0 : (int)ticks;
+	skynet_timeout(skynet_context_handle(get_context(L)), ti, session);
+	snprintf(result, size, "%d", session);
+	return result;
+}
+
+/* runs command(cmd [, param]); result is a buffer for the answer */
+static const char *run_command(lua_State *L, char result[32]) {
 	const char *cmd = luaL_checkstring(L, 1);
 	const char *parm = NULL;
 	char tmp[32];
@@ -129,11 +148,14 @@ static const char *run_command(lua_State *L) {
 			parm = luaL_checkstring(L, 2);
 		}
 	}
+	if (strcmp(cmd, "TIMEOUT") == 0)
+		return timeout_command(L, parm, result, 32);
 	return skynet_command(get_context(L), cmd, parm);
 }
 
 static int lcommand(lua_State *L) {
-	const char *result = run_command(L);
+	char buf[32];
+	const char *result = run_command(L, buf);
 	if (result == NULL)
 		return 0;
 	lua_pushstring(L, result);
@@ -142,7 +164,8 @@ static int lcommand(lua_State *L) {
 
 /* an answer ":hex" as an integer address */
 static int laddresscommand(lua_State *L) {
-	const char *result = run_command(L);
+	char buf[32];
+	const char *result = run_command(L, buf);
 	if (result && result[0] == ':') {
 		uint32_t addr = (uint32_t)strtoul(result + 1, NULL, 16);
 		if (addr) {
@@ -155,7 +178,8 @@ static int laddresscommand(lua_State *L) {
 
 /* an answer as a number */
 static int lintcommand(lua_State *L) {
-	const char *result = run_command(L);
+	char buf[32];
+	const char *result = run_command(L, buf);
 	if (result == NULL)
 		return 0;
 	char *endptr;
@@ -166,11 +190,6 @@ static int lintcommand(lua_State *L) {
 	} else {
 		lua_pushinteger(L, r);
 	}
-	return 1;
-}
-
-static int lgenid(lua_State *L) {
-	lua_pushinteger(L, skynet_context_newsession(get_context(L)));
 	return 1;
 }
 
@@ -227,6 +246,33 @@ static int get_message(lua_State *L, int index, int *type, void **msg, size_t *s
 	return luaL_error(L, "invalid param %s", luaL_typename(L, index));
 }
 
+static const char SESSION_KEY = 0; /* see lsessionallocator */
+
+/*
+ * A session for send(..., nil, ...): from the service's Lua allocator when
+ * skynet.lua registered it, so that it cannot be an id a Lua call still
+ * waits on; else the core allocates one as it sends.
+ */
+static int new_session(lua_State *L, int *type) {
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &SESSION_KEY) != LUA_TFUNCTION) {
+		lua_pop(L, 1);
+		*type |= PTYPE_TAG_ALLOCSESSION;
+		return 0;
+	}
+	lua_call(L, 0, 1);
+	int session = (int)luaL_checkinteger(L, -1);
+	lua_pop(L, 1);
+	return session;
+}
+
+/* sessionallocator(f): f() gives the sessions of send(..., nil, ...) */
+static int lsessionallocator(lua_State *L) {
+	luaL_checktype(L, 1, LUA_TFUNCTION);
+	lua_settop(L, 1);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &SESSION_KEY);
+	return 0;
+}
+
 /*
  * send(dest, type, session, msg, sz) -> session, or nil when dest is gone;
  * session nil allocates one.
@@ -246,7 +292,7 @@ static int send_message(lua_State *L, int source, int idx_type) {
 	int type = (int)ptype;
 	int session = 0;
 	if (lua_isnil(L, idx_type + 1))
-		type |= PTYPE_TAG_ALLOCSESSION;
+		session = new_session(L, &type);
 	else
 		session = (int)luaL_checkinteger(L, idx_type + 1);
 	void *msg = NULL;
@@ -377,7 +423,7 @@ LUAMOD_API int luaopen_skynet_core(lua_State *L) {
 	luaL_checkversion(L);
 	luaL_Reg l[] = {
 		{ "send", lsend },
-		{ "genid", lgenid },
+		{ "sessionallocator", lsessionallocator },
 		{ "redirect", lredirect },
 		{ "command", lcommand },
 		{ "intcommand", lintcommand },

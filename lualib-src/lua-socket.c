@@ -7,6 +7,11 @@
  * list (lightuserdata) and whose [2], [3], ... are node arrays (userdata,
  * 16, 32, ... up to 4096 nodes each).  Nodes are never released before the
  * pool is collected; the arrays' __gc frees any data still in them.
+ *
+ * Arguments are checked: a buffer must be one made by buffer(), a pool a
+ * table that was empty when first used (it is then marked with a
+ * metatable Lua code cannot read or change), a message block a
+ * lightuserdata.  Anything else is a Lua error, never a wild pointer.
  */
 #define LUA_LIB
 
@@ -17,6 +22,7 @@
 #include <lauxlib.h>
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,9 +30,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define BACKLOG 32
 #define POOL_FIRST 16
 #define POOL_LARGEST 4096
+#define BUFFER_TYPE "socket_buffer"
+#define POOL_ARRAY_TYPE "socket_buffer_pool"
+#define POOL_TYPE "socket_buffer_pool_table"
+#define HOST_MAX 1025 /* NI_MAXHOST */
 
 struct buffer_node {
 	char *msg;
@@ -45,7 +54,7 @@ struct socket_buffer {
 
 static int
 lfreepool(lua_State *L) {
-	struct buffer_node *pool = lua_touserdata(L, 1);
+	struct buffer_node *pool = luaL_checkudata(L, 1, POOL_ARRAY_TYPE);
 	int n = (int)(lua_rawlen(L, 1) / sizeof(*pool));
 	for (int i = 0; i < n; i++) {
 		skynet_free(pool[i].msg);
@@ -63,7 +72,7 @@ newpool(lua_State *L, int n) {
 		pool[i].sz = 0;
 		pool[i].next = i + 1 < n ? &pool[i + 1] : NULL;
 	}
-	if (luaL_newmetatable(L, "socket_buffer_pool")) {
+	if (luaL_newmetatable(L, POOL_ARRAY_TYPE)) {
 		lua_pushcfunction(L, lfreepool);
 		lua_setfield(L, -2, "__gc");
 	}
@@ -71,11 +80,20 @@ newpool(lua_State *L, int n) {
 	return pool;
 }
 
+/* the head of the pool's free list: a lightuserdata, or nil in a new pool */
 static struct buffer_node *
-take_node(lua_State *L, int pool) {
-	lua_rawgeti(L, pool, 1);
+free_head(lua_State *L, int pool) {
+	int type = lua_rawgeti(L, pool, 1);
+	if (type != LUA_TLIGHTUSERDATA && type != LUA_TNIL)
+		luaL_error(L, "corrupt buffer pool");
 	struct buffer_node *node = lua_touserdata(L, -1);
 	lua_pop(L, 1);
+	return node;
+}
+
+static struct buffer_node *
+take_node(lua_State *L, int pool) {
+	struct buffer_node *node = free_head(L, pool);
 	if (node == NULL) {
 		int arrays = (int)lua_rawlen(L, pool); /* [1] plus the arrays so far */
 		int n = POOL_FIRST;
@@ -101,27 +119,60 @@ return_head(lua_State *L, int pool, struct socket_buffer *sb) {
 	skynet_free(node->msg);
 	node->msg = NULL;
 	node->sz = 0;
-	lua_rawgeti(L, pool, 1);
-	node->next = lua_touserdata(L, -1);
-	lua_pop(L, 1);
+	node->next = free_head(L, pool);
 	lua_pushlightuserdata(L, node);
 	lua_rawseti(L, pool, 1);
 }
 
 static struct socket_buffer *
 checkbuffer(lua_State *L) {
-	struct socket_buffer *sb = lua_touserdata(L, 1);
-	if (sb == NULL)
-		luaL_error(L, "need buffer object at param 1");
-	return sb;
+	return luaL_checkudata(L, 1, BUFFER_TYPE);
+}
+
+/* the pool at index: a table marked as a pool, or an empty one, marked now */
+static void
+mark_pool(lua_State *L, int index) {
+	luaL_checktype(L, index, LUA_TTABLE);
+	if (lua_getmetatable(L, index)) {
+		luaL_getmetatable(L, POOL_TYPE);
+		bool pool = lua_rawequal(L, -1, -2);
+		lua_pop(L, 2);
+		if (pool)
+			return;
+		luaL_argerror(L, index, "not a buffer pool");
+	}
+	lua_pushnil(L);
+	if (lua_next(L, index)) {
+		luaL_argerror(L, index, "not a buffer pool (a pool starts as an empty table)");
+	}
+	if (luaL_newmetatable(L, POOL_TYPE)) {
+		lua_pushboolean(L, 0);
+		lua_setfield(L, -2, "__metatable");
+	}
+	lua_setmetatable(L, index);
+}
+
+/* the pool at index for the buffer at 1: a buffer's nodes come from and
+ * go back to one pool, which it keeps alive (its user value) */
+static void
+checkpool(lua_State *L, int index) {
+	mark_pool(L, index);
+	if (lua_getiuservalue(L, 1, 1) == LUA_TNIL) {
+		lua_pushvalue(L, index);
+		lua_setiuservalue(L, 1, 1);
+	} else if (!lua_rawequal(L, -1, index)) {
+		luaL_argerror(L, index, "the buffer belongs to another pool");
+	}
+	lua_pop(L, 1);
 }
 
 static int
 lnewbuffer(lua_State *L) {
-	struct socket_buffer *sb = lua_newuserdatauv(L, sizeof(*sb), 0);
+	struct socket_buffer *sb = lua_newuserdatauv(L, sizeof(*sb), 1);
 	sb->size = 0;
 	sb->offset = 0;
 	sb->head = sb->tail = NULL;
+	luaL_setmetatable(L, BUFFER_TYPE);
 	return 1;
 }
 
@@ -129,11 +180,13 @@ lnewbuffer(lua_State *L) {
 static int
 lpushbuffer(lua_State *L) {
 	struct socket_buffer *sb = checkbuffer(L);
-	luaL_checktype(L, 2, LUA_TTABLE);
+	checkpool(L, 2);
+	luaL_checktype(L, 3, LUA_TLIGHTUSERDATA);
 	char *msg = lua_touserdata(L, 3);
-	if (msg == NULL)
-		return luaL_error(L, "need message block at param 3");
-	int sz = (int)luaL_checkinteger(L, 4);
+	lua_Integer size = luaL_checkinteger(L, 4);
+	if (msg == NULL || size < 0 || size > INT_MAX - sb->size)
+		return luaL_error(L, "invalid message block (%p, %I bytes)", msg, size);
+	int sz = (int)size;
 	struct buffer_node *node = take_node(L, 2);
 	node->msg = msg;
 	node->sz = sz;
@@ -188,26 +241,23 @@ pop_string(lua_State *L, struct socket_buffer *sb, int sz, int skip) {
 static int
 lpopbuffer(lua_State *L) {
 	struct socket_buffer *sb = checkbuffer(L);
-	luaL_checktype(L, 2, LUA_TTABLE);
-	int sz = (int)luaL_checkinteger(L, 3);
+	checkpool(L, 2);
+	lua_Integer sz = luaL_checkinteger(L, 3);
 	if (sz <= 0 || sb->size < sz)
 		lua_pushnil(L);
 	else
-		pop_string(L, sb, sz, 0);
+		pop_string(L, sb, (int)sz, 0);
 	lua_pushinteger(L, sb->size);
 	return 2;
 }
 
-/* buffer, pool */
+/* buffer or nil, pool */
 static int
 lclearbuffer(lua_State *L) {
-	struct socket_buffer *sb = lua_touserdata(L, 1);
-	if (sb == NULL) {
-		if (lua_isnil(L, 1))
-			return 0;
-		return luaL_error(L, "need buffer object at param 1");
-	}
-	luaL_checktype(L, 2, LUA_TTABLE);
+	if (lua_isnoneornil(L, 1))
+		return 0;
+	struct socket_buffer *sb = checkbuffer(L);
+	checkpool(L, 2);
 	while (sb->head)
 		return_head(L, 2, sb);
 	sb->size = 0;
@@ -218,7 +268,7 @@ lclearbuffer(lua_State *L) {
 static int
 lreadall(lua_State *L) {
 	struct socket_buffer *sb = checkbuffer(L);
-	luaL_checktype(L, 2, LUA_TTABLE);
+	checkpool(L, 2);
 	if (sb->head == NULL) {
 		lua_pushliteral(L, ""); /* a reader looking before it waits */
 		return 1;
@@ -239,12 +289,14 @@ lreadall(lua_State *L) {
 	return 1;
 }
 
-/* msg, sz: frees a message block nobody will read */
+/* msg, sz: frees a message block nobody will read; nil does nothing */
 static int
 ldrop(lua_State *L) {
-	void *msg = lua_touserdata(L, 1);
+	if (lua_isnoneornil(L, 1))
+		return 0;
+	luaL_checktype(L, 1, LUA_TLIGHTUSERDATA);
 	luaL_checkinteger(L, 2);
-	skynet_free(msg);
+	skynet_free(lua_touserdata(L, 1));
 	return 0;
 }
 
@@ -292,7 +344,9 @@ find_sep(struct socket_buffer *sb, const char *sep, int seplen) {
 static int
 lreadline(lua_State *L) {
 	struct socket_buffer *sb = checkbuffer(L);
-	bool check = !lua_istable(L, 2);
+	bool check = lua_isnoneornil(L, 2);
+	if (!check)
+		checkpool(L, 2);
 	size_t seplen = 0;
 	const char *sep = luaL_checklstring(L, 3, &seplen);
 	if (seplen == 0)
@@ -336,9 +390,10 @@ lheader(lua_State *L) {
 /* msg, size -> type, id, ud, data (lightuserdata or string)[, udp address] */
 static int
 lunpack(lua_State *L) {
+	luaL_checktype(L, 1, LUA_TLIGHTUSERDATA);
 	struct skynet_socket_message *message = lua_touserdata(L, 1);
-	int size = (int)luaL_checkinteger(L, 2);
-	if (message == NULL || size < (int)sizeof(*message))
+	lua_Integer size = luaL_checkinteger(L, 2);
+	if (message == NULL || size < (lua_Integer)sizeof(*message) || size > INT_MAX)
 		return luaL_error(L, "invalid socket message");
 	lua_pushinteger(L, message->type);
 	lua_pushinteger(L, message->id);
@@ -365,45 +420,65 @@ context(lua_State *L) {
 	return lua_touserdata(L, lua_upvalueindex(1));
 }
 
+static int
+check_port(lua_State *L, int index) {
+	lua_Integer port = luaL_checkinteger(L, index);
+	luaL_argcheck(L, port >= 0 && port <= 65535, index, "port out of range");
+	return (int)port;
+}
+
+/* a socket id or fd at index: an int, not negative */
+static int
+check_id(lua_State *L, int index) {
+	lua_Integer id = luaL_checkinteger(L, index);
+	luaL_argcheck(L, id >= 0 && id <= INT_MAX, index, "invalid socket id");
+	return (int)id;
+}
+
 /*
- * host and port from (addr, port) or from "host:port" / "[ipv6]:port"
- * alone; host is copied into tmp (at least as long as addr).
+ * The host and port of (addr at index, port at index + 1), or of
+ * "host:port" / "[ipv6]:port" alone at index.  A host cut out of addr is
+ * copied into host[HOST_MAX].
  */
 static const char *
-address_port(lua_State *L, char *tmp, const char *addr, int port_index, int *port) {
-	if (!lua_isnoneornil(L, port_index)) {
-		*port = (int)luaL_checkinteger(L, port_index);
+address_port(lua_State *L, int index, char host[HOST_MAX], int *port) {
+	size_t len;
+	const char *addr = luaL_checklstring(L, index, &len);
+	if (!lua_isnoneornil(L, index + 1)) {
+		*port = check_port(L, index + 1);
 		return addr;
 	}
-	const char *host = addr;
+	const char *name = addr;
 	const char *colon;
-	size_t hostlen;
 	if (addr[0] == '[') {
 		const char *close = strchr(addr, ']');
 		if (close == NULL || close[1] != ':')
 			luaL_error(L, "Invalid address %s.", addr);
-		host = addr + 1;
-		hostlen = close - host;
+		name = addr + 1;
 		colon = close + 1;
 	} else {
 		colon = strrchr(addr, ':');
 		if (colon == NULL)
 			luaL_error(L, "Invalid address %s.", addr);
-		hostlen = colon - addr;
 	}
-	memcpy(tmp, host, hostlen);
-	tmp[hostlen] = '\0';
-	*port = (int)strtol(colon + 1, NULL, 10);
-	return tmp;
+	size_t namelen = (size_t)(colon - name) - (addr[0] == '[');
+	if (namelen >= HOST_MAX)
+		luaL_error(L, "Invalid address: host name of %d bytes", (int)namelen);
+	char *end;
+	long p = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || p < 0 || p > 65535)
+		luaL_error(L, "Invalid port in %s.", addr);
+	memcpy(host, name, namelen);
+	host[namelen] = '\0';
+	*port = (int)p;
+	return host;
 }
 
 static int
 lconnect(lua_State *L) {
-	size_t sz = 0;
-	const char *addr = luaL_checklstring(L, 1, &sz);
-	char tmp[sz + 1];
+	char buf[HOST_MAX];
 	int port = 0;
-	const char *host = address_port(L, tmp, addr, 2, &port);
+	const char *host = address_port(L, 1, buf, &port);
 	if (port == 0)
 		return luaL_error(L, "Invalid port");
 	int id = skynet_socket_connect(context(L), host, port);
@@ -413,14 +488,14 @@ lconnect(lua_State *L) {
 
 static int
 lclose(lua_State *L) {
-	int id = (int)luaL_checkinteger(L, 1);
+	int id = check_id(L, 1);
 	skynet_socket_close(context(L), id);
 	return 0;
 }
 
 static int
 lshutdown(lua_State *L) {
-	int id = (int)luaL_checkinteger(L, 1);
+	int id = check_id(L, 1);
 	skynet_socket_shutdown(context(L), id);
 	return 0;
 }
@@ -428,23 +503,27 @@ lshutdown(lua_State *L) {
 static int
 llisten(lua_State *L) {
 	const char *host = luaL_checkstring(L, 1);
-	int port = (int)luaL_checkinteger(L, 2);
-	int backlog = (int)luaL_optinteger(L, 3, BACKLOG);
-	int id = skynet_socket_listen(context(L), host, port, backlog);
+	int port = check_port(L, 2);
+	/* by default as deep as the system allows: a reconnect storm must not
+	 * overflow the accept queue */
+	lua_Integer backlog = luaL_optinteger(L, 3, socket_server_max_backlog());
+	luaL_argcheck(L, backlog >= 0 && backlog <= INT_MAX, 3, "backlog out of range");
+	int id = skynet_socket_listen(context(L), host, port, (int)backlog);
 	if (id < 0)
 		return luaL_error(L, "Listen error");
 	lua_pushinteger(L, id);
 	return 1;
 }
 
-/* a table of strings becomes one skynet_malloc'ed block */
+/* a table of strings becomes one skynet_malloc'ed block; raw access, so
+ * that no metamethod can change an item between the two passes */
 static void
 concat_table(lua_State *L, int index, struct socket_sendbuffer *buf) {
 	size_t total = 0;
-	lua_Integer n = luaL_len(L, index);
+	lua_Integer n = (lua_Integer)lua_rawlen(L, index);
 	for (lua_Integer i = 1; i <= n; i++) {
 		size_t len;
-		lua_geti(L, index, i);
+		lua_rawgeti(L, index, i);
 		if (lua_type(L, -1) != LUA_TSTRING)
 			luaL_error(L, "Invalid strings table: item %d is %s", (int)i, luaL_typename(L, -1));
 		lua_tolstring(L, -1, &len);
@@ -457,7 +536,7 @@ concat_table(lua_State *L, int index, struct socket_sendbuffer *buf) {
 	buf->sz = total;
 	for (lua_Integer i = 1; i <= n; i++) {
 		size_t len;
-		lua_geti(L, index, i);
+		lua_rawgeti(L, index, i);
 		const char *s = lua_tolstring(L, -1, &len);
 		memcpy(p, s, len);
 		p += len;
@@ -466,18 +545,26 @@ concat_table(lua_State *L, int index, struct socket_sendbuffer *buf) {
 }
 
 /*
- * What send accepts at index: a string or full userdata (borrowed), a
- * lightuserdata + size (skynet_malloc'ed; the socket takes it), or a table
- * of strings (concatenated).
+ * What send accepts at index: a string or full userdata (borrowed; a size
+ * after the userdata may not pass its end), a lightuserdata + size
+ * (skynet_malloc'ed; the socket takes it), or a table of strings
+ * (concatenated).
  */
 static void
 get_buffer(lua_State *L, int index, struct socket_sendbuffer *buf) {
 	switch (lua_type(L, index)) {
-	case LUA_TUSERDATA:
+	case LUA_TUSERDATA: {
+		size_t len = lua_rawlen(L, index);
 		buf->type = SOCKET_BUFFER_RAWPOINTER;
 		buf->buffer = lua_touserdata(L, index);
-		buf->sz = lua_isinteger(L, index + 1) ? (size_t)lua_tointeger(L, index + 1) : lua_rawlen(L, index);
+		buf->sz = len;
+		if (!lua_isnoneornil(L, index + 1)) {
+			lua_Integer sz = luaL_checkinteger(L, index + 1);
+			luaL_argcheck(L, sz >= 0 && (size_t)sz <= len, index + 1, "size out of the userdata");
+			buf->sz = (size_t)sz;
+		}
 		break;
+	}
 	case LUA_TLIGHTUSERDATA: {
 		lua_Integer sz = lua_isinteger(L, index + 1) ? lua_tointeger(L, index + 1) : -1;
 		buf->type = sz < 0 ? SOCKET_BUFFER_OBJECT : SOCKET_BUFFER_MEMORY;
@@ -498,7 +585,7 @@ get_buffer(lua_State *L, int index, struct socket_sendbuffer *buf) {
 static int
 lsend(lua_State *L) {
 	struct socket_sendbuffer buf;
-	buf.id = (int)luaL_checkinteger(L, 1);
+	buf.id = check_id(L, 1);
 	get_buffer(L, 2, &buf);
 	lua_pushboolean(L, skynet_socket_sendbuffer(context(L), &buf) == 0);
 	return 1;
@@ -507,7 +594,7 @@ lsend(lua_State *L) {
 static int
 lsendlow(lua_State *L) {
 	struct socket_sendbuffer buf;
-	buf.id = (int)luaL_checkinteger(L, 1);
+	buf.id = check_id(L, 1);
 	get_buffer(L, 2, &buf);
 	lua_pushboolean(L, skynet_socket_sendbuffer_lowpriority(context(L), &buf) == 0);
 	return 1;
@@ -515,28 +602,35 @@ lsendlow(lua_State *L) {
 
 static int
 lbind(lua_State *L) {
-	int fd = (int)luaL_checkinteger(L, 1);
+	int fd = check_id(L, 1);
 	lua_pushinteger(L, skynet_socket_bind(context(L), fd));
 	return 1;
 }
 
 static int
 lstart(lua_State *L) {
-	int id = (int)luaL_checkinteger(L, 1);
+	int id = check_id(L, 1);
 	skynet_socket_start(context(L), id);
 	return 0;
 }
 
 static int
 lpause(lua_State *L) {
-	int id = (int)luaL_checkinteger(L, 1);
+	int id = check_id(L, 1);
 	skynet_socket_pause(context(L), id);
 	return 0;
 }
 
 static int
+labandon(lua_State *L) {
+	int id = check_id(L, 1);
+	skynet_socket_abandon(context(L), id);
+	return 0;
+}
+
+static int
 lnodelay(lua_State *L) {
-	int id = (int)luaL_checkinteger(L, 1);
+	int id = check_id(L, 1);
 	skynet_socket_nodelay(context(L), id);
 	return 0;
 }
@@ -544,11 +638,9 @@ lnodelay(lua_State *L) {
 /* [addr [, port]] -> id */
 static int
 ludp(lua_State *L) {
-	size_t sz = 0;
-	const char *addr = lua_tolstring(L, 1, &sz);
-	char tmp[sz + 1];
+	char buf[HOST_MAX];
 	int port = 0;
-	const char *host = addr ? address_port(L, tmp, addr, 2, &port) : NULL;
+	const char *host = lua_isnoneornil(L, 1) ? NULL : address_port(L, 1, buf, &port);
 	int id = skynet_socket_udp(context(L), host, port);
 	if (id < 0)
 		return luaL_error(L, "udp init failed");
@@ -558,12 +650,10 @@ ludp(lua_State *L) {
 
 static int
 ludp_connect(lua_State *L) {
-	int id = (int)luaL_checkinteger(L, 1);
-	size_t sz = 0;
-	const char *addr = luaL_checklstring(L, 2, &sz);
-	char tmp[sz + 1];
+	int id = check_id(L, 1);
+	char buf[HOST_MAX];
 	int port = 0;
-	const char *host = address_port(L, tmp, addr, 3, &port);
+	const char *host = address_port(L, 2, buf, &port);
 	if (skynet_socket_udp_connect(context(L), id, host, port))
 		return luaL_error(L, "udp connect failed");
 	return 0;
@@ -571,11 +661,9 @@ ludp_connect(lua_State *L) {
 
 static int
 ludp_dial(lua_State *L) {
-	size_t sz = 0;
-	const char *addr = luaL_checklstring(L, 1, &sz);
-	char tmp[sz + 1];
+	char buf[HOST_MAX];
 	int port = 0;
-	const char *host = address_port(L, tmp, addr, 2, &port);
+	const char *host = address_port(L, 1, buf, &port);
 	int id = skynet_socket_udp_dial(context(L), host, port);
 	if (id < 0)
 		return luaL_error(L, "udp dial host failed");
@@ -585,11 +673,9 @@ ludp_dial(lua_State *L) {
 
 static int
 ludp_listen(lua_State *L) {
-	size_t sz = 0;
-	const char *addr = luaL_checklstring(L, 1, &sz);
-	char tmp[sz + 1];
+	char buf[HOST_MAX];
 	int port = 0;
-	const char *host = address_port(L, tmp, addr, 2, &port);
+	const char *host = address_port(L, 1, buf, &port);
 	int id = skynet_socket_udp_listen(context(L), host, port);
 	if (id < 0)
 		return luaL_error(L, "udp listen host failed");
@@ -597,15 +683,25 @@ ludp_listen(lua_State *L) {
 	return 1;
 }
 
-/* id, address (from a udp message or udp_address), data -> ok */
+/* an address from a udp message or udp_address: protocol 1 with an IPv4
+ * address (7 bytes) or protocol 2 with an IPv6 one (19 bytes) */
+static const char *
+check_udp_address(lua_State *L, int index) {
+	size_t len;
+	const char *address = luaL_checklstring(L, index, &len);
+	bool v4 = len == 1 + 2 + 4 && address[0] == 1;
+	bool v6 = len == 1 + 2 + 16 && address[0] == 2;
+	if (!v4 && !v6)
+		luaL_argerror(L, index, "Invalid udp address");
+	return address;
+}
+
+/* id, address, data -> ok */
 static int
 ludp_send(lua_State *L) {
 	struct socket_sendbuffer buf;
-	buf.id = (int)luaL_checkinteger(L, 1);
-	size_t len;
-	const char *address = luaL_checklstring(L, 2, &len);
-	if (len < 1 + 2 + 4)
-		return luaL_error(L, "Invalid udp address");
+	buf.id = check_id(L, 1);
+	const char *address = check_udp_address(L, 2);
 	get_buffer(L, 3, &buf);
 	lua_pushboolean(L, skynet_socket_udp_sendbuffer(context(L), address, &buf) == 0);
 	return 1;
@@ -742,6 +838,8 @@ luaopen_skynet_socketdriver(lua_State *L) {
 		{ "udp_address", ludp_address },
 		{ NULL, NULL },
 	};
+	luaL_newmetatable(L, BUFFER_TYPE);
+	lua_pop(L, 1);
 	luaL_newlib(L, pure);
 	luaL_Reg with_context[] = {
 		{ "connect", lconnect },
@@ -753,6 +851,7 @@ luaopen_skynet_socketdriver(lua_State *L) {
 		{ "bind", lbind },
 		{ "start", lstart },
 		{ "pause", lpause },
+		{ "abandon", labandon },
 		{ "nodelay", lnodelay },
 		{ "udp", ludp },
 		{ "udp_connect", ludp_connect },

@@ -93,6 +93,9 @@ end
 function skynet.genid()
 	return new_session()
 end
+-- sends with a nil session (c.send(addr, type, nil, ...)) take theirs from
+-- here too: one id space for the service
+c.sessionallocator(new_session)
 
 -- coroutine pool: a finished handler parks its thread for the next one.
 -- Weak, so an idle service gives its threads back to the GC; pool_size

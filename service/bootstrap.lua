@@ -1,5 +1,6 @@
--- The first Lua service: starts the launcher, the service manager and the
--- config's `start` service (default "main"), then exits.  A failure here
+-- The first Lua service: starts the launcher, the harbor services (.cslave,
+-- and cmaster and datacenterd where they belong), the service manager and
+-- the config's `start` service (default "main"), then exits.  A failure here
 -- leaves no usable node, so it stops the node with exit status 1.
 local skynet = require "skynet"
 local c = require "skynet.core"
@@ -18,12 +19,35 @@ skynet.start(function()
 	end
 	skynet.name(".launcher", launcher)
 
+	-- .cslave keeps the global names: cdummy on a lone node (harbor 0),
+	-- cslave in a harbor network, whose master runs where `standalone` is set
 	local harbor_id = tonumber(skynet.getenv "harbor" or 0)
-	if harbor_id ~= 0 then
-		skynet.error(string.format("harbor %d: this node runs standalone (no master)", harbor_id))
+	local standalone = skynet.getenv "standalone"
+	local slave_service = "cslave"
+	if harbor_id == 0 then
+		if standalone then
+			return fail("error: standalone is for harbor mode; harbor is 0")
+		end
+		standalone = "true"
+		skynet.setenv("standalone", standalone)
+		slave_service = "cdummy"
+	elseif standalone then
+		local ok, err = pcall(skynet.newservice, "cmaster")
+		if not ok then
+			return fail("error: cannot start the harbor master: %s", err)
+		end
+	end
+	local ok, slave = pcall(skynet.newservice, slave_service)
+	if not ok then
+		return fail("error: cannot start %s: %s", slave_service, slave)
+	end
+	skynet.name(".cslave", slave)
+	if standalone then
+		skynet.name("DATACENTER", skynet.newservice "datacenterd")
 	end
 
-	local ok, err = pcall(skynet.newservice, "service_mgr")
+	local err
+	ok, err = pcall(skynet.newservice, "service_mgr")
 	if not ok then
 		return fail("error: cannot start service_mgr: %s", err)
 	end

@@ -28,22 +28,9 @@ local function reply_error(session, text)
 	write(core.packresponse(session, false, text))
 end
 
--- answers with a packed message of ours (left alone), in skynet's format
+-- answers with a packed message (left alone) or a string
 local function reply(session, msg, sz)
-	local m, s = core.toskynet(msg, sz)
-	local frames = core.packresponse(session, true, m, s)
-	skynet.trash(m, s)
-	write(frames)
-end
-
--- a payload off the wire (skynet's format, freed here) in our format;
--- nil when it is malformed
-local function decode(msg, sz)
-	local ok, m, s = pcall(core.fromskynet, msg, sz)
-	skynet.trash(msg, sz)
-	if ok then
-		return m, s
-	end
+	write(core.packresponse(session, true, msg, sz))
 end
 
 local function registered(name)
@@ -69,13 +56,6 @@ end
 -- a complete request: addr is a handle, ".name", "@name" or 0 (a query);
 -- msg/sz the payload as it came (freed here)
 local function serve(addr, session, msg, sz, push)
-	msg, sz = decode(msg, sz)
-	if not msg then
-		if not push then
-			reply_error(session, "Invalid request message")
-		end
-		return
-	end
 	if addr == 0 then
 		return answer_query(session, msg, sz)
 	end

@@ -36,18 +36,8 @@ local function read_response(sock)
 	return core.unpackresponse(body)
 end
 
--- our packed message (freed here) in skynet's format, as sent on the wire
-local function encode(msg, sz)
-	local ok, m, s = pcall(core.toskynet, msg, sz)
-	skynet.trash(msg, sz)
-	if not ok then
-		error(m)
-	end
-	return m, s
-end
-
+-- msg, sz: a packed message, freed by packrequest
 local function send_request(addr, msg, sz)
-	msg, sz = encode(msg, sz)
 	local current = session
 	local frame, next_session, parts = core.packrequest(addr, current, msg, sz)
 	session = next_session
@@ -55,19 +45,12 @@ local function send_request(addr, msg, sz)
 end
 
 -- an answer off the wire: a string, or { size, part... } of a large one;
--- returns our packed message or nil
-local function decode(data)
+-- returns the message to pass on, or nil when the parts do not add up
+local function joined(data)
 	if type(data) ~= "table" then
-		return core.fromskynet(data)
+		return data
 	end
-	local m, s = core.concat(data)
-	if m then
-		local ok, m2, s2 = pcall(core.fromskynet, m, s)
-		skynet.trash(m, s)
-		if ok then
-			return m2, s2
-		end
-	end
+	return core.concat(data)
 end
 
 -- While calls are in flight the peer must not stay silent: after timeout
@@ -111,8 +94,8 @@ end
 function command.req(addr, msg, sz)
 	local ok, data = call(addr, msg, sz)
 	if ok then
-		local decoded, m, s = pcall(decode, data)
-		if decoded and m then
+		local m, s = joined(data)
+		if m then
 			return skynet.ret(m, s)
 		end
 		data = "Invalid response message"
@@ -123,7 +106,6 @@ function command.req(addr, msg, sz)
 end
 
 function command.push(addr, msg, sz)
-	msg, sz = encode(msg, sz)
 	local frame, next_session, parts = core.packpush(addr, session, msg, sz)
 	if parts then -- a push in parts uses a session
 		session = next_session

@@ -31,23 +31,8 @@ local function entry(name)
 	return s
 end
 
--- a snax service is kept as "snaxd.NAME" and started with its init call
-local function service_key(name, sub)
-	if name == "snaxd" then
-		return "snaxd." .. tostring(sub)
-	end
-	return name
-end
-
-local function start(name, ...)
-	if name == "snaxd" then
-		return require("skynet.snax").rawnewservice(...)
-	end
-	return skynet.newservice(name, ...)
-end
-
-local function launch(name, ...)
-	local key = service_key(name, ...)
+-- the handle of key, made once by f(...); later callers wait for it
+local function resolve(key, f, ...)
 	local s = entry(key)
 	if type(s) == "number" then
 		return s
@@ -56,7 +41,10 @@ local function launch(name, ...)
 		return wait_ready(key)
 	end
 	s.launching = true
-	local ok, handle = pcall(start, name, ...)
+	local ok, handle, err = pcall(f, ...)
+	if ok and handle == nil then -- a manager that answers nil, error
+		ok, handle = false, err or "no service " .. key
+	end
 	service[key] = ok and handle or tostring(handle)
 	for _, co in ipairs(s) do
 		skynet.wakeup(co)
@@ -67,27 +55,44 @@ local function launch(name, ...)
 	return handle
 end
 
-local function query(name)
-	local s = entry(name)
+local function query(key)
+	local s = entry(key)
 	if type(s) == "number" then
 		return s
 	end
-	return wait_ready(name)
+	return wait_ready(key)
 end
 
+-- the key a service is kept under: a snax service as "snaxd.NAME", a
+-- global one with a leading "@"
+local function service_key(name, sub)
+	local global = name:match "^@(.*)"
+	local key = global or name
+	if key == "snaxd" then
+		key = "snaxd." .. tostring(sub)
+	end
+	return global and "@" .. key or key, global or name
+end
+
+-- a snax service starts with its init call
+local function start(name, ...)
+	if name == "snaxd" then
+		return require("skynet.snax").rawnewservice(...)
+	end
+	return skynet.newservice(name, ...)
+end
+
+-- name is a service name, or "@name" for a global one
 function cmd.LAUNCH(name, ...)
-	return launch(name, ...)
+	local key, service_name = service_key(name, ...)
+	return resolve(key, start, service_name, ...)
 end
 
 function cmd.QUERY(name, sub)
-	return query(service_key(name, sub))
+	return query((service_key(name, sub)))
 end
 
--- without a harbor, global services are this node's
-cmd.GLAUNCH = cmd.LAUNCH
-cmd.GQUERY = cmd.QUERY
-
-function cmd.LIST()
+local function list_services()
 	local result = {}
 	for k, v in pairs(service) do
 		if type(v) == "number" then
@@ -101,6 +106,48 @@ function cmd.LIST()
 	return result
 end
 
+cmd.LIST = list_services
+
+-- Global services (uniqueservice(true, ...)) live on the node that runs
+-- the master (or the lone node), whose manager is the global name SERVICE;
+-- the other nodes' managers ask it, as skynet's do.
+local managers = {} -- handles of the other nodes' managers (REPORT)
+
+local function serve_globals()
+	skynet.register("SERVICE")
+	function cmd.GLAUNCH(name, ...)
+		return cmd.LAUNCH("@" .. name, ...)
+	end
+	function cmd.GQUERY(name, sub)
+		return cmd.QUERY("@" .. name, sub)
+	end
+	function cmd.REPORT(m)
+		managers[m] = true
+	end
+	function cmd.LIST()
+		local result = list_services()
+		for m in pairs(managers) do
+			local ok, list = pcall(skynet.call, m, "lua", "LIST")
+			for k, v in pairs(ok and list or {}) do
+				result[k .. "@" .. skynet.harbor(m)] = v
+			end
+		end
+		return result
+	end
+end
+
+local function ask_globals()
+	function cmd.GLAUNCH(name, ...)
+		local key = service_key("@" .. name, ...)
+		return resolve(key, skynet.call, "SERVICE", "lua", "LAUNCH", "@" .. name, ...)
+	end
+	function cmd.GQUERY(name, sub)
+		local key = service_key("@" .. name, sub)
+		return resolve(key, skynet.call, "SERVICE", "lua", "QUERY", "@" .. name, sub)
+	end
+	skynet.call("SERVICE", "lua", "REPORT", skynet.self())
+end
+
 skynet.dispatch("lua", function(_, _, command, ...)
 	local f = cmd[command]
 	if f == nil then
@@ -111,4 +158,9 @@ end)
 
 skynet.start(function()
 	skynet.register(".service")
+	if skynet.getenv "standalone" then
+		serve_globals()
+	else
+		skynet.fork(ask_globals)
+	end
 end)

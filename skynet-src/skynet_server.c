@@ -11,6 +11,7 @@
 #include "skynet_module.h"
 #include "skynet_monitor.h"
 #include "skynet_mq.h"
+#include "skynet_socket.h"
 #include "skynet_timer.h"
 
 #include <assert.h>
@@ -40,6 +41,7 @@ struct skynet_context {
 	int message_count;
 	bool init;
 	atomic_bool endless;
+	atomic_bool socket_owner; /* it used the socket server: its sockets close with it */
 	bool profile;
 };
 
@@ -85,6 +87,8 @@ struct drop_t {
 static void drop_message(struct skynet_message *msg, void *ud) {
 	struct drop_t *d = ud;
 	int type = (int)(msg->sz >> MESSAGE_TYPE_SHIFT);
+	if (type == PTYPE_SYSTEM && msg->data && d->handle == skynet_harbor_service())
+		skynet_free((void *)((struct remote_message *)msg->data)->message);
 	skynet_free(msg->data);
 	if (msg->session != 0 && msg->source != 0 && type != PTYPE_RESPONSE && type != PTYPE_ERROR)
 		skynet_send(NULL, d->handle, msg->source, PTYPE_ERROR, msg->session, NULL, 0);
@@ -107,6 +111,7 @@ struct skynet_context *skynet_context_new(const char *name, const char *param) {
 	atomic_init(&ctx->logfile, NULL);
 	ctx->init = false;
 	atomic_init(&ctx->endless, false);
+	atomic_init(&ctx->socket_owner, false);
 	atomic_init(&ctx->cpu_cost, 0);
 	ctx->cpu_start = 0;
 	ctx->message_count = 0;
@@ -170,9 +175,16 @@ static void delete_context(struct skynet_context *ctx) {
 	if (f)
 		fclose(f);
 	skynet_module_instance_release(ctx->mod, ctx->instance);
+	if (atomic_load_explicit(&ctx->socket_owner, memory_order_relaxed))
+		skynet_socket_owner_exit(ctx->handle);
 	skynet_mq_mark_release(ctx->queue);
 	skynet_free(ctx);
 	atomic_fetch_sub(&G_NODE.total, 1);
+}
+
+void skynet_context_socket_owner(struct skynet_context *ctx) {
+	if (!atomic_load_explicit(&ctx->socket_owner, memory_order_relaxed))
+		atomic_store_explicit(&ctx->socket_owner, true, memory_order_relaxed);
 }
 
 struct skynet_context *skynet_context_release(struct skynet_context *ctx) {
@@ -338,7 +350,7 @@ static uint32_t tohandle(struct skynet_context *ctx, const char *param) {
 /* param: centiseconds; beyond what the timer holds (2^31 - 1) it waits
  * that long, 0 or less fires at once (as skynet.timeout does) */
 static const char *cmd_timeout(struct skynet_context *ctx, const char *param) {
-	long long ticks = strtoll(param, NULL, 10);
+	long long ticks = param ? strtoll(param, NULL, 10) : 0;
 	int ti = ticks > INT_MAX ? INT_MAX : ticks < 0 ? 0 : (int)ticks;
 	int session = skynet_context_newsession(ctx);
 	skynet_timeout(ctx->handle, ti, session);
@@ -571,6 +583,25 @@ static void filter_args(struct skynet_context *ctx, int type, int *session, void
 	*sz |= (size_t)type << MESSAGE_TYPE_SHIFT;
 }
 
+/* to a handle of another harbor, or (handle 0) to a global name: through
+ * the harbor service; sz carries the type (filter_args) */
+static int send_remote(struct skynet_context *ctx, uint32_t source, uint32_t handle,
+	const char *name, int session, void *data, size_t sz) {
+	struct remote_message *rmsg = skynet_malloc(sizeof(*rmsg));
+	memset(&rmsg->destination, 0, sizeof(rmsg->destination));
+	rmsg->destination.handle = handle;
+	if (name)
+		memcpy(rmsg->destination.name, name, strlen(name));
+	rmsg->message = data;
+	rmsg->sz = sz & MESSAGE_TYPE_MASK;
+	rmsg->type = (int)(sz >> MESSAGE_TYPE_SHIFT);
+	if (skynet_harbor_send(rmsg, source, session)) {
+		skynet_error(ctx, "error: no harbor service to reach %s", name ? name : "another harbor");
+		return -1;
+	}
+	return session;
+}
+
 int skynet_send(struct skynet_context *ctx, uint32_t source, uint32_t destination,
 	int type, int session, void *data, size_t sz) {
 	if ((sz & MESSAGE_TYPE_MASK) != sz) {
@@ -590,11 +621,8 @@ int skynet_send(struct skynet_context *ctx, uint32_t source, uint32_t destinatio
 		}
 		return session;
 	}
-	if (skynet_harbor_message_isremote(destination)) {
-		skynet_error(ctx, "error: no harbor service to reach :%08x", destination);
-		skynet_free(data);
-		return -1;
-	}
+	if (skynet_harbor_message_isremote(destination))
+		return send_remote(ctx, source, destination, NULL, session, data, sz);
 	struct skynet_message smsg = { source, session, data, sz };
 	if (skynet_context_push(destination, &smsg)) {
 		skynet_free(data);
@@ -608,12 +636,22 @@ int skynet_sendname(struct skynet_context *ctx, uint32_t source, const char *add
 	if (source == 0)
 		source = ctx->handle;
 	uint32_t des = skynet_queryname(ctx, addr);
-	if (des == 0) {
+	if (des != 0)
+		return skynet_send(ctx, source, des, type, session, data, sz);
+	/* a global name: the harbor service knows it, or learns it */
+	if (addr[0] == '.' || addr[0] == ':' || !skynet_harbor_service()) {
 		if (type & PTYPE_TAG_DONTCOPY)
 			skynet_free(data);
 		return -1;
 	}
-	return skynet_send(ctx, source, des, type, session, data, sz);
+	if (strlen(addr) >= GLOBALNAME_LENGTH) {
+		skynet_error(ctx, "error: global name %s is longer than %d bytes", addr, GLOBALNAME_LENGTH - 1);
+		if (type & PTYPE_TAG_DONTCOPY)
+			skynet_free(data);
+		return -1;
+	}
+	filter_args(ctx, type, &session, &data, &sz);
+	return send_remote(ctx, source, 0, addr, session, data, sz);
 }
 
 uint32_t skynet_context_handle(struct skynet_context *ctx) {

@@ -27,6 +27,9 @@ void skynet_context_dispatchall(struct skynet_context *context);
 /* the queue length of a service, or -1 when it is gone */
 int skynet_context_mqlen(uint32_t handle);
 
+/* the service may own sockets (it made a socket request): a service that
+ * never did skips the socket thread when it is deleted (cheaper kills) */
+void skynet_context_socket_owner(struct skynet_context *ctx);
 /* marks a service found stuck in one message (skynet.stat "endless") */
 void skynet_context_endless(uint32_t handle);
 /* asks the service a worker runs (*running, NULL when idle) to break out

@@ -29,6 +29,8 @@ struct skynet_socket_message {
 void skynet_socket_init(void);
 void skynet_socket_exit(void);
 void skynet_socket_free(void);
+/* the service `handle` has ended: its sockets close */
+void skynet_socket_owner_exit(uint32_t handle);
 /* runs one round of the socket thread: 0 when the server exits, -1 for an
  * event with nothing to report, 1 when a message was delivered */
 int skynet_socket_poll(void);
@@ -44,6 +46,8 @@ void skynet_socket_close(struct skynet_context *ctx, int id);
 void skynet_socket_shutdown(struct skynet_context *ctx, int id);
 void skynet_socket_start(struct skynet_context *ctx, int id);
 void skynet_socket_pause(struct skynet_context *ctx, int id);
+/* hands the socket over: it belongs to nobody until another service starts it */
+void skynet_socket_abandon(struct skynet_context *ctx, int id);
 void skynet_socket_nodelay(struct skynet_context *ctx, int id);
 
 int skynet_socket_udp(struct skynet_context *ctx, const char *addr, int port);

@@ -320,6 +320,9 @@ static void *thread_worker(void *p) {
 		if (q == NULL && !spin_for_work(m))
 			sleep_until_woken(m);
 	}
+	/* the queue this worker held goes back, for skynet_mq_exit to free */
+	if (q)
+		skynet_globalmq_push(q);
 	return NULL;
 }
 

@@ -20,6 +20,14 @@
  * Reports.  Every socket ends with exactly one CLOSE or ERR to its owner
  * (a peer's EOF reports CLOSE early and leaves the socket writable until
  * the owner closes it: half-close).
+ *
+ * Owners.  The socket thread keeps every socket it knows in a hash of
+ * chains by owner, so that when an owner goes away (socket_server_drop_owner)
+ * its sockets are found without a scan of all the slots and closed.
+ *
+ * Limits.  A socket whose queued writes pass the write limit is closed
+ * (its owner gets ERR); a listener accepts at most ACCEPT_BATCH connections
+ * per readiness before the other ready sockets get their turn.
  */
 #include "socket_server.h"
 #include "socket_poll.h"
@@ -60,6 +68,9 @@
 #define MAX_UDP_PACKAGE 65535
 #define MAX_CONNECT_ADDR 4
 #define ACCEPT_BACKOFF_MS 100
+#define ACCEPT_BATCH 64
+#define OWNER_BUCKETS 1024
+#define DEFAULT_BACKLOG 4096 /* when somaxconn cannot be read: Linux's default since 5.4 */
 
 #define PROTOCOL_TCP 0
 #define PROTOCOL_UDP 1
@@ -120,6 +131,7 @@ struct socket {
 	bool closing;      /* closed by the owner, flushing what is queued */
 	bool bound;        /* made by socket_server_bind */
 	bool udp_peer_set;
+	bool overflow;     /* over the write limit: closing, no more sends */
 	struct wlist high;
 	struct wlist low;
 	size_t wb_size;
@@ -135,6 +147,9 @@ struct socket {
 	bool resting;      /* a listener in the backoff list */
 	int rsize;
 	struct socket *backoff_next;
+	struct socket *owner_next; /* the chain of its owner's bucket */
+	uintptr_t indexed_owner;   /* the bucket it is chained in, when indexed */
+	bool indexed;
 	atomic_bool reading; /* statistics of the reading side */
 	_Atomic uint64_t nread;
 	_Atomic uint64_t rtime;
@@ -178,6 +193,11 @@ struct socket_server {
 	int req_index;
 	struct socket *backoff; /* listeners resting after accept failed */
 	uint64_t backoff_until; /* monotonic ms */
+	int accept_streak;      /* connections taken from the current listener event */
+	struct socket *owners[OWNER_BUCKETS]; /* chains of sockets by owner */
+	size_t write_limit;     /* queued bytes past which a socket is closed; 0: none */
+	socket_overflow_fn report_overflow;
+	_Atomic pthread_t poll_thread; /* the socket thread, once it polled */
 	char *udpbuf;
 	char strbuf[128];
 };
@@ -308,6 +328,7 @@ reserve_id(struct socket_server *ss, uintptr_t opaque, int protocol) {
 	s->closing = false;
 	s->bound = false;
 	s->udp_peer_set = false;
+	s->overflow = false;
 	s->wb_size = 0;
 	s->warn_size = 0;
 	set_state(s, S_RESERVED);
@@ -318,6 +339,8 @@ reserve_id(struct socket_server *ss, uintptr_t opaque, int protocol) {
 	s->resting = false;
 	s->rsize = MIN_READ_BUFFER;
 	s->backoff_next = NULL;
+	s->owner_next = NULL;
+	s->indexed = false;
 	atomic_store_explicit(&s->reading, false, memory_order_relaxed);
 	atomic_store_explicit(&s->writing, false, memory_order_relaxed);
 	atomic_store_explicit(&s->nread, 0, memory_order_relaxed);
@@ -579,6 +602,41 @@ backoff_remove(struct socket_server *ss, struct socket *s) {
 	}
 }
 
+/* socket thread: the index of sockets by owner */
+
+static struct socket **
+owner_bucket(struct socket_server *ss, uintptr_t owner) {
+	return &ss->owners[(owner ^ owner >> 10) & (OWNER_BUCKETS - 1)];
+}
+
+static void
+unindex_socket(struct socket_server *ss, struct socket *s) {
+	if (!s->indexed)
+		return;
+	for (struct socket **p = owner_bucket(ss, s->indexed_owner); *p; p = &(*p)->owner_next) {
+		if (*p == s) {
+			*p = s->owner_next;
+			break;
+		}
+	}
+	s->owner_next = NULL;
+	s->indexed = false;
+}
+
+/* files s under its current owner */
+static void
+index_socket(struct socket_server *ss, struct socket *s) {
+	uintptr_t owner = owner_of(s);
+	if (s->indexed && s->indexed_owner == owner)
+		return;
+	unindex_socket(ss, s);
+	struct socket **bucket = owner_bucket(ss, owner);
+	s->owner_next = *bucket;
+	*bucket = s;
+	s->indexed_owner = owner;
+	s->indexed = true;
+}
+
 /* frees the slot: queued data is dropped, the fd closed */
 static void
 force_close(struct socket_server *ss, struct socket *s) {
@@ -603,6 +661,7 @@ force_close(struct socket_server *ss, struct socket *s) {
 	atomic_store_explicit(&s->writing, false, memory_order_relaxed);
 	clear_events(ss, s);
 	backoff_remove(ss, s);
+	unindex_socket(ss, s);
 	release_slot(ss, atomic_load_explicit(&s->id, memory_order_relaxed));
 }
 
@@ -674,6 +733,7 @@ open_connection(struct socket_server *ss, struct request *req, struct socket_mes
 	struct socket *s = request_socket(ss, req);
 	if (s == NULL || state_of(s) != S_RESERVED)
 		return -1;
+	index_socket(ss, s);
 	if (req->u.open.error)
 		return error_report(ss, s, result, gai_strerror(req->u.open.error));
 	int err = 0;
@@ -707,6 +767,7 @@ open_listen(struct socket_server *ss, struct request *req, struct socket_message
 		close(req->u.fd.fd);
 		return -1;
 	}
+	index_socket(ss, s);
 	socket_lock(s);
 	s->fd = req->u.fd.fd;
 	set_state(s, S_PLISTEN);
@@ -723,6 +784,7 @@ open_bind(struct socket_server *ss, struct request *req, struct socket_message *
 	struct socket *s = request_socket(ss, req);
 	if (s == NULL || state_of(s) != S_RESERVED)
 		return -1;
+	index_socket(ss, s);
 	sp_nonblocking(req->u.fd.fd);
 	socket_lock(s);
 	s->bound = true;
@@ -738,6 +800,7 @@ open_udp(struct socket_server *ss, struct request *req) {
 		close(req->u.fd.fd);
 		return -1;
 	}
+	index_socket(ss, s);
 	attach_fd(ss, s, req->u.fd.fd, S_CONNECTED, true);
 	return -1;
 }
@@ -749,6 +812,7 @@ start_socket(struct socket_server *ss, struct request *req, struct socket_messag
 		return -1;
 	int state = state_of(s);
 	atomic_store_explicit(&s->owner, req->opaque, memory_order_relaxed);
+	index_socket(ss, s);
 	switch (state) {
 	case S_PACCEPT:
 	case S_PLISTEN:
@@ -804,6 +868,43 @@ close_socket(struct socket_server *ss, struct request *req, struct socket_messag
 	return report(result, s, SOCKET_CLOSE, 0, NULL);
 }
 
+/* the owner is gone: its sockets close without a report, except those
+ * flushing after a close, which end once their queue is sent */
+static void
+drop_owner(struct socket_server *ss, uintptr_t owner) {
+	struct socket *s = *owner_bucket(ss, owner);
+	while (s) {
+		struct socket *next = s->owner_next;
+		if (s->indexed_owner == owner) {
+			socket_lock(s);
+			bool flushing = s->closing;
+			socket_unlock(s);
+			if (!flushing)
+				force_close(ss, s);
+		}
+		s = next;
+	}
+}
+
+/* nobody owns the socket until the next start: no owner's exit closes it */
+static void
+abandon_socket(struct socket_server *ss, struct request *req) {
+	struct socket *s = request_socket(ss, req);
+	if (s == NULL || owner_of(s) != req->opaque)
+		return;
+	atomic_store_explicit(&s->owner, 0, memory_order_relaxed);
+	index_socket(ss, s);
+}
+
+/* a send found the write queue over the limit */
+static int
+close_overflow(struct socket_server *ss, struct request *req, struct socket_message *result) {
+	struct socket *s = request_socket(ss, req);
+	if (s == NULL)
+		return -1;
+	return error_report(ss, s, result, "write buffer overflow");
+}
+
 static void
 trigger_write(struct socket_server *ss, struct request *req) {
 	struct socket *s = request_socket(ss, req);
@@ -842,6 +943,14 @@ handle_request(struct socket_server *ss, struct request *req, struct socket_mess
 	case 'W':
 		trigger_write(ss, req);
 		return -1;
+	case 'D':
+		drop_owner(ss, req->opaque);
+		return -1;
+	case 'A':
+		abandon_socket(ss, req);
+		return -1;
+	case 'V':
+		return close_overflow(ss, req, result);
 	case 'w': {
 		struct socket *s = request_socket(ss, req);
 		return s ? report(result, s, SOCKET_WARNING, req->u.kb, NULL) : -1;
@@ -925,6 +1034,7 @@ accept_connection(struct socket_server *ss, struct socket *s, struct socket_mess
 	s->accept_failing = false;
 	set_keepalive(fd);
 	struct socket *ns = get_socket(ss, id);
+	index_socket(ss, ns);
 	socket_lock(ns);
 	ns->fd = fd;
 	set_state(ns, S_PACCEPT);
@@ -932,6 +1042,23 @@ accept_connection(struct socket_server *ss, struct socket *s, struct socket_mess
 	atomic_store_explicit(&s->nread, atomic_load_explicit(&s->nread, memory_order_relaxed) + 1, memory_order_relaxed);
 	atomic_store_explicit(&s->rtime, ss->time, memory_order_relaxed);
 	return report(result, s, SOCKET_ACCEPT, id, address_string(ss, &u, true));
+}
+
+/* a ready listener is accepted from until EAGAIN, ACCEPT_BATCH at most
+ * in a row: then the other ready sockets run before it comes back */
+static int
+accept_batch(struct socket_server *ss, struct socket *s, struct socket_message *result) {
+	if (!is_reading(s)) { /* paused (or resting) since the event came */
+		ss->accept_streak = 0;
+		return -1;
+	}
+	int r = accept_connection(ss, s, result);
+	if (r == SOCKET_ACCEPT && ++ss->accept_streak < ACCEPT_BATCH) {
+		ss->event_index--; /* the same event again on the next call */
+	} else {
+		ss->accept_streak = 0;
+	}
+	return r;
 }
 
 static int
@@ -1162,7 +1289,7 @@ handle_event(struct socket_server *ss, struct event *e, struct socket_message *r
 	case S_CONNECTING:
 		return connect_done(ss, s, result);
 	case S_LISTEN:
-		return accept_connection(ss, s, result);
+		return accept_batch(ss, s, result);
 	case S_FREE:
 	case S_RESERVED:
 		return -1;
@@ -1190,6 +1317,7 @@ handle_event(struct socket_server *ss, struct event *e, struct socket_message *r
 
 int
 socket_server_poll(struct socket_server *ss, struct socket_message *result, int *more) {
+	atomic_store_explicit(&ss->poll_thread, pthread_self(), memory_order_relaxed);
 	for (;;) {
 		if (ss->req_index < ss->req_n) {
 			int r = handle_request(ss, &ss->req[ss->req_index++], result);
@@ -1248,6 +1376,48 @@ socket_server_start(struct socket_server *ss, uintptr_t opaque, int id) {
 void
 socket_server_pause(struct socket_server *ss, uintptr_t opaque, int id) {
 	simple_request(ss, 'R', opaque, id);
+}
+
+void
+socket_server_abandon(struct socket_server *ss, uintptr_t opaque, int id) {
+	simple_request(ss, 'A', opaque, id);
+}
+
+void
+socket_server_drop_owner(struct socket_server *ss, uintptr_t opaque) {
+	/* the socket thread may end a service itself (its last reference
+	 * dropped after a delivery): it must not wait on its own pipe */
+	if (pthread_equal(atomic_load_explicit(&ss->poll_thread, memory_order_relaxed), pthread_self()))
+		drop_owner(ss, opaque);
+	else
+		simple_request(ss, 'D', opaque, 0);
+}
+
+void
+socket_server_limit_writes(struct socket_server *ss, size_t limit, socket_overflow_fn report) {
+	ss->write_limit = limit;
+	ss->report_overflow = report;
+}
+
+static int system_backlog = 0;
+
+static void
+read_somaxconn(void) {
+	FILE *f = fopen("/proc/sys/net/core/somaxconn", "r");
+	int n = 0;
+	if (f) {
+		if (fscanf(f, "%d", &n) != 1)
+			n = 0;
+		fclose(f);
+	}
+	system_backlog = n > 0 ? n : DEFAULT_BACKLOG;
+}
+
+int
+socket_server_max_backlog(void) {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, read_somaxconn);
+	return system_backlog;
 }
 
 static int
@@ -1361,7 +1531,7 @@ socket_server_nodelay(struct socket_server *ss, int id) {
 
 static bool
 writable(struct socket *s, int id) {
-	if (!alive(s, id) || s->closing)
+	if (!alive(s, id) || s->closing || s->overflow)
 		return false;
 	int state = state_of(s);
 	return state == S_RESERVED || state == S_CONNECTING || state == S_CONNECTED || state == S_HALFCLOSE;
@@ -1387,6 +1557,20 @@ check_warning(struct socket *s) {
 		return 0;
 	s->warn_size = s->warn_size ? s->warn_size * 2 : WARNING_SIZE * 2;
 	return (int)((s->wb_size + 1023) / 1024);
+}
+
+/* a send would queue more than the limit: the data is dropped and the
+ * socket thread closes the socket.  Called under the lock; unlocks. */
+static void
+refuse_overflow(struct socket_server *ss, struct socket *s, struct socket_sendbuffer *buf, size_t queued) {
+	int id = buf->id;
+	uintptr_t owner = owner_of(s);
+	s->overflow = true;
+	socket_unlock(s);
+	free_sendbuffer(buf);
+	simple_request(ss, 'V', owner, id);
+	if (ss->report_overflow)
+		ss->report_overflow(id, owner, queued, ss->write_limit);
 }
 
 /*
@@ -1436,6 +1620,11 @@ send_buffer(struct socket_server *ss, struct socket_sendbuffer *buf, bool high, 
 			free_sendbuffer(buf);
 			return 0;
 		}
+	}
+	size_t limit = ss->write_limit;
+	if (limit && s->wb_size + (buf->sz - sent) > limit) {
+		refuse_overflow(ss, s, buf, s->wb_size + (buf->sz - sent));
+		return -1;
 	}
 	struct wbuf *b = wbuf_new(buf, sent, udp ? sizeof(struct wbuf_udp) : sizeof(struct wbuf));
 	if (b == NULL)

@@ -79,6 +79,20 @@ void socket_server_close(struct socket_server *, uintptr_t opaque, int id);
 void socket_server_shutdown(struct socket_server *, uintptr_t opaque, int id);
 void socket_server_start(struct socket_server *, uintptr_t opaque, int id);
 void socket_server_pause(struct socket_server *, uintptr_t opaque, int id);
+/* the socket belongs to nobody until the next start (a hand-over) */
+void socket_server_abandon(struct socket_server *, uintptr_t opaque, int id);
+/* the owner is gone: its sockets are closed without a report, except
+ * those already closed by it and still sending what is queued */
+void socket_server_drop_owner(struct socket_server *, uintptr_t opaque);
+
+/* Past `limit` bytes queued on one socket (0: no limit) a send fails, the
+ * socket is closed (its owner gets ERR "write buffer overflow") and
+ * report, if not NULL, is called on the sending thread.  Set before use. */
+typedef void (*socket_overflow_fn)(int id, uintptr_t opaque, size_t queued, size_t limit);
+void socket_server_limit_writes(struct socket_server *, size_t limit, socket_overflow_fn report);
+
+/* the system's largest listen backlog (net.core.somaxconn, read once) */
+int socket_server_max_backlog(void);
 
 /* 0 on success, -1 when the socket is not writable (the buffer is freed) */
 int socket_server_send(struct socket_server *, struct socket_sendbuffer *buffer);

@@ -5,6 +5,8 @@
 # node.  The idle-node figure is measured from outside.  Every benchmark runs
 # RUNS times (default 5); the table shows the median of each figure against its
 # floor or ceiling.  Exit status is non-zero when a figure misses its limit.
+# Then the TCP echo (test/bench_echo.sh) and the connection storm
+# (test/bench_storm.sh, reported only, never failing) run.
 # Usage: test/bench.sh [pattern]   (runs only benchmarks whose name contains pattern)
 cd "$(dirname "$0")/.." || exit 1
 RUNS=${RUNS:-5}
@@ -133,5 +135,14 @@ fi
 if [[ -z $pattern || sharetable == *$pattern* ]]; then
 	printf '\n'
 	bash test/bench_sharetable.sh # reports only: never changes the status
+fi
+# the connection storm only reports: its figures depend on the kernel's limits
+if [[ -f test/bench_storm.sh && ( -z $pattern || storm == *$pattern* ) ]]; then
+	printf '\n'
+	bash test/bench_storm.sh || echo "bench_storm: did not run (not counted)"
+fi
+if [[ -f test/bench/bench_db.sh && ( -z $pattern || db == *$pattern* ) ]]; then
+	printf '\n'
+	bash test/bench/bench_db.sh # reported, never failing
 fi
 exit $status

@@ -2,12 +2,20 @@
  * loadgen: a TCP echo load generator.
  *
  *   loadgen [-h host] [-p port] [-c connections] [-s size] [-t seconds]
+ *   loadgen [-h host] [-p port] -n connections      (a connection storm)
  *
  * Opens `connections` TCP connections (TCP_NODELAY) to an echo server and
  * keeps exactly one message of `size` bytes in flight on each: a round trip
  * ends when the whole message has come back, then the next one is sent.
  * After `seconds` it prints the number of round trips per second and checks
  * that every byte echoed back matches what was sent.  Single-threaded, epoll.
+ *
+ * With -n it opens that many connections back to back, as clients
+ * reconnecting after a restart do, then sends one byte on each: a
+ * connection counts once its byte has come back (the server accepted and
+ * served it).  It prints connections per second and the seconds from the
+ * first connect to the last echo, and resets every connection (no
+ * TIME_WAIT left behind).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,6 +43,7 @@ static int port = 8888;
 static int nconn = 50;
 static size_t msgsize = 64;
 static double seconds = 5;
+static int storm;       /* -n: connections of a storm, 0 for the echo load */
 static char *message;   /* the bytes every connection sends */
 static char *inbuf;     /* scratch for reads */
 
@@ -116,22 +125,84 @@ static void start_trip(int ep, struct conn *c) {
 
 static void parse_args(int argc, char *argv[]) {
 	int opt;
-	while ((opt = getopt(argc, argv, "h:p:c:s:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "h:p:c:s:t:n:")) != -1) {
 		switch (opt) {
 		case 'h': host = optarg; break;
 		case 'p': port = atoi(optarg); break;
 		case 'c': nconn = atoi(optarg); break;
 		case 's': msgsize = (size_t)strtoul(optarg, NULL, 10); break;
 		case 't': seconds = atof(optarg); break;
+		case 'n': storm = atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: loadgen [-h host] [-p port] [-c connections] [-s size] [-t seconds]\n");
+			fprintf(stderr, "usage: loadgen [-h host] [-p port] [-c connections] [-s size] [-t seconds]\n"
+				"       loadgen [-h host] [-p port] -n connections\n");
 			exit(2);
 		}
 	}
-	if (nconn <= 0 || msgsize == 0 || seconds <= 0) {
+	if (nconn <= 0 || msgsize == 0 || seconds <= 0 || storm < 0) {
 		fprintf(stderr, "loadgen: connections, size and seconds must be positive\n");
 		exit(2);
 	}
+}
+
+static void reset_close(int fd) {
+	struct linger now = { .l_onoff = 1, .l_linger = 0 };
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof(now));
+	close(fd);
+}
+
+/* waits until every fd of the storm has echoed its byte; 0 when all did */
+static int await_echoes(int *fds, int n, double deadline) {
+	int ep = epoll_create1(0);
+	if (ep < 0)
+		die("epoll_create1");
+	for (int i = 0; i < n; i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) != 0)
+			die("epoll_ctl");
+	}
+	int left = n;
+	struct epoll_event events[256];
+	while (left > 0 && now() < deadline) {
+		int k = epoll_wait(ep, events, 256, 100);
+		if (k < 0 && errno != EINTR)
+			die("epoll_wait");
+		for (int i = 0; i < k; i++) {
+			char byte;
+			if (recv(events[i].data.fd, &byte, 1, MSG_DONTWAIT) != 1) {
+				fprintf(stderr, "loadgen: a storm connection closed without its echo\n");
+				exit(1);
+			}
+			epoll_ctl(ep, EPOLL_CTL_DEL, events[i].data.fd, NULL);
+			left--;
+		}
+	}
+	close(ep);
+	return left;
+}
+
+static int run_storm(const struct addrinfo *ai) {
+	int *fds = malloc(sizeof(int) * (size_t)storm);
+	if (fds == NULL)
+		die("malloc");
+	double start = now();
+	for (int i = 0; i < storm; i++)
+		fds[i] = connect_to(ai);
+	for (int i = 0; i < storm; i++) {
+		if (send(fds[i], "s", 1, MSG_NOSIGNAL) != 1)
+			die("send");
+	}
+	int missing = await_echoes(fds, storm, start + 120);
+	double elapsed = now() - start;
+	for (int i = 0; i < storm; i++)
+		reset_close(fds[i]);
+	free(fds);
+	if (missing) {
+		fprintf(stderr, "loadgen: %d of %d connections got no echo in 120 s\n", missing, storm);
+		return 1;
+	}
+	printf("%.0f connections/s %.3f s for %d connections\n", storm / elapsed, elapsed, storm);
+	return 0;
 }
 
 int main(int argc, char *argv[]) {
@@ -151,6 +222,11 @@ int main(int argc, char *argv[]) {
 	if (err != 0) {
 		fprintf(stderr, "loadgen: %s: %s\n", host, gai_strerror(err));
 		return 1;
+	}
+	if (storm) {
+		int status = run_storm(ai);
+		freeaddrinfo(ai);
+		return status;
 	}
 	int ep = epoll_create1(0);
 	if (ep < 0)

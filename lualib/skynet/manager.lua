@@ -37,17 +37,30 @@ local function valid_name(name)
 	return name
 end
 
--- A name that starts with "." is local to this node; without a harbor
--- every name lives on this node.
-function skynet.register(name)
-	if c.command("REG", valid_name(name)) == nil then
+-- A name that starts with "." is local to this node; any other name is
+-- global: every harbor of the network (or the lone node) knows it, through
+-- skynet.harbor.
+local function publish(name, handle)
+	if name:byte() == 58 or #name >= 16 or tonumber(name) then -- ":"
+		error("invalid global name " .. name .. " (1 to 15 bytes, not a number or :address)", 3)
+	end
+	require("skynet.harbor").globalname(name, handle)
+end
+
+function skynet.name(name, handle)
+	if valid_name(name):byte() ~= 46 then -- "."
+		return publish(name, handle)
+	end
+	if c.command("NAME", name .. " " .. skynet.address(handle)) == nil then
 		error("name " .. name .. " is already taken", 2)
 	end
 end
 
-function skynet.name(name, handle)
-	local command = valid_name(name) .. " " .. skynet.address(handle)
-	if c.command("NAME", command) == nil then
+function skynet.register(name)
+	if valid_name(name):byte() ~= 46 then
+		return publish(name, skynet.self())
+	end
+	if c.command("REG", name) == nil then
 		error("name " .. name .. " is already taken", 2)
 	end
 end

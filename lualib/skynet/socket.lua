@@ -450,7 +450,8 @@ function socket.listen(host, port, backlog)
 end
 
 -- Hands the socket over to another service (which calls socket.start(id)):
--- forget it here without closing it.
+-- forget it here without closing it.  Until then it belongs to no service,
+-- so this one may exit without closing it.
 function socket.abandon(id)
 	local s = sockets[id]
 	if s then
@@ -459,6 +460,7 @@ function socket.abandon(id)
 		close_callbacks[id] = nil
 		sockets[id] = nil
 	end
+	driver.abandon(id)
 end
 
 -- Closes the socket when more than limit bytes are buffered unread.

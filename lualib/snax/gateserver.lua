@@ -13,7 +13,8 @@
 --   handler.embed                   true: do not call skynet.start
 --
 -- Commands (skynet.call(gate, "lua", ...)): "open" conf ({ address, port,
--- maxclient, nodelay, backlog }), "close".  A client's packets flow only after
+-- maxclient, nodelay, backlog }), "close"; backlog defaults to the system's
+-- maximum (somaxconn).  A client's packets flow only after
 -- gateserver.openclient(fd).
 local skynet = require "skynet"
 local netpack = require "skynet.netpack"

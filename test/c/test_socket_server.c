@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,8 @@ struct result {
 	char *data; /* DATA/UDP: the buffer; otherwise a copy of the text */
 	char udp_addr[32];
 	int udp_addrsz;
+	int waits; /* how many times the socket thread had waited for events before it */
+	int seq;   /* results in arrival order */
 };
 
 static struct socket_server *SS;
@@ -39,6 +42,8 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static struct result results[MAX_RESULTS];
 static int nresults;
+static int waits;
+static int seq;
 
 static uint64_t
 now_cs(void) {
@@ -50,13 +55,19 @@ now_cs(void) {
 static void *
 socket_thread(void *arg) {
 	(void)arg;
+	/* as in a node: the thread's wakeups do not preempt the test, so two
+	 * requests written back to back reach it together */
+	struct sched_param param = { .sched_priority = 0 };
+	pthread_setschedparam(pthread_self(), SCHED_BATCH, &param);
 	for (;;) {
 		struct socket_message m;
 		int more = 1;
 		int type = socket_server_poll(SS, &m, &more);
+		if (!more)
+			waits++; /* only this thread touches it */
 		if (type == -1)
 			continue;
-		struct result r = { .type = type, .id = m.id, .opaque = m.opaque, .ud = m.ud };
+		struct result r = { .type = type, .id = m.id, .opaque = m.opaque, .ud = m.ud, .waits = waits, .seq = ++seq };
 		if (type == SOCKET_DATA || type == SOCKET_UDP) {
 			r.data = m.data;
 			if (type == SOCKET_UDP) {
@@ -417,6 +428,219 @@ test_many(int listener, int port) {
 		CHECK(wait_result(SOCKET_CLOSE, ids[i], &r, 2000), "close %d", i);
 }
 
+#define WRITE_LIMIT (32 * 1024 * 1024) /* above what test_slow_reader queues */
+
+static int overflow_reports;
+static size_t overflow_queued;
+
+static void
+count_overflow(int id, uintptr_t owner, size_t queued, size_t limit) {
+	(void)id;
+	(void)owner;
+	CHECK(limit == WRITE_LIMIT, "limit passed to the report: %zu", limit);
+	overflow_reports++;
+	overflow_queued = queued;
+}
+
+/* a client that never reads: past the limit the send fails, the socket
+ * is closed with ERR, the report comes once, and the client is reset */
+static void
+test_write_limit(int listener, int port) {
+	int fd = raw_client(port);
+	int id = accept_one(listener);
+	int refused = -1;
+	for (int i = 0; i < 1024 && refused < 0; i++) {
+		if (send_memory(id, 64 * 1024, 'w', true) != 0)
+			refused = i;
+	}
+	CHECK(refused > 0 && (size_t)refused * 64 * 1024 >= WRITE_LIMIT, "a send failed past the limit (at %d)", refused);
+	CHECK(overflow_reports == 1 && overflow_queued > WRITE_LIMIT, "reported once: %d, %zu bytes", overflow_reports, overflow_queued);
+	struct result r;
+	CHECK(wait_result(SOCKET_ERR, id, &r, 2000) && r.data && strcmp(r.data, "write buffer overflow") == 0,
+		"the owner hears: %s", r.data ? r.data : "nothing");
+	drop_result(&r);
+	CHECK(send_string(id, "more") == -1, "no writes after the overflow");
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	CHECK(n <= 0, "the client's stream ends");
+	close(fd);
+}
+
+/*
+ * An owner that goes away: its listener and connections close without a
+ * report (the port is free again, the client sees the end), except a
+ * socket it closed with data still queued, which delivers it all.
+ */
+static void
+test_drop_owner(void) {
+	const uintptr_t gone = OWNER + 100;
+	int port;
+	int listener = socket_server_listen(SS, gone, "127.0.0.1", 0, 32);
+	struct result r;
+	CHECK(wait_result(SOCKET_OPEN, listener, &r, 2000), "listen");
+	port = r.ud;
+	drop_result(&r);
+	socket_server_start(SS, gone, listener);
+	CHECK(wait_result(SOCKET_OPEN, listener, &r, 2000), "start");
+	drop_result(&r);
+	int fd[2], id[2];
+	for (int i = 0; i < 2; i++) {
+		fd[i] = raw_client(port);
+		CHECK(wait_result(SOCKET_ACCEPT, listener, &r, 2000), "accept");
+		id[i] = r.ud;
+		drop_result(&r);
+		socket_server_start(SS, gone, id[i]);
+		CHECK(wait_result(SOCKET_OPEN, id[i], &r, 2000), "started");
+		drop_result(&r);
+	}
+	const size_t queued = 8 * 1024 * 1024;
+	for (size_t sent = 0; sent < queued; sent += 64 * 1024)
+		send_memory(id[1], 64 * 1024, 'q', true);
+	socket_server_close(SS, gone, id[1]);
+	CHECK(wait_result(SOCKET_CLOSE, id[1], &r, 2000), "close while flushing");
+	socket_server_drop_owner(SS, gone);
+
+	char buf[65536];
+	CHECK(read(fd[0], buf, sizeof(buf)) <= 0, "the client of the gone owner sees the end");
+	size_t got = 0;
+	ssize_t n;
+	while ((n = read(fd[1], buf, sizeof(buf))) > 0)
+		got += (size_t)n;
+	CHECK(got == queued, "a closed socket still delivers what was queued: %zu of %zu", got, queued);
+	int again = raw_client(port);
+	CHECK(again < 0, "the listener is gone");
+	if (again >= 0)
+		close(again);
+	CHECK(!wait_result(SOCKET_CLOSE, id[0], &r, 300) && !wait_result(SOCKET_ERR, id[0], &r, 0), "no report to the gone owner");
+	for (int i = 0; i < 2; i++)
+		close(fd[i]);
+}
+
+/* the accept results of listener in arrival order (removed), up to max */
+static int
+take_accepts(int listener, struct result *out, int max) {
+	int n = 0;
+	pthread_mutex_lock(&lock);
+	for (int i = 0; i < nresults && n < max;) {
+		if (results[i].type == SOCKET_ACCEPT && results[i].id == listener) {
+			out[n++] = results[i];
+			memmove(&results[i], &results[i + 1], (nresults - i - 1) * sizeof(results[0]));
+			nresults--;
+		} else {
+			i++;
+		}
+	}
+	pthread_mutex_unlock(&lock);
+	return n;
+}
+
+/* a paused listener on a free port with room for n waiting connections */
+static int
+paused_listener(int *port, int backlog) {
+	int id = socket_server_listen(SS, OWNER, "127.0.0.1", 0, backlog);
+	struct result r;
+	CHECK(wait_result(SOCKET_OPEN, id, &r, 2000), "listen");
+	*port = r.ud;
+	drop_result(&r);
+	return id;
+}
+
+static void
+close_accepted(struct result *acc, int n) {
+	struct result r;
+	for (int i = 0; i < n; i++) {
+		drop_result(&acc[i]);
+		socket_server_close(SS, OWNER, acc[i].ud);
+		wait_result(SOCKET_CLOSE, acc[i].ud, &r, 2000);
+	}
+}
+
+enum { STORM = 400, RUN = 64 }; /* RUN: ACCEPT_BATCH of socket_server.c */
+static struct result storm_accepts[2][STORM];
+
+/* the longest run of one listener's accepts while both had some waiting,
+ * or -1 when the two never overlapped (the second start came too late) */
+static int
+longest_run(struct result acc[2][STORM]) {
+	int from = acc[0][0].seq > acc[1][0].seq ? acc[0][0].seq : acc[1][0].seq;
+	int to = acc[0][STORM - 1].seq < acc[1][STORM - 1].seq ? acc[0][STORM - 1].seq : acc[1][STORM - 1].seq;
+	if (to - from <= 2 * RUN)
+		return -1;
+	int i0 = 0, i1 = 0, run = 0, longest = 0, last = -1;
+	while (i0 < STORM && i1 < STORM) {
+		int l = acc[0][i0].seq < acc[1][i1].seq ? 0 : 1;
+		int seq = l == 0 ? acc[0][i0++].seq : acc[1][i1++].seq;
+		if (seq < from)
+			continue;
+		run = l == last ? run + 1 : 1;
+		last = l;
+		if (run > longest)
+			longest = run;
+	}
+	return longest;
+}
+
+/* two paused listeners get STORM connections each, then both start;
+ * returns longest_run */
+static int
+accept_storm(void) {
+	int port[2], id[2], fds[2][STORM];
+	struct result (*acc)[STORM] = storm_accepts;
+	for (int l = 0; l < 2; l++)
+		id[l] = paused_listener(&port[l], 512);
+	for (int l = 0; l < 2; l++)
+		for (int i = 0; i < STORM; i++)
+			fds[l][i] = raw_client(port[l]);
+	socket_server_start(SS, OWNER, id[0]);
+	socket_server_start(SS, OWNER, id[1]);
+	int n[2] = { 0, 0 };
+	for (int tries = 0; tries < 100 && (n[0] < STORM || n[1] < STORM); tries++) {
+		usleep(20000);
+		for (int l = 0; l < 2; l++)
+			n[l] += take_accepts(id[l], acc[l] + n[l], STORM - n[l]);
+	}
+	int longest = -1;
+	if (n[0] == STORM && n[1] == STORM) {
+		for (int l = 0; l < 2; l++) {
+			int rounds = 1;
+			for (int i = 1; i < STORM; i++)
+				rounds += acc[l][i].waits != acc[l][i - 1].waits;
+			CHECK(rounds <= STORM / RUN + 2, "listener %d: %d connections took %d event rounds", l, STORM, rounds);
+		}
+		longest = longest_run(acc);
+	} else {
+		CHECK(0, "all accepted: %d %d of %d", n[0], n[1], STORM);
+	}
+	for (int l = 0; l < 2; l++) {
+		close_accepted(acc[l], n[l]);
+		for (int i = 0; i < STORM; i++)
+			close(fds[l][i]);
+		socket_server_close(SS, OWNER, id[l]);
+	}
+	return longest;
+}
+
+/*
+ * A listener with many connections waiting takes them in runs (until
+ * EAGAIN, RUN at most) without waiting for events between them, and a
+ * second busy listener gets its turn after each run.  Whether the two
+ * starts reach the socket thread in one round is up to the scheduler, so
+ * the storm is repeated until they do.
+ */
+static void
+test_accept_batch(void) {
+	for (int attempt = 0; attempt < 5; attempt++) {
+		int longest = accept_storm();
+		if (longest >= 0) {
+			CHECK(longest <= RUN, "one listener took %d connections in a row", longest);
+			return;
+		}
+	}
+	CHECK(0, "the two listeners never took turns (runs without bound, or the second start always came late)");
+}
+
 /* out of fds: the listener reports once, rests, and accepts again later */
 static void
 test_fd_exhaustion(int listener, int port) {
@@ -453,6 +677,7 @@ int
 main(void) {
 	SS = socket_server_create(now_cs);
 	CHECK(SS != NULL, "create");
+	socket_server_limit_writes(SS, WRITE_LIMIT, count_overflow);
 	pthread_t thread;
 	pthread_create(&thread, NULL, socket_thread, NULL);
 	int port;
@@ -464,6 +689,9 @@ main(void) {
 	test_ipv6();
 	test_udp();
 	test_many(listener, port);
+	test_accept_batch();
+	test_write_limit(listener, port);
+	test_drop_owner();
 	test_fd_exhaustion(listener, port);
 	socket_server_close(SS, OWNER, listener);
 	socket_server_exit(SS);

@@ -210,7 +210,7 @@ T.run(function()
 	for round = 1, rounds do
 		core_skip.error = round > 20
 		memory_skip.dumpinfo = round > 20
-		T.ok(fuzz_module("skynet.core", core, core_skip) >= 19, "skynet.core functions")
+		T.ok(fuzz_module("skynet.core", core, core_skip) >= 18, "skynet.core functions")
 		fuzz_module("skynet.memory", memory, memory_skip)
 		fuzz_module("skynet.debughook", debughook, {})
 		fuzz_module("seri", seri, {})
@@ -221,7 +221,9 @@ T.run(function()
 	debughook.detach()
 	skynet.error(string.format("fuzz: %d calls, %d raised an error", calls, errors))
 	T.ok(errors > 0 and errors < calls, "both outcomes happened")
-	-- the node still works
+	-- the node still works (once the random messages sent to this service,
+	-- random responses among them, have all arrived and been dropped)
+	skynet.sleep(20)
 	T.eq(skynet.call(sink, "lua", "echo", "alive"), "alive", "the sink answers")
 	T.eq(skynet.unpack(skynet.packstring(1, "two")), 1, "pack still works")
 	-- the node's shutdown races with late log lines (a logger queue can be

@@ -148,6 +148,42 @@ local function fuzz()
 	T.ok(raised > 1000, "corrupt input is detected (" .. raised .. " errors)")
 end
 
+local function hex(s)
+	return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end))
+end
+
+-- the bytes are skynet's: seri_ref_bytes.lua holds what cloudwu/skynet's
+-- skynet.packstring made of each case of seri_cases.lua (seri_refgen.sh)
+local function skynet_bytes()
+	local ref = require "seri_ref_bytes"
+	local n = 0
+	for _, source in ipairs(require "seri_cases") do
+		local want = T.ok(ref.bytes[source], "no captured bytes for " .. source)
+		local got = skynet.packstring(load(source)())
+		T.eq(#got, want[1], source .. ": size")
+		if want[3] then
+			T.eq(hex(got:sub(1, 64)), want[2], source .. ": first bytes")
+			T.eq(hex(got:sub(-64)), want[3], source .. ": last bytes")
+		else
+			T.eq(hex(got), want[2], source .. ": bytes")
+		end
+		local back = table.pack(skynet.unpack(got))
+		if not source:find("__pairs", 1, true) then -- __pairs made a hash of an array
+			T.eq(skynet.packstring(table.unpack(back, 1, back.n)), got, source .. ": repacked")
+		end
+		n = n + 1
+	end
+	T.ok(n >= 40, "cases compared")
+	local function deep(levels, inner)
+		local t = { inner }
+		for _ = 2, levels do t = { t } end
+		return t
+	end
+	T.raises(ref.nest34, skynet.packstring, deep(34))
+	T.raises(ref.value_at_33, skynet.packstring, deep(33, 1))
+	T.raises(ref.function_value, skynet.packstring, print)
+end
+
 -- values cross between services unchanged
 local function across_services()
 	local svc = skynet.newservice("echo_svc")
@@ -158,6 +194,7 @@ local function across_services()
 end
 
 T.run(function()
+	skynet_bytes()
 	scalars()
 	tables()
 	refused()

@@ -92,4 +92,30 @@ T.run(function()
 	T.ok(slept >= 119, "the pending sleep was not cut short, it lasted " .. slept)
 	skynet.wakeup(waiter)
 	T.eq(pending_wait(100, "the pending wait"), "woken", "the pending wait")
+
+	-- the low-level ways to get a session (a send with a nil session, the
+	-- TIMEOUT command) take them from the same allocator: never an id a
+	-- call still waits on
+	set_counter(0)
+	local waiting = {}
+	for i = 1, 20 do
+		waiting[i] = started(skynet.call, svc, "lua", "sleep_echo", 50, i)
+	end
+	skynet.sleep(1) -- the calls are on their way
+	local core = require "skynet.core"
+	local unanswered = 0
+	local previous = skynet.dispatch_unknown_response(function() unanswered = unanswered + 1 end)
+	local seen = {}
+	for _ = 1, 40 do
+		local a = core.send(svc, skynet.PTYPE_LUA, nil, skynet.pack("echo", 0))
+		local b = core.intcommand("TIMEOUT", 1000)
+		T.ok(a > 20 and b > 20, "low-level sessions " .. a .. ", " .. b .. " above the 20 pending calls")
+		T.ok(not seen[a] and not seen[b] and a ~= b, "low-level sessions unique")
+		seen[a], seen[b] = true, true
+	end
+	for i = 1, 20 do
+		T.eq(waiting[i](300, "call " .. i), i, "call " .. i .. " got its own answer")
+	end
+	skynet.dispatch_unknown_response(previous)
+	T.eq(unanswered, 40, "the answers to the nil-session sends came back as unknown sessions")
 end)

@@ -1,5 +1,6 @@
 # Sourced by test_net_*.sh: runs the network example (examples/config_net.lua)
-# on GATE_PORT, ECHO_PORT with MAXCLIENT, logging to $log.
+# on GATE_PORT, ECHO_PORT with MAXCLIENT (and the config lines in NET_CONFIG),
+# logging to $log.
 
 # writes the node's config to a fresh $tmp and removes it (and the node) on exit
 net_setup() {
@@ -10,6 +11,7 @@ include "$PWD/examples/config_net.lua"
 gate_port = $GATE_PORT
 echo_port = $ECHO_PORT
 maxclient = $MAXCLIENT
+${NET_CONFIG:-}
 CONFIG
 	node_pid=
 	trap '[ -n "$node_pid" ] && { kill -KILL "$node_pid"; wait "$node_pid"; } 2>/dev/null; rm -rf "$tmp"' EXIT

@@ -1,0 +1,42 @@
+-- skynet.db.redis against the redis-server test/bench/bench_db.sh started
+-- (config key redis_port): SET and GET round trips from 16 coroutines
+-- sharing one connection, from one coroutine alone, and pipelines of 100.
+local skynet = require "skynet"
+local redis = require "skynet.db.redis"
+local B = require "benchlib"
+local D = require "dbbench"
+
+local COROUTINES = 16
+local PIPELINE = 100
+local VALUE = "xxx" -- redis-benchmark's default 3-byte value
+
+local function key(i)
+	return "key:" .. (i % 10000)
+end
+
+B.run(function()
+	local db = redis.connect { host = "127.0.0.1", port = assert(tonumber(skynet.getenv "redis_port")) }
+	local N = 100000
+	B.report("redis_set_per_s", N / D.spread(COROUTINES, N, function(i) db:set(key(i), VALUE) end))
+	B.report("redis_get_per_s", N / D.spread(COROUTINES, N, function(i)
+		if db:get(key(i)) ~= VALUE then error("GET " .. key(i) .. " is wrong") end
+	end))
+	local seq = N // 4
+	B.report("redis_get_one_coroutine_per_s", seq / D.spread(1, seq, function(i) db:get(key(i)) end))
+	local batches = 4000
+	local function pipeline(op)
+		return function(b)
+			local ops, results = {}, {}
+			for j = 1, PIPELINE do
+				ops[j] = op == "set" and { "set", key(b * PIPELINE + j), VALUE } or { "get", key(b * PIPELINE + j) }
+			end
+			db:pipeline(ops, results)
+			if #results ~= PIPELINE or not results[PIPELINE].ok then
+				error("a pipeline of " .. op .. " lost replies")
+			end
+		end
+	end
+	B.report("redis_pipelined_set_per_s", batches * PIPELINE / D.spread(COROUTINES, batches, pipeline "set"))
+	B.report("redis_pipelined_get_per_s", batches * PIPELINE / D.spread(COROUTINES, batches, pipeline "get"))
+	db:disconnect()
+end)
