@@ -92,7 +92,7 @@ local function value_types()
 	T.eq(sharedata.deepcopy("types", "nope"), nil, "deepcopy of a missing path")
 
 	-- what cannot be shared
-	T.raises("Unsupport type function", sharedata.new, "bad", { f = print })
+	T.raises("Unsupport type function to serialize", sharedata.new, "bad", { f = print })
 	T.raises("unsupported value type function", sharedata.new, "bad", "return { f = print }")
 	T.raises("unsupported value type userdata", core.new, { io.stdout })
 	T.raises("unsupported key type table", sharedata.new, "bad", { [{}] = 1 })
