@@ -19,12 +19,17 @@ local gateserver = require "snax.gateserver"
 local netpack = require "skynet.netpack"
 
 local watchdog
-local connection = {}   -- fd -> { fd, ip, agent, client }
+local clients = {}   -- fd -> { addr = ip:port, agent = handle?, client = source? }
 
 skynet.register_protocol {
 	name = "client",
 	id = skynet.PTYPE_CLIENT,
 }
+
+-- the watchdog hears of every client event
+local function tell(event, fd, ...)
+	skynet.send(watchdog, "lua", "socket", event, fd, ...)
+end
 
 local handler = {}
 
@@ -34,65 +39,62 @@ function handler.open(source, conf)
 	return conf.address, conf.port
 end
 
+-- a packet goes to the client's agent as it is (no copy), or as text to
+-- the watchdog when nobody forwards it
 function handler.message(fd, msg, sz)
-	local c = connection[fd]
-	if c.agent then
-		-- the agent gets the packet itself, no copy
-		skynet.redirect(c.agent, c.client, "client", fd, msg, sz)
+	local c = clients[fd]
+	local agent = c.agent
+	if agent then
+		skynet.redirect(agent, c.client, "client", fd, msg, sz)
 	else
-		skynet.send(watchdog, "lua", "socket", "data", fd, netpack.tostring(msg, sz))
+		tell("data", fd, netpack.tostring(msg, sz))
 	end
 end
 
 function handler.connect(fd, addr)
-	connection[fd] = { fd = fd, ip = addr }
-	skynet.send(watchdog, "lua", "socket", "open", fd, addr)
-end
-
-local function forget(fd)
-	connection[fd] = nil
+	clients[fd] = { addr = addr }
+	tell("open", fd, addr)
 end
 
 function handler.disconnect(fd)
-	forget(fd)
-	skynet.send(watchdog, "lua", "socket", "close", fd)
+	clients[fd] = nil
+	tell("close", fd)
 end
 
 function handler.error(fd, msg)
-	forget(fd)
-	skynet.send(watchdog, "lua", "socket", "error", fd, msg)
+	clients[fd] = nil
+	tell("error", fd, msg)
 end
 
 function handler.warning(fd, size)
-	skynet.send(watchdog, "lua", "socket", "warning", fd, size)
+	tell("warning", fd, size)
 end
 
-local CMD = {}
+local commands = {}
 
-function CMD.forward(source, fd, client, address)
-	local c = assert(connection[fd], "unknown client fd")
-	c.agent = address or source
-	c.client = client or 0
+local function known(fd)
+	return clients[fd] or error("unknown client fd " .. tostring(fd))
+end
+
+function commands.forward(source, fd, client, address)
+	local c = known(fd)
+	c.agent, c.client = address or source, client or 0
 	gateserver.openclient(fd)
 end
 
-function CMD.accept(_, fd)
-	local c = assert(connection[fd], "unknown client fd")
-	c.agent = nil
-	c.client = nil
+function commands.accept(_, fd)
+	local c = known(fd)
+	c.agent, c.client = nil, nil
 	gateserver.openclient(fd)
 end
 
-function CMD.kick(_, fd)
-	forget(fd)
+function commands.kick(_, fd)
+	clients[fd] = nil
 	gateserver.closeclient(fd)
 end
 
 function handler.command(cmd, source, ...)
-	local f = CMD[cmd]
-	if f == nil then
-		error("gate: unknown command " .. tostring(cmd))
-	end
+	local f = commands[cmd] or error("gate: unknown command " .. tostring(cmd))
 	return f(source, ...)
 end
 
