@@ -4,8 +4,9 @@
 # thread = 2); it prints its figures as "BENCH <figure> <value>" and aborts the
 # node.  The idle-node figure is measured from outside.  Every benchmark runs
 # RUNS times (default 5); the table shows the median of each figure against its
-# target.  Then the TCP echo, HTTP, sharetable, connection storm and
-# database reports run.  A report, not a gate: a figure that misses its target on a busy
+# target.  Then the TCP echo, HTTP, sharetable, connection storm,
+# database, codec (sproto, crypt), library (multicast, shared 1 MB table)
+# and nginx reports run.  A report, not a gate: a figure that misses its target on a busy
 # machine is shown as such, and the exit status stays 0.
 # SKYNET_REF=/path/to/skynet also runs the spawn benchmark on that (built)
 # skynet, in the same sitting, and shows its medians and ours as a ratio.
@@ -171,5 +172,19 @@ fi
 if [[ -f test/bench/bench_db.sh && ( -z $pattern || db == *$pattern* ) ]]; then
 	printf '\n'
 	bash test/bench/bench_db.sh
+fi
+# the codec, library and nginx reports: each script prints its own medians
+if [[ -f test/bench/bench_codec.sh && ( -z $pattern || codec_sproto_crypt == *$pattern* ) ]]; then
+	printf '\n'
+	bash test/bench/bench_codec.sh
+fi
+if [[ -f test/bench/bench_libs.sh && ( -z $pattern || libs_multicast_sharedata_sharetable == *$pattern* ) ]]; then
+	printf '\n'
+	bash test/bench/bench_libs.sh
+fi
+# nginx for scale beside the HTTP figure above (skipped without an nginx binary)
+if [[ -f test/bench/bench_nginx.sh && ( -z $pattern || http_nginx == *$pattern* ) ]]; then
+	printf '\n'
+	bash test/bench/bench_nginx.sh
 fi
 exit 0
