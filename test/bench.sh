@@ -172,4 +172,9 @@ if [[ -f test/bench/bench_db.sh && ( -z $pattern || db == *$pattern* ) ]]; then
 	printf '\n'
 	bash test/bench/bench_db.sh
 fi
+# two cluster nodes; a report of its own (test/bench/bench_cluster.sh)
+if [[ -f test/bench/bench_cluster.sh && ( -z $pattern || cluster == *$pattern* ) ]]; then
+	printf '\n'
+	bash test/bench/bench_cluster.sh
+fi
 exit 0
