@@ -60,16 +60,19 @@ local function burst()
 	B.report("cluster_send_rss_growth_mb", (peak - before) / 1024)
 end
 
+-- up to BIG_CALLS calls, fewer when they take over SECONDS in all
 local function big_calls()
 	local arg = string.rep("m", BIG)
 	local t0 = skynet.hpc()
-	for _ = 1, BIG_CALLS do
-		local n = cluster.call("server", "@sink", "size", arg)
-		if n ~= BIG then
-			error("a 1 MB argument arrived as " .. tostring(n) .. " bytes")
+	local n = 0
+	repeat
+		n = n + 1
+		local size = cluster.call("server", "@sink", "size", arg)
+		if size ~= BIG then
+			error("a 1 MB argument arrived as " .. tostring(size) .. " bytes")
 		end
-	end
-	B.report("cluster_call_1mb_ms", B.since(t0) * 1000 / BIG_CALLS)
+	until n == BIG_CALLS or (n >= 3 and B.since(t0) > SECONDS)
+	B.report("cluster_call_1mb_ms", B.since(t0) * 1000 / n)
 end
 
 B.run(function()
@@ -77,5 +80,10 @@ B.run(function()
 	B.report("cluster_call_seq_per_s", calls_per_s(1))
 	B.report("cluster_call_16_per_s", calls_per_s(16))
 	burst()
-	big_calls()
+	local ok, err = pcall(big_calls)
+	if not ok then
+		skynet.error("BENCH_ERROR " .. tostring(err))
+	end
+	-- skynet's own logger may still hold these lines when the node aborts
+	skynet.sleep(50)
 end)
