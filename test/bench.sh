@@ -187,4 +187,9 @@ if [[ -f test/bench/bench_nginx.sh && ( -z $pattern || http_nginx == *$pattern* 
 	printf '\n'
 	bash test/bench/bench_nginx.sh
 fi
+# two cluster nodes; a report of its own (test/bench/bench_cluster.sh)
+if [[ -f test/bench/bench_cluster.sh && ( -z $pattern || cluster == *$pattern* ) ]]; then
+	printf '\n'
+	bash test/bench/bench_cluster.sh
+fi
 exit 0

@@ -18,6 +18,21 @@ function CMD.get(k)
 	return store[k]
 end
 
+-- one-way messages numbered 1, 2, ... under key k: store[k] is the last
+-- that came in order; one out of order is kept as store["gap " .. k]
+function CMD.seq(k, n)
+	if n == (store[k] or 0) + 1 then
+		store[k] = n
+	else
+		store["gap " .. k] = store["gap " .. k] or n
+	end
+end
+
+-- the node this peer runs on (config key cluster_self)
+function CMD.whoami()
+	return skynet.getenv "cluster_self"
+end
+
 function CMD.fail(text)
 	error(text)
 end
