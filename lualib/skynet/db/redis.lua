@@ -24,68 +24,125 @@ local redis = {}
 
 ---------------------------------------------------------------- replies
 
-local read_reply
+-- Replies are parsed from the bytes received so far on a connection (a
+-- string and the position of the first unparsed byte), taken from the
+-- socket as they arrive rather than one line or bulk at a time: a pipeline
+-- of replies costs a few string searches, not a socket read per part.
+-- The unparsed rest waits in `inbox` for the connection's next reply; a
+-- connection that fails is dropped by the channel, its inbox with it.
+local find, sub, byte = string.find, string.sub, string.byte
+local inbox = setmetatable({}, { __mode = "k" }) -- sock -> { data, pos }
 
 local function reply_number(line)
-	local n = math.tointeger(tonumber(line, 10))
+	local n = tonumber(line, 10)
 	if not n then
 		error("redis: malformed reply header " .. string.format("%q", line))
 	end
 	return n
 end
 
--- Each reader gets the socket and the header line without its type byte;
--- it returns ok (false for an error reply) and the value.
+-- The header line at data[pos..]: its type byte, the rest of the line
+-- without CRLF, and data, pos after the line (more bytes received if needed)
+local function read_header(sock, data, pos)
+	local cr = find(data, "\r\n", pos, true)
+	while not cr do
+		local searched = #data - pos -- bytes known to hold no CRLF
+		data = sub(data, pos) .. sock:read()
+		pos = 1
+		cr = find(data, "\r\n", searched > 0 and searched or 1, true)
+	end
+	return byte(data, pos), sub(data, pos + 1, cr - 1), data, cr + 2
+end
+
+local parse
+
+-- Each reader gets the header line without its type byte, the socket and
+-- data, pos after the header; it returns ok (false for an error reply),
+-- the value and data, pos after the reply.
 local reply_reader = {}
 
-reply_reader[string.byte "+"] = function(_, line)
-	return true, line
+reply_reader[string.byte "+"] = function(line, _, data, pos)
+	return true, line, data, pos
 end
 
-reply_reader[string.byte "-"] = function(_, line)
-	return false, line
+reply_reader[string.byte "-"] = function(line, _, data, pos)
+	return false, line, data, pos
 end
 
-reply_reader[string.byte ":"] = function(_, line)
-	return true, reply_number(line)
+reply_reader[string.byte ":"] = function(line, _, data, pos)
+	return true, reply_number(line), data, pos
 end
 
-reply_reader[string.byte "$"] = function(sock, line)
+reply_reader[string.byte "$"] = function(line, sock, data, pos)
 	local len = reply_number(line)
 	if len < 0 then
-		return true, nil
+		return true, nil, data, pos
 	end
-	local data = sock:read(len + 2)
-	if data:sub(-2) ~= "\r\n" then
+	local stop = pos + len -- where the value's CRLF starts
+	if stop + 1 > #data then
+		-- exactly the missing bytes: a large value is not gathered piecemeal
+		data = sub(data, pos) .. sock:read(stop + 1 - #data)
+		pos, stop = 1, len + 1
+	end
+	local cr, lf = byte(data, stop, stop + 1)
+	if cr ~= 13 or lf ~= 10 then
 		error "redis: bulk reply not terminated by CRLF"
 	end
-	return true, data:sub(1, -3)
+	return true, sub(data, pos, stop - 1), data, stop + 2
 end
 
 -- An array with an error inside is an error reply as a whole (the array is
 -- the error value, as skynet does for EXEC).
-reply_reader[string.byte "*"] = function(sock, line)
+reply_reader[string.byte "*"] = function(line, sock, data, pos)
 	local n = reply_number(line)
 	if n < 0 then
-		return true, nil
+		return true, nil, data, pos
 	end
 	local array = {}
 	local all_ok = true
 	for i = 1, n do
-		local ok, value = read_reply(sock)
+		local ok, value
+		ok, value, data, pos = parse(sock, data, pos)
 		all_ok = all_ok and ok
 		array[i] = value
 	end
-	return all_ok, array
+	return all_ok, array, data, pos
 end
 
-function read_reply(sock)
-	local line = sock:readline "\r\n"
-	local reader = reply_reader[line:byte(1)]
+-- One reply at data[pos..]: ok, value, and data, pos after it
+function parse(sock, data, pos)
+	local kind, line
+	kind, line, data, pos = read_header(sock, data, pos)
+	local reader = reply_reader[kind]
 	if not reader then
-		error("redis: unknown reply type " .. string.format("%q", line:sub(1, 32)))
+		error("redis: unknown reply type " .. string.format("%q", sub(data, pos - #line - 3, pos - 3):sub(1, 32)))
 	end
-	return reader(sock, line:sub(2))
+	return reader(line, sock, data, pos)
+end
+
+-- The connection's unparsed bytes
+local function take_inbox(sock)
+	local box = inbox[sock]
+	if box == nil then
+		box = { "", 1 }
+		inbox[sock] = box
+	end
+	return box, box[1], box[2]
+end
+
+local function keep_inbox(box, data, pos)
+	if pos > #data then
+		data, pos = "", 1 -- nothing left: let the string go
+	end
+	box[1], box[2] = data, pos
+end
+
+local function read_reply(sock)
+	local box, data, pos = take_inbox(sock)
+	local ok, value
+	ok, value, data, pos = parse(sock, data, pos)
+	keep_inbox(box, data, pos)
+	return ok, value
 end
 
 local function read_boolean(sock)
@@ -105,22 +162,42 @@ local command_header = setmetatable({}, {
 	end,
 })
 
+-- "<prefix><n>\r\n" for the counts and lengths of requests, the small
+-- ones built once
+local function count_line(prefix)
+	return setmetatable({}, {
+		__index = function(cache, n)
+			local line = prefix .. n .. "\r\n"
+			if n <= 1024 then
+				cache[n] = line
+			end
+			return line
+		end,
+	})
+end
+local array_line, bulk_line = count_line "*", count_line "$"
+
 -- Appends the RESP array for command name with args[first..last] to out
--- (a table of strings the socket concatenates).
-local function append_command(out, name, args, first, last)
-	out[#out + 1] = "*" .. (last - first + 2) .. "\r\n"
-	out[#out + 1] = command_header[name]
+-- (a table of strings the socket concatenates) after its n-th string;
+-- returns the count of strings in out.
+local function append_command(out, n, name, args, first, last)
+	out[n + 1] = array_line[last - first + 2]
+	out[n + 2] = command_header[name]
+	n = n + 2
 	for i = first, last do
 		local v = args[i]
 		if v == nil then
 			error(string.format("redis %s: argument %d is nil", name, i - first + 1), 3)
 		end
-		v = tostring(v)
-		out[#out + 1] = "$" .. #v .. "\r\n"
-		out[#out + 1] = v
-		out[#out + 1] = "\r\n"
+		if type(v) ~= "string" then
+			v = tostring(v)
+		end
+		out[n + 1] = bulk_line[#v]
+		out[n + 2] = v
+		out[n + 3] = "\r\n"
+		n = n + 3
 	end
-	return out
+	return n
 end
 
 local no_args = { n = 0 }
@@ -139,7 +216,9 @@ end
 
 local function compose(name, ...)
 	local args = arguments(...)
-	return append_command({}, name, args, 1, args.n or #args)
+	local out = {}
+	append_command(out, 0, name, args, 1, args.n or #args)
+	return out
 end
 
 ---------------------------------------------------------------- connections
@@ -200,7 +279,9 @@ setmetatable(command, {
 			if type(v) ~= "table" then
 				args = arguments(v, ...)
 			end
-			return self[1]:request(append_command({}, name, args, 1, args.n or #args), read_reply)
+			local out = {}
+			append_command(out, 0, name, args, 1, args.n or #args)
+			return self[1]:request(out, read_reply)
 		end
 		methods[name] = f
 		return f
@@ -222,28 +303,34 @@ end
 -- an error).
 function command:pipeline(ops, results)
 	assert(type(ops) == "table" and #ops > 0, "pipeline is null")
-	local out = {}
+	local out, n = {}, 0
 	for i, op in ipairs(ops) do
 		if type(op) ~= "table" or type(op[1]) ~= "string" then
 			error("redis pipeline: operation " .. i .. " is not { name, args... }", 2)
 		end
-		append_command(out, op[1], op, 2, op.n or #op)
+		n = append_command(out, n, op[1], op, 2, op.n or #op)
 	end
 	local count = #ops
 	if results then
 		return self[1]:request(out, function(sock)
-			for _ = 1, count do
-				local ok, value = read_reply(sock)
-				results[#results + 1] = { ok = ok, out = value }
+			local box, data, pos = take_inbox(sock)
+			local ok, value
+			local last = #results
+			for i = 1, count do
+				ok, value, data, pos = parse(sock, data, pos)
+				results[last + i] = { ok = ok, out = value }
 			end
+			keep_inbox(box, data, pos)
 			return true, results
 		end)
 	end
 	return self[1]:request(out, function(sock)
+		local box, data, pos = take_inbox(sock)
 		local ok, value
 		for _ = 1, count do
-			ok, value = read_reply(sock)
+			ok, value, data, pos = parse(sock, data, pos)
 		end
+		keep_inbox(box, data, pos)
 		return ok, value
 	end)
 end
