@@ -41,9 +41,9 @@ local function reply_number(line)
 	return n
 end
 
--- The header line at data[pos..]: its type byte, the rest of the line
--- without CRLF, and data, pos after the line (more bytes received if needed)
-local function read_header(sock, data, pos)
+-- data, pos and the end of the header line at data[pos..], receiving
+-- more bytes until it is complete
+local function header_end(sock, data, pos)
 	local cr = find(data, "\r\n", pos, true)
 	while not cr do
 		local searched = #data - pos -- bytes known to hold no CRLF
@@ -51,73 +51,61 @@ local function read_header(sock, data, pos)
 		pos = 1
 		cr = find(data, "\r\n", searched > 0 and searched or 1, true)
 	end
-	return byte(data, pos), sub(data, pos + 1, cr - 1), data, cr + 2
+	return data, pos, cr
 end
 
-local parse
+local BULK, STATUS, ERROR, INTEGER, ARRAY = byte("$+-:*", 1, -1)
 
--- Each reader gets the header line without its type byte, the socket and
--- data, pos after the header; it returns ok (false for an error reply),
--- the value and data, pos after the reply.
-local reply_reader = {}
-
-reply_reader[string.byte "+"] = function(line, _, data, pos)
-	return true, line, data, pos
-end
-
-reply_reader[string.byte "-"] = function(line, _, data, pos)
-	return false, line, data, pos
-end
-
-reply_reader[string.byte ":"] = function(line, _, data, pos)
-	return true, reply_number(line), data, pos
-end
-
-reply_reader[string.byte "$"] = function(line, sock, data, pos)
-	local len = reply_number(line)
-	if len < 0 then
-		return true, nil, data, pos
+-- One reply at data[pos..]: ok (false for an error reply), the value, and
+-- data, pos after the reply.  One function for every type: a pipeline of
+-- small replies is mostly the cost of the calls made per reply.
+local function parse(sock, data, pos)
+	local cr = find(data, "\r\n", pos, true)
+	if not cr then
+		data, pos, cr = header_end(sock, data, pos)
 	end
-	local stop = pos + len -- where the value's CRLF starts
-	if stop + 1 > #data then
-		-- exactly the missing bytes: a large value is not gathered piecemeal
-		data = sub(data, pos) .. sock:read(stop + 1 - #data)
-		pos, stop = 1, len + 1
+	local kind, line = byte(data, pos), sub(data, pos + 1, cr - 1)
+	pos = cr + 2
+	if kind == BULK then
+		local len = reply_number(line)
+		if len < 0 then
+			return true, nil, data, pos
+		end
+		local stop = pos + len -- where the value's CRLF starts
+		if stop + 1 > #data then
+			-- exactly the missing bytes: a large value is not gathered piecemeal
+			data = sub(data, pos) .. sock:read(stop + 1 - #data)
+			pos, stop = 1, len + 1
+		end
+		local c, l = byte(data, stop, stop + 1)
+		if c ~= 13 or l ~= 10 then
+			error "redis: bulk reply not terminated by CRLF"
+		end
+		return true, sub(data, pos, stop - 1), data, stop + 2
+	elseif kind == STATUS then
+		return true, line, data, pos
+	elseif kind == ERROR then
+		return false, line, data, pos
+	elseif kind == INTEGER then
+		return true, reply_number(line), data, pos
+	elseif kind == ARRAY then
+		-- an array with an error inside is an error reply as a whole (the
+		-- array is the error value, as skynet does for EXEC)
+		local n = reply_number(line)
+		if n < 0 then
+			return true, nil, data, pos
+		end
+		local array = {}
+		local all_ok = true
+		for i = 1, n do
+			local ok, value
+			ok, value, data, pos = parse(sock, data, pos)
+			all_ok = all_ok and ok
+			array[i] = value
+		end
+		return all_ok, array, data, pos
 	end
-	local cr, lf = byte(data, stop, stop + 1)
-	if cr ~= 13 or lf ~= 10 then
-		error "redis: bulk reply not terminated by CRLF"
-	end
-	return true, sub(data, pos, stop - 1), data, stop + 2
-end
-
--- An array with an error inside is an error reply as a whole (the array is
--- the error value, as skynet does for EXEC).
-reply_reader[string.byte "*"] = function(line, sock, data, pos)
-	local n = reply_number(line)
-	if n < 0 then
-		return true, nil, data, pos
-	end
-	local array = {}
-	local all_ok = true
-	for i = 1, n do
-		local ok, value
-		ok, value, data, pos = parse(sock, data, pos)
-		all_ok = all_ok and ok
-		array[i] = value
-	end
-	return all_ok, array, data, pos
-end
-
--- One reply at data[pos..]: ok, value, and data, pos after it
-function parse(sock, data, pos)
-	local kind, line
-	kind, line, data, pos = read_header(sock, data, pos)
-	local reader = reply_reader[kind]
-	if not reader then
-		error("redis: unknown reply type " .. string.format("%q", sub(data, pos - #line - 3, pos - 3):sub(1, 32)))
-	end
-	return reader(line, sock, data, pos)
+	error("redis: unknown reply type " .. string.format("%q", sub(data, cr - #line - 1, cr - 1):sub(1, 32)))
 end
 
 -- The connection's unparsed bytes
@@ -152,38 +140,43 @@ end
 
 ---------------------------------------------------------------- requests
 
--- "$<len>\r\n<NAME>\r\n" for each command name, built once
-local command_header = setmetatable({}, {
+-- "*<count>\r\n$<len>\r\n<NAME>" opening a request, for each command name
+-- and count of strings (the small counts built once)
+local request_head = setmetatable({}, {
 	__index = function(cache, name)
 		local upper = name:upper()
-		local header = "$" .. #upper .. "\r\n" .. upper .. "\r\n"
-		cache[name] = header
-		return header
+		local by_count = setmetatable({}, {
+			__index = function(heads, count)
+				local head = "*" .. count .. "\r\n$" .. #upper .. "\r\n" .. upper
+				if count <= 1024 then
+					heads[count] = head
+				end
+				return head
+			end,
+		})
+		cache[name] = by_count
+		return by_count
 	end,
 })
 
--- "<prefix><n>\r\n" for the counts and lengths of requests, the small
--- ones built once
-local function count_line(prefix)
-	return setmetatable({}, {
-		__index = function(cache, n)
-			local line = prefix .. n .. "\r\n"
-			if n <= 1024 then
-				cache[n] = line
-			end
-			return line
-		end,
-	})
-end
-local array_line, bulk_line = count_line "*", count_line "$"
+-- "\r\n$<len>\r\n": the end of the previous string and the length of an
+-- argument (the small lengths built once)
+local bulk_line = setmetatable({}, {
+	__index = function(cache, len)
+		local line = "\r\n$" .. len .. "\r\n"
+		if len <= 1024 then
+			cache[len] = line
+		end
+		return line
+	end,
+})
 
 -- Appends the RESP array for command name with args[first..last] to out
 -- (a table of strings the socket concatenates) after its n-th string;
 -- returns the count of strings in out.
 local function append_command(out, n, name, args, first, last)
-	out[n + 1] = array_line[last - first + 2]
-	out[n + 2] = command_header[name]
-	n = n + 2
+	out[n + 1] = request_head[name][last - first + 2]
+	n = n + 1
 	for i = first, last do
 		local v = args[i]
 		if v == nil then
@@ -194,10 +187,10 @@ local function append_command(out, n, name, args, first, last)
 		end
 		out[n + 1] = bulk_line[#v]
 		out[n + 2] = v
-		out[n + 3] = "\r\n"
-		n = n + 3
+		n = n + 2
 	end
-	return n
+	out[n + 1] = "\r\n"
+	return n + 1
 end
 
 local no_args = { n = 0 }
