@@ -24,68 +24,113 @@ local redis = {}
 
 ---------------------------------------------------------------- replies
 
-local read_reply
+-- Replies are parsed from the bytes received so far on a connection (a
+-- string and the position of the first unparsed byte), taken from the
+-- socket as they arrive rather than one line or bulk at a time: a pipeline
+-- of replies costs a few string searches, not a socket read per part.
+-- The unparsed rest waits in `inbox` for the connection's next reply; a
+-- connection that fails is dropped by the channel, its inbox with it.
+local find, sub, byte = string.find, string.sub, string.byte
+local inbox = setmetatable({}, { __mode = "k" }) -- sock -> { data, pos }
 
 local function reply_number(line)
-	local n = math.tointeger(tonumber(line, 10))
+	local n = tonumber(line, 10)
 	if not n then
 		error("redis: malformed reply header " .. string.format("%q", line))
 	end
 	return n
 end
 
--- Each reader gets the socket and the header line without its type byte;
--- it returns ok (false for an error reply) and the value.
-local reply_reader = {}
-
-reply_reader[string.byte "+"] = function(_, line)
-	return true, line
+-- data, pos and the end of the header line at data[pos..], receiving
+-- more bytes until it is complete
+local function header_end(sock, data, pos)
+	local cr = find(data, "\r\n", pos, true)
+	while not cr do
+		local searched = #data - pos -- bytes known to hold no CRLF
+		data = sub(data, pos) .. sock:read()
+		pos = 1
+		cr = find(data, "\r\n", searched > 0 and searched or 1, true)
+	end
+	return data, pos, cr
 end
 
-reply_reader[string.byte "-"] = function(_, line)
-	return false, line
+local BULK, STATUS, ERROR, INTEGER, ARRAY = byte("$+-:*", 1, -1)
+
+-- One reply at data[pos..]: ok (false for an error reply), the value, and
+-- data, pos after the reply.  One function for every type: a pipeline of
+-- small replies is mostly the cost of the calls made per reply.
+local function parse(sock, data, pos)
+	local cr = find(data, "\r\n", pos, true)
+	if not cr then
+		data, pos, cr = header_end(sock, data, pos)
+	end
+	local kind, line = byte(data, pos), sub(data, pos + 1, cr - 1)
+	pos = cr + 2
+	if kind == BULK then
+		local len = reply_number(line)
+		if len < 0 then
+			return true, nil, data, pos
+		end
+		local stop = pos + len -- where the value's CRLF starts
+		if stop + 1 > #data then
+			-- exactly the missing bytes: a large value is not gathered piecemeal
+			data = sub(data, pos) .. sock:read(stop + 1 - #data)
+			pos, stop = 1, len + 1
+		end
+		local c, l = byte(data, stop, stop + 1)
+		if c ~= 13 or l ~= 10 then
+			error "redis: bulk reply not terminated by CRLF"
+		end
+		return true, sub(data, pos, stop - 1), data, stop + 2
+	elseif kind == STATUS then
+		return true, line, data, pos
+	elseif kind == ERROR then
+		return false, line, data, pos
+	elseif kind == INTEGER then
+		return true, reply_number(line), data, pos
+	elseif kind == ARRAY then
+		-- an array with an error inside is an error reply as a whole (the
+		-- array is the error value, as skynet does for EXEC)
+		local n = reply_number(line)
+		if n < 0 then
+			return true, nil, data, pos
+		end
+		local array = {}
+		local all_ok = true
+		for i = 1, n do
+			local ok, value
+			ok, value, data, pos = parse(sock, data, pos)
+			all_ok = all_ok and ok
+			array[i] = value
+		end
+		return all_ok, array, data, pos
+	end
+	error("redis: unknown reply type " .. string.format("%q", sub(data, cr - #line - 1, cr - 1):sub(1, 32)))
 end
 
-reply_reader[string.byte ":"] = function(_, line)
-	return true, reply_number(line)
+-- The connection's unparsed bytes
+local function take_inbox(sock)
+	local box = inbox[sock]
+	if box == nil then
+		box = { "", 1 }
+		inbox[sock] = box
+	end
+	return box, box[1], box[2]
 end
 
-reply_reader[string.byte "$"] = function(sock, line)
-	local len = reply_number(line)
-	if len < 0 then
-		return true, nil
+local function keep_inbox(box, data, pos)
+	if pos > #data then
+		data, pos = "", 1 -- nothing left: let the string go
 	end
-	local data = sock:read(len + 2)
-	if data:sub(-2) ~= "\r\n" then
-		error "redis: bulk reply not terminated by CRLF"
-	end
-	return true, data:sub(1, -3)
+	box[1], box[2] = data, pos
 end
 
--- An array with an error inside is an error reply as a whole (the array is
--- the error value, as skynet does for EXEC).
-reply_reader[string.byte "*"] = function(sock, line)
-	local n = reply_number(line)
-	if n < 0 then
-		return true, nil
-	end
-	local array = {}
-	local all_ok = true
-	for i = 1, n do
-		local ok, value = read_reply(sock)
-		all_ok = all_ok and ok
-		array[i] = value
-	end
-	return all_ok, array
-end
-
-function read_reply(sock)
-	local line = sock:readline "\r\n"
-	local reader = reply_reader[line:byte(1)]
-	if not reader then
-		error("redis: unknown reply type " .. string.format("%q", line:sub(1, 32)))
-	end
-	return reader(sock, line:sub(2))
+local function read_reply(sock)
+	local box, data, pos = take_inbox(sock)
+	local ok, value
+	ok, value, data, pos = parse(sock, data, pos)
+	keep_inbox(box, data, pos)
+	return ok, value
 end
 
 local function read_boolean(sock)
@@ -95,32 +140,57 @@ end
 
 ---------------------------------------------------------------- requests
 
--- "$<len>\r\n<NAME>\r\n" for each command name, built once
-local command_header = setmetatable({}, {
+-- "*<count>\r\n$<len>\r\n<NAME>" opening a request, for each command name
+-- and count of strings (the small counts built once)
+local request_head = setmetatable({}, {
 	__index = function(cache, name)
 		local upper = name:upper()
-		local header = "$" .. #upper .. "\r\n" .. upper .. "\r\n"
-		cache[name] = header
-		return header
+		local by_count = setmetatable({}, {
+			__index = function(heads, count)
+				local head = "*" .. count .. "\r\n$" .. #upper .. "\r\n" .. upper
+				if count <= 1024 then
+					heads[count] = head
+				end
+				return head
+			end,
+		})
+		cache[name] = by_count
+		return by_count
+	end,
+})
+
+-- "\r\n$<len>\r\n": the end of the previous string and the length of an
+-- argument (the small lengths built once)
+local bulk_line = setmetatable({}, {
+	__index = function(cache, len)
+		local line = "\r\n$" .. len .. "\r\n"
+		if len <= 1024 then
+			cache[len] = line
+		end
+		return line
 	end,
 })
 
 -- Appends the RESP array for command name with args[first..last] to out
--- (a table of strings the socket concatenates).
-local function append_command(out, name, args, first, last)
-	out[#out + 1] = "*" .. (last - first + 2) .. "\r\n"
-	out[#out + 1] = command_header[name]
+-- (a table of strings the socket concatenates) after its n-th string;
+-- returns the count of strings in out.
+local function append_command(out, n, name, args, first, last)
+	out[n + 1] = request_head[name][last - first + 2]
+	n = n + 1
 	for i = first, last do
 		local v = args[i]
 		if v == nil then
 			error(string.format("redis %s: argument %d is nil", name, i - first + 1), 3)
 		end
-		v = tostring(v)
-		out[#out + 1] = "$" .. #v .. "\r\n"
-		out[#out + 1] = v
-		out[#out + 1] = "\r\n"
+		if type(v) ~= "string" then
+			v = tostring(v)
+		end
+		out[n + 1] = bulk_line[#v]
+		out[n + 2] = v
+		n = n + 2
 	end
-	return out
+	out[n + 1] = "\r\n"
+	return n + 1
 end
 
 local no_args = { n = 0 }
@@ -139,7 +209,9 @@ end
 
 local function compose(name, ...)
 	local args = arguments(...)
-	return append_command({}, name, args, 1, args.n or #args)
+	local out = {}
+	append_command(out, 0, name, args, 1, args.n or #args)
+	return out
 end
 
 ---------------------------------------------------------------- connections
@@ -200,7 +272,9 @@ setmetatable(command, {
 			if type(v) ~= "table" then
 				args = arguments(v, ...)
 			end
-			return self[1]:request(append_command({}, name, args, 1, args.n or #args), read_reply)
+			local out = {}
+			append_command(out, 0, name, args, 1, args.n or #args)
+			return self[1]:request(out, read_reply)
 		end
 		methods[name] = f
 		return f
@@ -222,28 +296,34 @@ end
 -- an error).
 function command:pipeline(ops, results)
 	assert(type(ops) == "table" and #ops > 0, "pipeline is null")
-	local out = {}
+	local out, n = {}, 0
 	for i, op in ipairs(ops) do
 		if type(op) ~= "table" or type(op[1]) ~= "string" then
 			error("redis pipeline: operation " .. i .. " is not { name, args... }", 2)
 		end
-		append_command(out, op[1], op, 2, op.n or #op)
+		n = append_command(out, n, op[1], op, 2, op.n or #op)
 	end
 	local count = #ops
 	if results then
 		return self[1]:request(out, function(sock)
-			for _ = 1, count do
-				local ok, value = read_reply(sock)
-				results[#results + 1] = { ok = ok, out = value }
+			local box, data, pos = take_inbox(sock)
+			local ok, value
+			local last = #results
+			for i = 1, count do
+				ok, value, data, pos = parse(sock, data, pos)
+				results[last + i] = { ok = ok, out = value }
 			end
+			keep_inbox(box, data, pos)
 			return true, results
 		end)
 	end
 	return self[1]:request(out, function(sock)
+		local box, data, pos = take_inbox(sock)
 		local ok, value
 		for _ = 1, count do
-			ok, value = read_reply(sock)
+			ok, value, data, pos = parse(sock, data, pos)
 		end
+		keep_inbox(box, data, pos)
 		return ok, value
 	end)
 end
