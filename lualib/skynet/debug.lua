@@ -83,13 +83,13 @@ function M.init(skynet, export)
 	-- the console's trace command: flag true traces every request of the
 	-- protocol, false none, nil leaves it to skynet.trace (skynet.traceproto)
 	function dbgcmd.TRACELOG(proto, flag)
-		if type(proto) ~= "string" then
-			flag = proto
-			proto = "lua"
+		local name = proto
+		if type(name) ~= "string" then -- "trace ADDRESS on": the lua protocol
+			name, flag = "lua", proto
 		end
-		skynet.error(string.format("Turn trace log %s for %s", flag, proto))
-		skynet.traceproto(proto, flag)
-		skynet.ret()
+		skynet.error("Turn trace log " .. tostring(flag) .. " for " .. name)
+		skynet.traceproto(name, flag)
+		return skynet.ret()
 	end
 
 	-- the console's inject: run source here, answer ok and its printed lines
