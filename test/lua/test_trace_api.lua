@@ -1,11 +1,14 @@
 -- skynet.trace_timeout: while on, skynet.task lists each pending timeout
 -- with "TIMER now+ti : " and the stack where skynet.timeout was called;
 -- the entry goes when the timeout fires; off, timeouts are not listed.
+-- Wrong arguments to the trace functions raise Lua errors.
 local skynet = require "skynet"
 local T = require "testlib"
 
+local timer_line -- the line of set_timer's skynet.timeout
+
 local function set_timer(ti, fired)
-	skynet.timeout(ti, function() fired[#fired + 1] = ti end) -- TIMER LINE
+	timer_line = debug.getinfo(1, "l").currentline; skynet.timeout(ti, function() fired[#fired + 1] = ti end)
 end
 
 local function timer_tasks()
@@ -20,7 +23,19 @@ local function timer_tasks()
 	return found
 end
 
+local function bad_arguments()
+	T.raises("bad argument #1", skynet.tracelog, nil, "x")
+	T.raises("bad argument #2", skynet.tracelog, "tag", {})
+	T.raises("bad argument #3", skynet.tracelog, "tag", "x", "level")
+	T.raises("level out of range", skynet.tracelog, "tag", "x", -1)
+	T.raises("bad argument #4", skynet.tracelog, "tag", "x", coroutine.running(), 1.5)
+	skynet.tracelog("tag", "x", coroutine.running(), 1000) -- past the stack: no frames
+	T.raises("unknown protocol", skynet.traceproto, "no such protocol", true)
+	T.raises("call to invalid address", skynet.tracecall, "tag", 0x00fffff0, "lua", skynet.pack("x"))
+end
+
 T.run(function()
+	bad_arguments()
 	local fired = {}
 	T.eq(#timer_tasks(), 0, "no timers listed before trace_timeout")
 	skynet.trace_timeout(true)
@@ -30,8 +45,8 @@ T.run(function()
 	T.eq(#found, 1, "the pending timeout is listed")
 	local info = found[1].info
 	T.ok(info:find(string.format("^TIMER %d%%+5 : \nstack traceback:\n", now)), "TIMER now+ti header: " .. info)
-	T.ok(info:find("test_trace_timeout.lua:8: in upvalue 'set_timer'", 1, true)
-		or info:find("test_trace_timeout.lua:8: in local 'set_timer'", 1, true), "where the timeout was set: " .. info)
+	T.ok(info:find(string.format("stack traceback:\n\t./test/lua/test_trace_api.lua:%d: in upvalue 'set_timer'\n", timer_line), 1, true),
+		"where the timeout was set: " .. info)
 	T.eq(skynet.task(found[1].session), info, "task(session) gives the same")
 	T.eq(skynet.task(), 1, "task() counts it")
 	skynet.sleep(10)
