@@ -29,6 +29,7 @@ local function error_text(err)
 	return string.format("(a %s error object whose __tostring failed)", type(err))
 end
 local c_send = c.send
+local tracelog = require "skynet.tracelog"
 
 local skynet = {
 	PTYPE_TEXT = 0,
@@ -47,6 +48,7 @@ local skynet = {
 }
 local PTYPE_RESPONSE = 1
 local PTYPE_ERROR = 7
+local PTYPE_TRACE = 12
 
 local proto = {}
 skynet.proto = proto
@@ -65,7 +67,8 @@ end
 local session_id_coroutine = {}     -- session -> waiting thread, timeout function, or "BREAK"
 local session_coroutine_id = {}     -- thread -> session of the request it handles
 local session_coroutine_address = {} -- thread -> source of that request
-local session_coroutine_tracetag = {}
+local session_coroutine_tracetag = {} -- thread -> its trace tag, or false: never traced
+local trace_source = {}             -- source -> the tag of its next request
 local unresponse = {}               -- response closure -> address
 local watching_session = {}         -- session -> address called
 local sleep_session = {}            -- token -> session
@@ -127,6 +130,9 @@ local function pooled_thread()
 	local self_co = coroutine_running()
 	while true do
 		run_body(coroutine_yield "SUSPEND") -- parked until the next body
+		if session_coroutine_tracetag[self_co] then
+			tracelog(session_coroutine_tracetag[self_co], "end")
+		end
 		finish_request(self_co)
 		pool_size = pool_size + 1
 		coroutine_pool[pool_size] = self_co
@@ -167,6 +173,9 @@ local function dispatch_wakeup()
 		local session = sleep_session[token]
 		if session then
 			local co = session_id_coroutine[session]
+			if session_coroutine_tracetag[co] then
+				tracelog(session_coroutine_tracetag[co], "resume")
+			end
 			session_id_coroutine[session] = "BREAK"
 			running_thread = co
 			return suspend(co, coroutine_resume(co, false, "BREAK", nil, session))
@@ -191,6 +200,9 @@ function suspend(co, result, command)
 		local session = session_coroutine_id[co]
 		if session then
 			if session ~= 0 then
+				if session_coroutine_tracetag[co] then
+					tracelog(session_coroutine_tracetag[co], "error")
+				end
 				c_send(session_coroutine_address[co], PTYPE_ERROR, session, "")
 			end
 			session_coroutine_id[co] = nil
@@ -236,6 +248,11 @@ local function yield_call(service, session)
 end
 
 function skynet.call(addr, typename, ...)
+	local tag = session_coroutine_tracetag[running_thread]
+	if tag then
+		tracelog(tag, "call", 2)
+		c_send(addr, PTYPE_TRACE, 0, tag)
+	end
 	local p = proto[typename]
 	local session = new_session()
 	if c_send(addr, p.id, session, p.pack(...)) == nil then
@@ -253,6 +270,9 @@ function skynet.ret(msg, sz)
 	msg = msg or ""
 	local co = running_thread
 	local session = session_coroutine_id[co]
+	if session_coroutine_tracetag[co] then
+		tracelog(session_coroutine_tracetag[co], "response")
+	end
 	if session == nil then
 		if sz ~= nil then
 			c.trash(msg, sz)
@@ -319,6 +339,22 @@ end
 
 local early_requests -- requests that arrived before the start function began
 
+-- a request's trace: p.trace false never traces, a tag sent by the caller
+-- goes on, p.trace true starts a new tag (skynet.traceproto)
+local function trace_request(co, traceflag, source)
+	local tag = trace_source[source]
+	trace_source[source] = nil
+	if traceflag == false then
+		session_coroutine_tracetag[co] = false
+	elseif tag then
+		tracelog(tag, "request")
+		session_coroutine_tracetag[co] = tag
+	elseif traceflag then
+		running_thread = co
+		skynet.trace()
+	end
+end
+
 local function raw_dispatch_message(prototype, msg, sz, session, source)
 	if prototype == PTYPE_RESPONSE then
 		local co = session_id_coroutine[session]
@@ -330,6 +366,9 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 			session_id_coroutine[session] = nil
 			if type(co) == "function" then
 				return resume(co_create(), co)
+			end
+			if session_coroutine_tracetag[co] then
+				tracelog(session_coroutine_tracetag[co], "resume")
 			end
 			return resume(co, true, msg, sz, session)
 		end
@@ -345,12 +384,18 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 		if direct and session == 0 and direct(msg, sz) then
 			return dispatch_wakeup()
 		end
+		if p == nil and prototype == PTYPE_TRACE then
+			-- the tag of the next request from source
+			trace_source[source] = c.tostring(msg, sz)
+			return
+		end
 		if f == nil and early_requests then
 			-- the start function has not run yet: keep it for later
 			early_requests[#early_requests + 1] = { prototype, c.tostring(msg, sz), sz, session, source }
 			return
 		end
 		if f == nil then
+			trace_source[source] = nil
 			if session ~= 0 then
 				c_send(source, PTYPE_ERROR, session, "")
 			end
@@ -359,6 +404,9 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 		local co = co_create()
 		session_coroutine_id[co] = session
 		session_coroutine_address[co] = source
+		if p.trace ~= nil or trace_source[source] then
+			trace_request(co, p.trace, source)
+		end
 		return resume(co, f, session, source, p.unpack(msg, sz))
 	end
 end
@@ -417,6 +465,7 @@ skynet.tostring = c.tostring
 skynet.trash = c.trash
 
 skynet.error = c.error
+skynet.tracelog = tracelog
 
 -- answer everyone still waiting on this service, and everyone it waits on
 local function release_waiters()
@@ -563,6 +612,7 @@ local internal = {
 	session_id_coroutine = session_id_coroutine,
 	session_coroutine_id = session_coroutine_id,
 	session_coroutine_address = session_coroutine_address,
+	session_coroutine_tracetag = session_coroutine_tracetag,
 	unresponse = unresponse,
 	watching_session = watching_session,
 	sleep_session = sleep_session,

@@ -12,7 +12,8 @@ gate = tonumber(gate)
 fd = tonumber(fd)
 
 local names = {}   -- "name" -> handle, registered names already asked for
-local large = {}   -- session -> { size, part, part..., addr, push, got }
+local large = {}   -- session -> { size, part, part..., addr, push, got, tracetag }
+local tracetag     -- the trace tag the peer sent for its next request
 
 local function write(frames)
 	if type(frames) == "table" then
@@ -55,7 +56,7 @@ end
 
 -- a complete request: addr is a handle, ".name", "@name" or 0 (a query);
 -- msg/sz the payload as it came (freed here)
-local function serve(addr, session, msg, sz, push)
+local function serve(addr, session, msg, sz, push, tracetag)
 	if addr == 0 then
 		return answer_query(session, msg, sz)
 	end
@@ -73,7 +74,12 @@ local function serve(addr, session, msg, sz, push)
 		skynet.rawsend(addr, "lua", msg, sz)
 		return
 	end
-	local ok, rmsg, rsz = pcall(skynet.rawcall, addr, "lua", msg, sz)
+	local ok, rmsg, rsz
+	if tracetag then
+		ok, rmsg, rsz = pcall(skynet.tracecall, tracetag, addr, "lua", msg, sz)
+	else
+		ok, rmsg, rsz = pcall(skynet.rawcall, addr, "lua", msg, sz)
+	end
 	if ok then
 		reply(session, rmsg, rsz)
 	else
@@ -102,7 +108,7 @@ local function add_part(session, msg, sz, last)
 	if not m then
 		return reply_error(session, "Invalid large req")
 	end
-	return serve(req.addr, session, m, s, req.push)
+	return serve(req.addr, session, m, s, req.push, req.tracetag)
 end
 
 -- a frame (client message: session is the fd, msg/sz the body)
@@ -115,17 +121,20 @@ local function dispatch(_, _, msg, sz)
 		return
 	end
 	if session == nil then
-		-- a trace tag: this core has no call tracing, the tag is dropped
+		-- a trace tag (addr): it goes with the next request
+		tracetag = addr
 		return
 	end
 	if addr == false then
 		return add_part(session, m, s, not more)
 	end
+	local tag = tracetag
+	tracetag = nil
 	if more then -- the head of a request in parts: s is its size
-		large[session] = { s, addr = addr, push = push, got = 0 }
+		large[session] = { s, addr = addr, push = push, got = 0, tracetag = tag }
 		return
 	end
-	return serve(addr, session, m, s, push)
+	return serve(addr, session, m, s, push, tag)
 end
 
 skynet.register_protocol {

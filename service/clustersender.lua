@@ -15,7 +15,7 @@ local socket = require "skynet.socket"
 local socketchannel = require "skynet.socketchannel"
 local core = require "skynet.cluster.core"
 
-local node, _, init_host, init_port = ...
+local node, nodename, init_host, init_port = ...
 
 local channel
 local session = 1
@@ -36,11 +36,28 @@ local function read_response(sock)
 	return core.unpackresponse(body)
 end
 
+-- A traced call tells the peer its tag in a frame just before the request
+-- (one write, so no other request comes between).  A tag that started on
+-- this node gets "(thisnode-peer-session)" in front.
+local function trace_frame(tag)
+	if tag:sub(1, 1) ~= "(" then
+		local cluster_tag = string.format("(%s-%s-%d)%s", nodename, node, session, tag)
+		skynet.tracelog(tag, "session " .. cluster_tag)
+		tag = cluster_tag
+	end
+	skynet.tracelog(tag, "cluster " .. node)
+	return core.packtrace(tag)
+end
+
 -- msg, sz: a packed message, freed by packrequest
 local function send_request(addr, msg, sz)
 	local current = session
 	local frame, next_session, parts = core.packrequest(addr, current, msg, sz)
 	session = next_session
+	local tag = skynet.tracetag()
+	if tag then
+		frame = trace_frame(tag) .. frame
+	end
 	return channel:request(frame, current, parts)
 end
 

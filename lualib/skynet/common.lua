@@ -15,6 +15,7 @@ return function(skynet, I)
 	local fork_queue = I.fork_queue
 	local new_session = I.new_session
 	local running_thread = I.running_thread
+	local session_coroutine_tracetag = I.session_coroutine_tracetag
 	local c_send = c.send
 	local PTYPE_RESPONSE = skynet.PTYPE_RESPONSE
 	local PTYPE_ERROR = skynet.PTYPE_ERROR
@@ -26,6 +27,11 @@ return function(skynet, I)
 	-- ---- calls, sends, responses ----
 
 	function skynet.rawcall(addr, typename, msg, sz)
+		local tag = session_coroutine_tracetag[running_thread()]
+		if tag then
+			skynet.tracelog(tag, "call", 2)
+			c_send(addr, skynet.PTYPE_TRACE, 0, tag)
+		end
 		local p = proto[typename]
 		local session = new_session()
 		if c_send(addr, p.id, session, msg, sz) == nil then
@@ -94,6 +100,10 @@ return function(skynet, I)
 	-- ---- sleeping and waking ----
 
 	local function suspend_sleep(session, token)
+		local tag = session_coroutine_tracetag[running_thread()]
+		if tag then
+			skynet.tracelog(tag, "sleep", 2)
+		end
 		session_id_coroutine[session] = running_thread()
 		if sleep_session[token] then
 			error "token duplicative"

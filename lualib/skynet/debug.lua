@@ -80,30 +80,16 @@ function M.init(skynet, export)
 		skynet.ret(skynet.pack("No task " .. tostring(task)))
 	end
 
-	-- trace log: each message of a traced protocol is logged by skynet.trace
-	local untraced = {}	-- protocol name -> its dispatch function before tracing
-
+	-- the console's trace command: flag true traces every request of the
+	-- protocol, false none, nil leaves it to skynet.trace (skynet.traceproto)
 	function dbgcmd.TRACELOG(proto, flag)
-		if type(proto) ~= "string" then
-			flag = proto
-			proto = "lua"
+		local name = proto
+		if type(name) ~= "string" then -- "trace ADDRESS on": the lua protocol
+			name, flag = "lua", proto
 		end
-		local dispatch = skynet.dispatch(proto)
-		if dispatch == nil then
-			error("No dispatcher for protocol " .. proto)
-		end
-		skynet.error(string.format("Turn trace log %s for %s", flag, proto))
-		if flag and not untraced[proto] then
-			untraced[proto] = dispatch
-			skynet.dispatch(proto, function(session, source, ...)
-				skynet.trace(string.format("%s message from %s, session %d", proto, skynet.address(source), session))
-				return dispatch(session, source, ...)
-			end)
-		elseif not flag and untraced[proto] then
-			skynet.dispatch(proto, untraced[proto])
-			untraced[proto] = nil
-		end
-		skynet.ret()
+		skynet.error("Turn trace log " .. tostring(flag) .. " for " .. name)
+		skynet.traceproto(name, flag)
+		return skynet.ret()
 	end
 
 	-- the console's inject: run source here, answer ok and its printed lines

@@ -1,5 +1,5 @@
 -- The rarely used part of skynet's API, loaded by skynet.lua on first use:
--- skynet.request/select, task lists, killthread, term, trace, info_func.
+-- skynet.request/select, task lists, killthread, term, trace log, info_func.
 -- I holds skynet.lua's internals (session tables and helpers).
 return function(skynet, I)
 	local c = I.c
@@ -10,6 +10,8 @@ return function(skynet, I)
 	local new_session = I.new_session
 	local finish_request = I.finish_request
 	local dispatch_error = I.dispatch_error
+	local session_coroutine_tracetag = I.session_coroutine_tracetag
+	local running_thread = I.running_thread
 
 	function skynet.killthread(co)
 		local killed
@@ -32,8 +34,86 @@ return function(skynet, I)
 	end
 
 
+	-- ---- trace log ----
+
+	-- function of a pending timeout -> where skynet.timeout was called,
+	-- while skynet.trace_timeout is on
+	local timeout_traceback
+
 	local function task_traceback(co)
+		if timeout_traceback and timeout_traceback[co] then
+			return timeout_traceback[co]
+		end
 		return debug.traceback(co)
+	end
+
+	-- what skynet.task lists: waiting threads and traced timeouts
+	local function is_task(co)
+		return type(co) == "thread" or (timeout_traceback ~= nil and timeout_traceback[co] ~= nil)
+	end
+
+	local untraced_timeout = skynet.timeout
+
+	local function traced_timeout(ti, func)
+		local traceback = debug.traceback(string.format("TIMER %d+%d : ", skynet.now(), ti), 2)
+		local function fire()
+			timeout_traceback[fire] = nil
+			return func()
+		end
+		timeout_traceback[fire] = traceback
+		return untraced_timeout(ti, fire)
+	end
+
+	-- on: skynet.task lists pending timeouts with where they were set
+	function skynet.trace_timeout(on)
+		if on then
+			timeout_traceback = timeout_traceback or setmetatable({}, { __mode = "k" })
+			skynet.timeout = traced_timeout
+		else
+			timeout_traceback = nil
+			skynet.timeout = untraced_timeout
+		end
+	end
+
+	local traceid = 0
+
+	-- starts a new trace tag for the running request (unless its protocol
+	-- is never traced); the calls it makes carry the tag to their services
+	function skynet.trace(info)
+		local co = running_thread()
+		skynet.error("TRACE", session_coroutine_tracetag[co])
+		if session_coroutine_tracetag[co] == false then
+			return
+		end
+		traceid = traceid + 1
+		local tag = string.format(":%08x-%d", I.self, traceid)
+		session_coroutine_tracetag[co] = tag
+		skynet.tracelog(tag, info and ("trace " .. info) or "trace")
+	end
+
+	function skynet.tracetag()
+		return session_coroutine_tracetag[running_thread()]
+	end
+
+	-- flag true: every request of the protocol starts a trace; false: none
+	-- is traced, even one tagged by its caller; nil: skynet.trace decides
+	function skynet.traceproto(prototype, flag)
+		local p = assert(proto[prototype], "unknown protocol")
+		p.trace = flag
+	end
+
+	-- a raw call traced under tag (a tag from another node: clusteragent)
+	function skynet.tracecall(tag, addr, typename, msg, sz)
+		skynet.tracelog(tag, "tracecall begin")
+		c.send(addr, skynet.PTYPE_TRACE, 0, tag)
+		local p = proto[typename]
+		local session = new_session()
+		if c.send(addr, p.id, session, msg, sz) == nil then
+			error("call to invalid address " .. skynet.address(addr))
+		end
+		msg, sz = I.yield_call(addr, session)
+		skynet.tracelog(tag, "tracecall end")
+		return msg, sz
 	end
 
 	-- skynet.task(): the number of waiting threads; task(t): fills t with
@@ -42,7 +122,7 @@ return function(skynet, I)
 		if ret == nil then
 			local n = 0
 			for _, co in pairs(session_id_coroutine) do
-				if type(co) == "thread" then
+				if is_task(co) then
 					n = n + 1
 				end
 			end
@@ -50,13 +130,13 @@ return function(skynet, I)
 		end
 		if type(ret) == "number" then
 			local co = session_id_coroutine[ret]
-			if type(co) == "thread" then
+			if is_task(co) then
 				return task_traceback(co)
 			end
 			return "No session"
 		end
 		for session, co in pairs(session_id_coroutine) do
-			if type(co) == "thread" then
+			if is_task(co) then
 				ret[session] = task_traceback(co)
 			end
 		end
@@ -84,10 +164,6 @@ return function(skynet, I)
 	function skynet.term(service)
 		-- the failed calls resume when the current message is done
 		dispatch_error(0, service)
-	end
-
-	function skynet.trace(info)
-		skynet.error("TRACE " .. skynet.address(I.self) .. " " .. tostring(info or ""))
 	end
 
 
@@ -151,8 +227,13 @@ return function(skynet, I)
 	-- are pending, and the answers ready at once (failed sends)
 	local function send_requests(self)
 		local sessions, pending, ready = {}, 0, {}
+		local tag = session_coroutine_tracetag[running_thread()]
 		for _, req in ipairs(self) do
 			local addr, typename = req[1], req[2]
+			if tag then
+				skynet.tracelog(tag, "call", 3)
+				c.send(addr, skynet.PTYPE_TRACE, 0, tag)
+			end
 			local p = proto[typename]
 			local session = new_session()
 			if c.send(addr, p.id, session, p.pack(table.unpack(req, 3, req.n or #req))) == nil then

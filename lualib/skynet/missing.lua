@@ -19,10 +19,7 @@ for name in ([[
 	http.httpc http.httpd http.internal http.sockethelper http.tlshelper http.url
 	http.websocket ltls.c ltls.init.c sproto sproto.core sprotoloader sprotoparser
 	md5 client.crypt client.socket lpeg
-	compat10.cluster compat10.crypt compat10.datacenter compat10.dns compat10.memory
-	compat10.mongo compat10.mqueue compat10.multicast compat10.mysql compat10.netpack
-	compat10.profile compat10.redis compat10.sharedata compat10.sharemap compat10.snax
-	compat10.socket compat10.socketchannel compat10.socketdriver compat10.stm
+	compat10.mongo
 ]]):gmatch "%S+" do
 	SKYNET_MODULES[name] = true
 end

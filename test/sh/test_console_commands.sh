@@ -164,5 +164,9 @@ EOF
 node_alive || fail "node died"
 grep -q "Current Memory" "$NODE_LOG" || fail "signal 1 did not reach the service"
 grep -q "Turn trace log true for lua" "$NODE_LOG" || fail "trace did not reach the service"
-[ "$(grep -c "TRACE .*lua message from" "$NODE_LOG")" = 1 ] || fail "want one traced message"
+# traceproto on: the one "ping" between on and off starts a tag and ends it
+[ "$(grep -cE "<TRACE :[0-9a-f]{8}-1> [0-9]+ trace$" "$NODE_LOG")" = 1 ] || fail "want one traced request"
+[ "$(grep -cE "<TRACE :[0-9a-f]{8}-1> [0-9]+ end$" "$NODE_LOG")" = 1 ] || fail "want one traced request's end"
+grep -q "Turn trace log false for lua" "$NODE_LOG" || fail "trace off did not reach the service"
+[ "$(grep -c "<TRACE " "$NODE_LOG")" = 3 ] || fail "want trace, response, end and no more"
 echo PASS
