@@ -12,6 +12,8 @@
  *   mc.release(pkg) -> last          drops one reference; true: freed now
  *   mc.free(pkg)                     frees a package never bound
  *   mc.header(pkg, channel, publisher) -> string
+ *   mc.content(pkg) -> string        the message's bytes, to send to a node
+ *   mc.copy(string) -> pkg           a package of bytes from another node
  *   mc.unpack(header, sz) -> pkg, channel, publisher, msg, sz
  *   mc.nextid(id) -> the next channel id of this node
  *   mc.live() -> packages not yet freed (in this process)
@@ -97,6 +99,25 @@ static int mc_free(lua_State *L) {
 	return 0;
 }
 
+static int mc_content(lua_State *L) {
+	struct mc_package *pkg = check_package(L, 1);
+	lua_pushlstring(L, (const char *)pkg->data, pkg->size);
+	return 1;
+}
+
+static int mc_copy(lua_State *L) {
+	size_t size;
+	const char *bytes = luaL_checklstring(L, 1, &size);
+	luaL_argcheck(L, size <= UINT32_MAX, 1, "message too large");
+	/* at least one byte: the package's data is never a null pointer */
+	void *data = skynet_malloc(size > 0 ? size : 1);
+	memcpy(data, bytes, size);
+	lua_settop(L, 0);
+	lua_pushlightuserdata(L, data);
+	lua_pushinteger(L, (lua_Integer)size);
+	return mc_pack(L);
+}
+
 static uint32_t check_u32(lua_State *L, int idx) {
 	lua_Integer v = luaL_checkinteger(L, idx);
 	luaL_argcheck(L, v >= 0 && v <= (lua_Integer)UINT32_MAX, idx, "out of range");
@@ -145,6 +166,8 @@ LUAMOD_API int luaopen_skynet_multicast_core(lua_State *L) {
 		{ "release", mc_release },
 		{ "free", mc_free },
 		{ "header", mc_header },
+		{ "content", mc_content },
+		{ "copy", mc_copy },
 		{ "unpack", mc_unpack },
 		{ "nextid", mc_nextid },
 		{ "live", mc_live },

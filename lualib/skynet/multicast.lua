@@ -5,7 +5,7 @@
 --   ch:subscribe()  ch:publish(...)  ch:unsubscribe()  ch:delete()
 -- A message is packed once; every subscriber on this node reads the same
 -- buffer (skynet.multicast.core counts the readers and frees it after the
--- last).  Channels are this node's: harbor mode does not exist yet.
+-- last).  In harbor mode multicastd carries channels across the nodes.
 local skynet = require "skynet"
 local mc = require "skynet.multicast.core"
 
