@@ -676,7 +676,8 @@ ludp_listen(lua_State *L) {
 	char buf[HOST_MAX];
 	int port = 0;
 	const char *host = address_port(L, 1, buf, &port);
-	int id = skynet_socket_udp_listen(context(L), host, port);
+	/* a bound udp socket is what udp(addr, port) makes */
+	int id = skynet_socket_udp(context(L), host, port);
 	if (id < 0)
 		return luaL_error(L, "udp listen host failed");
 	lua_pushinteger(L, id);

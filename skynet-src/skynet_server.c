@@ -663,11 +663,6 @@ void skynet_callback(struct skynet_context *ctx, void *ud, skynet_cb cb) {
 	ctx->cb_ud = ud;
 }
 
-void skynet_context_send(struct skynet_context *ctx, void *msg, size_t sz, uint32_t source, int type, int session) {
-	struct skynet_message smsg = { source, session, msg, sz | ((size_t)type << MESSAGE_TYPE_SHIFT) };
-	skynet_mq_push(ctx->queue, &smsg);
-}
-
 int skynet_context_mqlen(uint32_t handle) {
 	struct skynet_context *ctx = skynet_handle_grab(handle);
 	if (ctx == NULL)

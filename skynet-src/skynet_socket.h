@@ -52,7 +52,6 @@ void skynet_socket_nodelay(struct skynet_context *ctx, int id);
 
 int skynet_socket_udp(struct skynet_context *ctx, const char *addr, int port);
 int skynet_socket_udp_dial(struct skynet_context *ctx, const char *addr, int port);
-int skynet_socket_udp_listen(struct skynet_context *ctx, const char *addr, int port);
 int skynet_socket_udp_connect(struct skynet_context *ctx, int id, const char *addr, int port);
 int skynet_socket_udp_sendbuffer(struct skynet_context *ctx, const char *address, struct socket_sendbuffer *buffer);
 /* the sender address carried by a SKYNET_SOCKET_TYPE_UDP message */

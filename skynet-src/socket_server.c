@@ -75,7 +75,6 @@
 #define PROTOCOL_TCP 0
 #define PROTOCOL_UDP 1
 #define PROTOCOL_UDPv6 2
-#define UDP_ADDRESS_SIZE 19 /* 1 + 2 + 16 */
 
 enum state {
 	S_FREE,
@@ -1316,7 +1315,7 @@ handle_event(struct socket_server *ss, struct event *e, struct socket_message *r
 }
 
 int
-socket_server_poll(struct socket_server *ss, struct socket_message *result, int *more) {
+socket_server_poll(struct socket_server *ss, struct socket_message *result, int *waited) {
 	atomic_store_explicit(&ss->poll_thread, pthread_self(), memory_order_relaxed);
 	for (;;) {
 		if (ss->req_index < ss->req_n) {
@@ -1330,8 +1329,8 @@ socket_server_poll(struct socket_server *ss, struct socket_message *result, int 
 			ss->event_n = sp_wait(ss->efd, ss->ev, MAX_EVENT, timeout);
 			ss->event_index = 0;
 			ss->time = ss->clock();
-			if (more)
-				*more = 0;
+			if (waited)
+				*waited = 1;
 			resume_listeners(ss);
 			if (ss->event_n <= 0) {
 				ss->event_n = 0;

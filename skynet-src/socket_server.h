@@ -71,8 +71,9 @@ void socket_info_release(struct socket_info *);
 struct socket_server *socket_server_create(uint64_t (*clock)(void));
 void socket_server_release(struct socket_server *);
 /* runs the socket thread until one result: a SOCKET_* code, or -1 for
- * nothing to report.  *more is set to 0 when the call waited for events. */
-int socket_server_poll(struct socket_server *, struct socket_message *result, int *more);
+ * nothing to report.  waited (may be NULL): set to 1 when the call waited
+ * for events (tests count the waits). */
+int socket_server_poll(struct socket_server *, struct socket_message *result, int *waited);
 
 void socket_server_exit(struct socket_server *);
 void socket_server_close(struct socket_server *, uintptr_t opaque, int id);

@@ -20,10 +20,6 @@ static inline void spinlock_lock(struct spinlock *lock) {
 	}
 }
 
-static inline int spinlock_trylock(struct spinlock *lock) {
-	return !atomic_flag_test_and_set_explicit(&lock->flag, memory_order_acquire);
-}
-
 static inline void spinlock_unlock(struct spinlock *lock) {
 	atomic_flag_clear_explicit(&lock->flag, memory_order_release);
 }
