@@ -406,12 +406,6 @@ static int lhpc(lua_State *L) {
 	return 1;
 }
 
-/* the CPU time of this thread in seconds, for per-coroutine profiling */
-static int lthreadtime(lua_State *L) {
-	lua_pushnumber(L, (lua_Number)skynet_thread_time() / 1000000.0);
-	return 1;
-}
-
 /* clearcache(): drops the code cache shared by all Lua services */
 static int lclearcache(lua_State *L) {
 	if (lua_getfield(L, LUA_REGISTRYINDEX, "skynet_codecache_clear") == LUA_TFUNCTION)
@@ -444,7 +438,6 @@ LUAMOD_API int luaopen_skynet_core(lua_State *L) {
 		{ "trash", ltrash },
 		{ "now", lnow },
 		{ "hpc", lhpc },
-		{ "thread_time", lthreadtime },
 		{ "clearcache", lclearcache },
 		{ NULL, NULL },
 	};

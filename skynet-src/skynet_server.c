@@ -30,10 +30,11 @@ struct skynet_context {
 	skynet_cb cb;
 	struct message_queue *queue;
 	_Atomic(FILE *) logfile;
-	/* microseconds spent in this service; atomic, since a batch adds its
-	 * cost after the queue went to another worker (see end_batch) */
+	/* microseconds (wall clock) spent in this service's batches; atomic,
+	 * since a batch adds its cost after the queue went to another worker
+	 * (see end_batch) */
 	_Atomic uint64_t cpu_cost;
-	uint64_t cpu_start;  /* thread CPU time when the current batch began */
+	uint64_t cpu_start;  /* monotonic time when the current batch began */
 	char result[32];     /* the answer of the last skynet_command */
 	_Atomic uint32_t handle; /* read by the registry's lookups while launch sets it */
 	int session_id;
@@ -250,7 +251,7 @@ void skynet_context_dispatchall(struct skynet_context *ctx) {
 static uint64_t begin_batch(struct skynet_context *ctx) {
 	if (!ctx->profile)
 		return 0;
-	uint64_t start = skynet_thread_time();
+	uint64_t start = skynet_monotonic_usec();
 	ctx->cpu_start = start;
 	return start;
 }
@@ -262,7 +263,7 @@ static uint64_t begin_batch(struct skynet_context *ctx) {
  */
 static void end_batch(struct skynet_context *ctx, uint64_t start) {
 	if (ctx->profile)
-		atomic_fetch_add_explicit(&ctx->cpu_cost, skynet_thread_time() - start, memory_order_relaxed);
+		atomic_fetch_add_explicit(&ctx->cpu_cost, skynet_monotonic_usec() - start, memory_order_relaxed);
 }
 
 struct message_queue *skynet_context_message_dispatch(struct skynet_monitor *sm,
@@ -475,10 +476,13 @@ static const char *cmd_stat(struct skynet_context *ctx, const char *param) {
 		/* the running batch counts too */
 		uint64_t cost = atomic_load_explicit(&ctx->cpu_cost, memory_order_relaxed);
 		if (ctx->profile && ctx->cpu_start)
-			cost += skynet_thread_time() - ctx->cpu_start;
+			cost += skynet_monotonic_usec() - ctx->cpu_start;
 		snprintf(ctx->result, sizeof(ctx->result), "%d.%06d", (int)(cost / 1000000), (int)(cost % 1000000));
 	} else if (strcmp(param, "time") == 0) {
-		uint64_t ti = ctx->profile && ctx->cpu_start ? skynet_thread_time() - ctx->cpu_start : 0;
+		/* time since the running batch began (skynet: since the running
+		 * message began); with several messages in a batch, it includes the
+		 * ones dispatched before this one */
+		uint64_t ti = ctx->profile && ctx->cpu_start ? skynet_monotonic_usec() - ctx->cpu_start : 0;
 		snprintf(ctx->result, sizeof(ctx->result), "%d.%06d", (int)(ti / 1000000), (int)(ti % 1000000));
 	} else if (strcmp(param, "message") == 0) {
 		snprintf(ctx->result, sizeof(ctx->result), "%d", ctx->message_count);
