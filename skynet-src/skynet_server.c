@@ -321,7 +321,7 @@ struct message_queue *skynet_context_message_dispatch(struct skynet_monitor *sm,
 uint32_t skynet_queryname(struct skynet_context *context, const char *name) {
 	(void)context;
 	if (name[0] == ':')
-		return (uint32_t)strtoul(name + 1, NULL, 16);
+		return skynet_handle_parse(name);
 	return skynet_handle_findname(name);
 }
 
@@ -378,9 +378,9 @@ static const char *cmd_query(struct skynet_context *ctx, const char *param) {
 static const char *cmd_name(struct skynet_context *ctx, const char *param) {
 	char name[128];
 	char handle_str[32];
-	if (sscanf(param, "%127s %31s", name, handle_str) != 2 || handle_str[0] != ':')
+	if (sscanf(param, "%127s %31s", name, handle_str) != 2)
 		return NULL;
-	uint32_t handle = (uint32_t)strtoul(handle_str + 1, NULL, 16);
+	uint32_t handle = skynet_handle_parse(handle_str);
 	if (handle == 0)
 		return NULL;
 	(void)ctx;
@@ -492,9 +492,13 @@ static const char *cmd_stat(struct skynet_context *ctx, const char *param) {
 	return ctx->result;
 }
 
-/* LOGON, LOGOFF and SIGNAL act on another service: param names it */
+/* LOGON, LOGOFF and SIGNAL act on another service: param's first word
+ * names it (":hex" or ".name") */
 static struct skynet_context *grab_target(struct skynet_context *ctx, const char *param) {
-	uint32_t handle = tohandle(ctx, param);
+	char target[128];
+	if (param == NULL || sscanf(param, "%127s", target) != 1)
+		return NULL;
+	uint32_t handle = tohandle(ctx, target);
 	return handle ? skynet_handle_grab(handle) : NULL;
 }
 
