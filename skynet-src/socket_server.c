@@ -32,6 +32,7 @@
 #include "socket_server.h"
 #include "socket_poll.h"
 #include "skynet_malloc.h"
+#include "spinlock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,7 +40,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -126,7 +126,7 @@ struct socket {
 	int fd;
 	uint8_t protocol;
 	/* under lock (the senders' side) */
-	_Alignas(64) atomic_int lock;
+	_Alignas(64) struct spinlock lock;
 	bool closing;      /* closed by the owner, flushing what is queued */
 	bool bound;        /* made by socket_server_bind */
 	bool udp_peer_set;
@@ -224,20 +224,12 @@ struct socket_server {
 
 static void
 socket_lock(struct socket *s) {
-	int spin = 0;
-	while (atomic_exchange_explicit(&s->lock, 1, memory_order_acquire)) {
-		while (atomic_load_explicit(&s->lock, memory_order_relaxed)) {
-			if (++spin > 64) {
-				sched_yield();
-				spin = 0;
-			}
-		}
-	}
+	spinlock_lock(&s->lock);
 }
 
 static void
 socket_unlock(struct socket *s) {
-	atomic_store_explicit(&s->lock, 0, memory_order_release);
+	spinlock_unlock(&s->lock);
 }
 
 static int
