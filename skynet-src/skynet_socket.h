@@ -38,7 +38,7 @@ int skynet_socket_poll(void);
 /* 0 on success, -1 when the socket is gone (a MEMORY buffer is freed) */
 int skynet_socket_sendbuffer(struct skynet_context *ctx, struct socket_sendbuffer *buffer);
 int skynet_socket_sendbuffer_lowpriority(struct skynet_context *ctx, struct socket_sendbuffer *buffer);
-/* these return a socket id, or -1 */
+/* these return a socket id, or -1 (listen: with errno telling why) */
 int skynet_socket_listen(struct skynet_context *ctx, const char *host, int port, int backlog);
 int skynet_socket_connect(struct skynet_context *ctx, const char *host, int port);
 int skynet_socket_bind(struct skynet_context *ctx, int fd);

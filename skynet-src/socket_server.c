@@ -1464,20 +1464,27 @@ socket_server_connect(struct socket_server *ss, uintptr_t opaque, const char *ad
 	return id;
 }
 
-/* a bound socket (and listening, for TCP); -1 on failure */
+/* a bound socket; -1 with errno on failure (EADDRNOTAVAIL when host does
+ * not resolve) */
 static int
 bound_socket(const char *host, int port, int socktype, int *family) {
 	if (host == NULL || host[0] == 0)
 		host = "0.0.0.0";
 	struct addrinfo *list = NULL;
-	if (resolve(host, port, socktype, AI_PASSIVE, &list))
+	int gai = resolve(host, port, socktype, AI_PASSIVE, &list);
+	if (gai) {
+		if (gai != EAI_SYSTEM)
+			errno = EADDRNOTAVAIL;
 		return -1;
+	}
 	int fd = socket(list->ai_family, socktype | SOCK_CLOEXEC, 0);
 	if (fd >= 0) {
 		int on = 1;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 		if (bind(fd, list->ai_addr, list->ai_addrlen)) {
+			int err = errno;
 			close(fd);
+			errno = err;
 			fd = -1;
 		}
 	}
@@ -1510,12 +1517,16 @@ socket_server_listen(struct socket_server *ss, uintptr_t opaque, const char *add
 	if (fd < 0)
 		return -1;
 	if (listen(fd, backlog) || sp_nonblocking(fd)) {
+		int err = errno;
 		close(fd);
+		errno = err;
 		return -1;
 	}
 	int id = adopt_fd(ss, opaque, fd, REQ_LISTEN);
-	if (id < 0)
+	if (id < 0) {
 		close(fd);
+		errno = EMFILE; /* every socket id is in use */
+	}
 	return id;
 }
 

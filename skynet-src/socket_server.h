@@ -99,7 +99,7 @@ int socket_server_max_backlog(void);
 int socket_server_send(struct socket_server *, struct socket_sendbuffer *buffer);
 int socket_server_send_lowpriority(struct socket_server *, struct socket_sendbuffer *buffer);
 
-/* these return the new socket id, or -1 */
+/* these return the new socket id, or -1 (listen: with errno telling why) */
 int socket_server_listen(struct socket_server *, uintptr_t opaque, const char *addr, int port, int backlog);
 int socket_server_connect(struct socket_server *, uintptr_t opaque, const char *addr, int port);
 int socket_server_bind(struct socket_server *, uintptr_t opaque, int fd);
