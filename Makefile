@@ -32,7 +32,13 @@ endif
 OBJDIR = build/$(MODE)
 CORE_SRC = $(filter-out skynet-src/skynet_main.c,$(wildcard skynet-src/*.c))
 CORE_OBJ = $(patsubst skynet-src/%.c,$(OBJDIR)/%.o,$(CORE_SRC))
-HEADERS = $(wildcard skynet-src/*.h)
+# header dependencies: the compiler writes them (-MMD) as DEPDIR/*.d; -MP
+# keeps a deleted header from breaking the build.  A target without its .d
+# file yet (built before this) depends on the missing file, so it is rebuilt
+# once and gets one.
+DEPDIR = $(OBJDIR)/deps
+DEPFLAGS = -MMD -MP -MF $(DEPDIR)/$(subst /,_,$@).d -MT $@
+DEPFILE = $(DEPDIR)/$(subst /,_,$@).d
 CSERVICES = $(patsubst service-src/service_%.c,cservice/%.so,$(wildcard service-src/service_*.c))
 LUACLIB_OBJ = $(patsubst lualib-src/%.c,$(OBJDIR)/lualib/%.o,$(wildcard lualib-src/*.c))
 # lualib-src/ROOT/*.c make luaclib/ROOT.so, for modules named ROOT.* (sproto.core,
@@ -48,6 +54,9 @@ EXAMPLES = $(patsubst examples/%.c,$(OBJDIR)/examples/%,$(wildcard examples/*.c)
 CTESTS = $(patsubst test/c/%.c,$(OBJDIR)/test/%,$(wildcard test/c/test_*.c))
 STAMP = build/.mode-$(MODE)
 
+# prerequisites may name $$@ (DEPFILE) or $$* (the luaclib roots)
+.SECONDEXPANSION:
+
 all: skynet $(CSERVICES) luaclib/skynet.so $(LUACLIB_ROOTS) $(CTESTS) $(LOADGEN) $(EXAMPLES)
 
 $(STAMP):
@@ -55,34 +64,33 @@ $(STAMP):
 	@rm -f build/.mode-*
 	@touch $@
 
-$(OBJDIR)/%.o: skynet-src/%.c $(HEADERS)
-	@mkdir -p $(OBJDIR)
-	$(CC) $(CFLAGS) -c -o $@ $<
+$(OBJDIR)/%.o: skynet-src/%.c $$(DEPFILE)
+	@mkdir -p $(OBJDIR) $(DEPDIR)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 skynet: $(STAMP) $(CORE_OBJ) $(OBJDIR)/skynet_main.o $(TSAN_OBJ)
 	$(CC) $(LDFLAGS) -Wl,-E -o $@ $(CORE_OBJ) $(OBJDIR)/skynet_main.o $(TSAN_OBJ) $(LUA_STATICLIB) $(LDLIBS)
 
-cservice/%.so: service-src/service_%.c $(HEADERS) $(STAMP)
-	@mkdir -p cservice
-	$(CC) $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $<
+cservice/%.so: service-src/service_%.c $$(DEPFILE) $(STAMP)
+	@mkdir -p cservice $(DEPDIR)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $<
 
-$(OBJDIR)/lualib/%.o: lualib-src/%.c $(wildcard lualib-src/*.h) $(HEADERS)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -fPIC -I lualib-src -c -o $@ $<
+$(OBJDIR)/lualib/%.o: lualib-src/%.c $$(DEPFILE)
+	@mkdir -p $(@D) $(DEPDIR)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -fPIC -I lualib-src -c -o $@ $<
 
 luaclib/skynet.so: $(STAMP) $(LUACLIB_OBJ)
 	@mkdir -p luaclib
 	$(CC) -shared $(LDFLAGS) -o $@ $(LUACLIB_OBJ) $(CRYPTO_LIBS)
 
-.SECONDEXPANSION:
 luaclib/%.so: $$(wildcard lualib-src/$$*/*.c) $$(wildcard lualib-src/$$*/*.h) $$($$*_EXTRA) $(STAMP)
 	@mkdir -p luaclib
 	$(CC) $(CFLAGS) -I lualib-src -fPIC -shared -Wl,-z,nodelete $(LDFLAGS) -o $@ $(filter %.c,$^) $($*_LIBS) $(CRYPTO_LIBS)
 
 # C unit tests link the core and the Lua C modules directly
-$(OBJDIR)/test/%: test/c/%.c $(CORE_OBJ) $(LUACLIB_OBJ) $(TSAN_OBJ) $(HEADERS) $(wildcard test/c/*.h)
-	@mkdir -p $(OBJDIR)/test
-	$(CC) $(CFLAGS) -I lualib-src -Wl,-E -o $@ $< $(CORE_OBJ) $(LUACLIB_OBJ) $(TSAN_OBJ) $(LUA_STATICLIB) $(LDFLAGS) $(LDLIBS) $(CRYPTO_LIBS)
+$(OBJDIR)/test/%: test/c/%.c $(CORE_OBJ) $(LUACLIB_OBJ) $(TSAN_OBJ) $$(DEPFILE)
+	@mkdir -p $(OBJDIR)/test $(DEPDIR)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -I lualib-src -Wl,-E -o $@ $< $(CORE_OBJ) $(LUACLIB_OBJ) $(TSAN_OBJ) $(LUA_STATICLIB) $(LDFLAGS) $(LDLIBS) $(CRYPTO_LIBS)
 
 $(OBJDIR)/test/tsan_longjmp.o: test/tsan_longjmp.c
 	@mkdir -p $(OBJDIR)/test
@@ -95,6 +103,10 @@ $(OBJDIR)/test/loadgen: test/loadgen.c
 $(OBJDIR)/examples/%: examples/%.c
 	@mkdir -p $(OBJDIR)/examples
 	$(CC) $(CFLAGS) -O2 -o $@ $< $(LDFLAGS)
+
+DEPFILES = $(foreach t,$(CORE_OBJ) $(OBJDIR)/skynet_main.o $(LUACLIB_OBJ) $(CSERVICES) $(CTESTS),$(DEPDIR)/$(subst /,_,$(t)).d)
+$(DEPFILES):
+-include $(wildcard $(DEPFILES))
 
 deps:
 	@sh 3rd/install-deps.sh

@@ -5,6 +5,7 @@
  */
 #include "lua-seri.h"
 #include "skynet.h"
+#include "skynet_handle.h"
 #include "skynet_server.h"
 #include "skynet_timer.h"
 
@@ -166,14 +167,20 @@ static int lcommand(lua_State *L) {
 static int laddresscommand(lua_State *L) {
 	char buf[32];
 	const char *result = run_command(L, buf);
-	if (result && result[0] == ':') {
-		uint32_t addr = (uint32_t)strtoul(result + 1, NULL, 16);
-		if (addr) {
-			lua_pushinteger(L, addr);
-			return 1;
-		}
-	}
-	return 0;
+	uint32_t addr = skynet_handle_parse(result);
+	if (addr == 0)
+		return 0;
+	lua_pushinteger(L, addr);
+	return 1;
+}
+
+/* tohandle(text): the handle written as ":hex", or nil */
+static int ltohandle(lua_State *L) {
+	uint32_t addr = skynet_handle_parse(luaL_checkstring(L, 1));
+	if (addr == 0)
+		return 0;
+	lua_pushinteger(L, addr);
+	return 1;
 }
 
 /* an answer as a number */
@@ -406,12 +413,6 @@ static int lhpc(lua_State *L) {
 	return 1;
 }
 
-/* the CPU time of this thread in seconds, for per-coroutine profiling */
-static int lthreadtime(lua_State *L) {
-	lua_pushnumber(L, (lua_Number)skynet_thread_time() / 1000000.0);
-	return 1;
-}
-
 /* clearcache(): drops the code cache shared by all Lua services */
 static int lclearcache(lua_State *L) {
 	if (lua_getfield(L, LUA_REGISTRYINDEX, "skynet_codecache_clear") == LUA_TFUNCTION)
@@ -444,8 +445,8 @@ LUAMOD_API int luaopen_skynet_core(lua_State *L) {
 		{ "trash", ltrash },
 		{ "now", lnow },
 		{ "hpc", lhpc },
-		{ "thread_time", lthreadtime },
 		{ "clearcache", lclearcache },
+		{ "tohandle", ltohandle },
 		{ NULL, NULL },
 	};
 	lua_createtable(L, 0, sizeof(l) / sizeof(l[0]) + sizeof(l2) / sizeof(l2[0]) - 2);

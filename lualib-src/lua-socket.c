@@ -22,6 +22,7 @@
 #include <lauxlib.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <limits.h>
 #include <netdb.h>
 #include <stdbool.h>
@@ -509,8 +510,13 @@ llisten(lua_State *L) {
 	lua_Integer backlog = luaL_optinteger(L, 3, socket_server_max_backlog());
 	luaL_argcheck(L, backlog >= 0 && backlog <= INT_MAX, 3, "backlog out of range");
 	int id = skynet_socket_listen(context(L), host, port, (int)backlog);
-	if (id < 0)
-		return luaL_error(L, "Listen error");
+	if (id < 0) {
+		int err = errno; /* the listen ran on this thread */
+		char reason[128];
+		const char *shown = host[0] ? host : "0.0.0.0";
+		const char *fmt = strchr(shown, ':') ? "Listen error: [%s]:%d: %s" : "Listen error: %s:%d: %s";
+		return luaL_error(L, fmt, shown, port, strerror_r(err, reason, sizeof(reason)));
+	}
 	lua_pushinteger(L, id);
 	return 1;
 }
@@ -676,7 +682,8 @@ ludp_listen(lua_State *L) {
 	char buf[HOST_MAX];
 	int port = 0;
 	const char *host = address_port(L, 1, buf, &port);
-	int id = skynet_socket_udp_listen(context(L), host, port);
+	/* a bound udp socket is what udp(addr, port) makes */
+	int id = skynet_socket_udp(context(L), host, port);
 	if (id < 0)
 		return luaL_error(L, "udp listen host failed");
 	lua_pushinteger(L, id);

@@ -755,7 +755,7 @@ int snlua_init(struct snlua *l, struct skynet_context *ctx, const char *args) {
 	memcpy(tmp, args ? args : "", sz + 1);
 	skynet_callback(ctx, l, launch_cb);
 	const char *self = skynet_command(ctx, "REG", NULL);
-	uint32_t handle_id = (uint32_t)strtoul(self + 1, NULL, 16);
+	uint32_t handle_id = skynet_queryname(ctx, self);
 	/* the first message to itself runs the service, on a worker thread */
 	skynet_send(ctx, 0, handle_id, PTYPE_TAG_DONTCOPY, 0, tmp, sz);
 	return 0;

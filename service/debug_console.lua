@@ -130,15 +130,11 @@ local function parse_address(s)
 	if s:sub(1, 1) == "." then
 		return skynet.localname(s) or fail("Not a valid name: %s", printable(s))
 	end
-	local hex = s:match "^:?(%x+)$"
-	if hex == nil or #hex > 8 then
-		fail("Invalid address: %s", printable(s))
+	if s:sub(1, 1) == ":" then
+		return core.tohandle(s) or fail("Invalid address: %s", printable(s))
 	end
-	local handle = tonumber(hex, 16)
-	if s:sub(1, 1) ~= ":" then
-		handle = handle | (skynet.self() & 0xff000000)
-	end
-	return handle
+	local handle = core.tohandle(":" .. s) or fail("Invalid address: %s", printable(s))
+	return handle | (skynet.self() & 0xff000000)
 end
 
 ------------------------------------------------------------- requests

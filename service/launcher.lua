@@ -3,6 +3,7 @@
 -- KILL, LOGLAUNCH).  LAUNCH answers only once the new service has finished its
 -- skynet.start function (LAUNCHOK) or failed (ERROR).
 local skynet = require "skynet"
+local core = require "skynet.core"
 require "skynet.manager"
 
 local services = {}  -- handle -> "snlua name args"
@@ -10,11 +11,12 @@ local instance = {}  -- handle -> response to the pending LAUNCH
 local command = {}
 local NORET = {}
 
+-- a handle, or its ":hex" text
 local function handle_to_address(handle)
 	if type(handle) == "number" then
 		return handle
 	end
-	return tonumber(string.sub(handle, 2), 16)
+	return core.tohandle(handle)
 end
 
 function command.LIST()

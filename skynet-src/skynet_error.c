@@ -5,17 +5,18 @@
 #include "skynet_server.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 #define LOG_MESSAGE_SIZE 256
 
 static uint32_t logger_handle(void) {
-	static uint32_t logger = 0;
-	uint32_t h = __atomic_load_n(&logger, __ATOMIC_RELAXED);
+	static _Atomic uint32_t logger = 0;
+	uint32_t h = atomic_load_explicit(&logger, memory_order_relaxed);
 	if (h == 0) {
 		h = skynet_handle_findname(".logger");
-		__atomic_store_n(&logger, h, __ATOMIC_RELAXED);
+		atomic_store_explicit(&logger, h, memory_order_relaxed);
 	}
 	return h;
 }

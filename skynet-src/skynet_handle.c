@@ -147,6 +147,23 @@ static int find_name(struct handle_storage *s, const char *name) {
 	return -begin - 1;
 }
 
+uint32_t skynet_handle_parse(const char *text) {
+	if (text == NULL || text[0] != ':')
+		return 0;
+	uint32_t handle = 0;
+	int digits = 0;
+	for (const char *p = text + 1; *p; p++, digits++) {
+		int c = *p;
+		int v = c >= '0' && c <= '9' ? c - '0'
+			: c >= 'a' && c <= 'f' ? c - 'a' + 10
+			: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (v < 0 || digits == 8)
+			return 0;
+		handle = handle << 4 | (uint32_t)v;
+	}
+	return handle;
+}
+
 uint32_t skynet_handle_findname(const char *name) {
 	struct handle_storage *s = H;
 	uint32_t handle = 0;

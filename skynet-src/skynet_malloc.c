@@ -83,16 +83,6 @@ char *skynet_strdup(const char *str) {
 	return copy;
 }
 
-void *skynet_lalloc(void *ud, void *ptr, size_t osize, size_t nsize) {
-	(void)ud;
-	(void)osize;
-	if (nsize == 0) {
-		skynet_free(ptr);
-		return NULL;
-	}
-	return skynet_realloc(ptr, nsize);
-}
-
 static struct {
 	struct spinlock lock;
 	struct skynet_memory_counter *first;

@@ -35,7 +35,5 @@ void skynet_memory_register(struct skynet_memory_counter *counter, uint32_t hand
 void skynet_memory_unregister(struct skynet_memory_counter *counter);
 /* calls f(ud, handle, bytes) for every registered service; returns the sum */
 size_t skynet_memory_foreach(void (*f)(void *ud, uint32_t handle, size_t bytes), void *ud);
-/* a lua_Alloc-shaped allocator without accounting */
-void *skynet_lalloc(void *ud, void *ptr, size_t osize, size_t nsize);
 
 #endif

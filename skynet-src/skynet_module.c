@@ -8,6 +8,7 @@
 #include "spinlock.h"
 
 #include <dlfcn.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,7 +16,7 @@
 #define MAX_NAME 128
 
 struct modules {
-	int count;
+	atomic_int count; /* entries published; only grows, under lock */
 	struct spinlock lock;
 	const char *path;
 	struct skynet_module m[MAX_MODULE_TYPE];
@@ -64,7 +65,7 @@ static void *try_open(struct modules *m, const char *name) {
 }
 
 static struct skynet_module *query(struct modules *m, const char *name) {
-	int count = __atomic_load_n(&m->count, __ATOMIC_ACQUIRE);
+	int count = atomic_load_explicit(&m->count, memory_order_acquire);
 	for (int i = 0; i < count; i++)
 		if (strcmp(m->m[i].name, name) == 0)
 			return &m->m[i];
@@ -98,8 +99,8 @@ struct skynet_module *skynet_module_query(const char *name) {
 		return result;
 	spinlock_lock(&M->lock);
 	result = query(M, name); /* double check */
-	if (result == NULL && M->count < MAX_MODULE_TYPE) {
-		int index = M->count;
+	int index = atomic_load_explicit(&M->count, memory_order_relaxed);
+	if (result == NULL && index < MAX_MODULE_TYPE) {
 		void *dl = try_open(M, name);
 		if (dl) {
 			M->m[index].name = name;
@@ -107,7 +108,7 @@ struct skynet_module *skynet_module_query(const char *name) {
 			if (open_sym(&M->m[index]) == 0) {
 				M->m[index].name = skynet_strdup(name);
 				/* publish the entry only once it is complete */
-				__atomic_store_n(&M->count, M->count + 1, __ATOMIC_RELEASE);
+				atomic_store_explicit(&M->count, index + 1, memory_order_release);
 				result = &M->m[index];
 			} else {
 				skynet_error(NULL, "error: C service %s has no %s_init", name, name);
@@ -147,7 +148,8 @@ void skynet_module_init(const char *path) {
 }
 
 void skynet_module_exit(void) {
-	for (int i = 0; i < M->count; i++)
+	int count = atomic_load(&M->count);
+	for (int i = 0; i < count; i++)
 		skynet_free((void *)M->m[i].name);
 	skynet_free((void *)M->path);
 	skynet_free(M);

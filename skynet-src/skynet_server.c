@@ -30,10 +30,11 @@ struct skynet_context {
 	skynet_cb cb;
 	struct message_queue *queue;
 	_Atomic(FILE *) logfile;
-	/* microseconds spent in this service; atomic, since a batch adds its
-	 * cost after the queue went to another worker (see end_batch) */
+	/* microseconds (wall clock) spent in this service's batches; atomic,
+	 * since a batch adds its cost after the queue went to another worker
+	 * (see end_batch) */
 	_Atomic uint64_t cpu_cost;
-	uint64_t cpu_start;  /* thread CPU time when the current batch began */
+	uint64_t cpu_start;  /* monotonic time when the current batch began */
 	char result[32];     /* the answer of the last skynet_command */
 	_Atomic uint32_t handle; /* read by the registry's lookups while launch sets it */
 	int session_id;
@@ -250,7 +251,7 @@ void skynet_context_dispatchall(struct skynet_context *ctx) {
 static uint64_t begin_batch(struct skynet_context *ctx) {
 	if (!ctx->profile)
 		return 0;
-	uint64_t start = skynet_thread_time();
+	uint64_t start = skynet_monotonic_usec();
 	ctx->cpu_start = start;
 	return start;
 }
@@ -262,7 +263,7 @@ static uint64_t begin_batch(struct skynet_context *ctx) {
  */
 static void end_batch(struct skynet_context *ctx, uint64_t start) {
 	if (ctx->profile)
-		atomic_fetch_add_explicit(&ctx->cpu_cost, skynet_thread_time() - start, memory_order_relaxed);
+		atomic_fetch_add_explicit(&ctx->cpu_cost, skynet_monotonic_usec() - start, memory_order_relaxed);
 }
 
 struct message_queue *skynet_context_message_dispatch(struct skynet_monitor *sm,
@@ -320,7 +321,7 @@ struct message_queue *skynet_context_message_dispatch(struct skynet_monitor *sm,
 uint32_t skynet_queryname(struct skynet_context *context, const char *name) {
 	(void)context;
 	if (name[0] == ':')
-		return (uint32_t)strtoul(name + 1, NULL, 16);
+		return skynet_handle_parse(name);
 	return skynet_handle_findname(name);
 }
 
@@ -377,9 +378,9 @@ static const char *cmd_query(struct skynet_context *ctx, const char *param) {
 static const char *cmd_name(struct skynet_context *ctx, const char *param) {
 	char name[128];
 	char handle_str[32];
-	if (sscanf(param, "%127s %31s", name, handle_str) != 2 || handle_str[0] != ':')
+	if (sscanf(param, "%127s %31s", name, handle_str) != 2)
 		return NULL;
-	uint32_t handle = (uint32_t)strtoul(handle_str + 1, NULL, 16);
+	uint32_t handle = skynet_handle_parse(handle_str);
 	if (handle == 0)
 		return NULL;
 	(void)ctx;
@@ -475,10 +476,13 @@ static const char *cmd_stat(struct skynet_context *ctx, const char *param) {
 		/* the running batch counts too */
 		uint64_t cost = atomic_load_explicit(&ctx->cpu_cost, memory_order_relaxed);
 		if (ctx->profile && ctx->cpu_start)
-			cost += skynet_thread_time() - ctx->cpu_start;
+			cost += skynet_monotonic_usec() - ctx->cpu_start;
 		snprintf(ctx->result, sizeof(ctx->result), "%d.%06d", (int)(cost / 1000000), (int)(cost % 1000000));
 	} else if (strcmp(param, "time") == 0) {
-		uint64_t ti = ctx->profile && ctx->cpu_start ? skynet_thread_time() - ctx->cpu_start : 0;
+		/* time since the running batch began (skynet: since the running
+		 * message began); with several messages in a batch, it includes the
+		 * ones dispatched before this one */
+		uint64_t ti = ctx->profile && ctx->cpu_start ? skynet_monotonic_usec() - ctx->cpu_start : 0;
 		snprintf(ctx->result, sizeof(ctx->result), "%d.%06d", (int)(ti / 1000000), (int)(ti % 1000000));
 	} else if (strcmp(param, "message") == 0) {
 		snprintf(ctx->result, sizeof(ctx->result), "%d", ctx->message_count);
@@ -488,9 +492,13 @@ static const char *cmd_stat(struct skynet_context *ctx, const char *param) {
 	return ctx->result;
 }
 
-/* LOGON, LOGOFF and SIGNAL act on another service: param names it */
+/* LOGON, LOGOFF and SIGNAL act on another service: param's first word
+ * names it (":hex" or ".name") */
 static struct skynet_context *grab_target(struct skynet_context *ctx, const char *param) {
-	uint32_t handle = tohandle(ctx, param);
+	char target[128];
+	if (param == NULL || sscanf(param, "%127s", target) != 1)
+		return NULL;
+	uint32_t handle = tohandle(ctx, target);
 	return handle ? skynet_handle_grab(handle) : NULL;
 }
 
@@ -661,11 +669,6 @@ uint32_t skynet_context_handle(struct skynet_context *ctx) {
 void skynet_callback(struct skynet_context *ctx, void *ud, skynet_cb cb) {
 	ctx->cb = cb;
 	ctx->cb_ud = ud;
-}
-
-void skynet_context_send(struct skynet_context *ctx, void *msg, size_t sz, uint32_t source, int type, int session) {
-	struct skynet_message smsg = { source, session, msg, sz | ((size_t)type << MESSAGE_TYPE_SHIFT) };
-	skynet_mq_push(ctx->queue, &smsg);
 }
 
 int skynet_context_mqlen(uint32_t handle) {

@@ -15,8 +15,6 @@ struct skynet_context *skynet_context_release(struct skynet_context *);
 uint32_t skynet_context_handle(struct skynet_context *);
 /* 0 on success, -1 when the handle is gone (the message is not freed) */
 int skynet_context_push(uint32_t handle, struct skynet_message *message);
-void skynet_context_send(struct skynet_context *context, void *msg, size_t sz,
-	uint32_t source, int type, int session);
 int skynet_context_newsession(struct skynet_context *);
 /* runs a batch of one service queue; returns the next queue to run */
 struct message_queue *skynet_context_message_dispatch(struct skynet_monitor *,

@@ -116,8 +116,7 @@ post(int type, const struct socket_message *r, bool text) {
 int
 skynet_socket_poll(void) {
 	struct socket_message r;
-	int more = 1;
-	int code = socket_server_poll(server, &r, &more);
+	int code = socket_server_poll(server, &r, NULL);
 	switch (code) {
 	case SOCKET_EXIT:
 		return 0;
@@ -182,12 +181,6 @@ skynet_socket_shutdown(struct skynet_context *ctx, int id) {
 int
 skynet_socket_udp(struct skynet_context *ctx, const char *addr, int port) {
 	return socket_server_udp(server, handle_of(ctx), addr, port);
-}
-
-/* a bound udp socket is what udp(addr, port) makes */
-int
-skynet_socket_udp_listen(struct skynet_context *ctx, const char *addr, int port) {
-	return skynet_socket_udp(ctx, addr, port);
 }
 
 int

@@ -38,7 +38,7 @@ int skynet_socket_poll(void);
 /* 0 on success, -1 when the socket is gone (a MEMORY buffer is freed) */
 int skynet_socket_sendbuffer(struct skynet_context *ctx, struct socket_sendbuffer *buffer);
 int skynet_socket_sendbuffer_lowpriority(struct skynet_context *ctx, struct socket_sendbuffer *buffer);
-/* these return a socket id, or -1 */
+/* these return a socket id, or -1 (listen: with errno telling why) */
 int skynet_socket_listen(struct skynet_context *ctx, const char *host, int port, int backlog);
 int skynet_socket_connect(struct skynet_context *ctx, const char *host, int port);
 int skynet_socket_bind(struct skynet_context *ctx, int fd);
@@ -52,7 +52,6 @@ void skynet_socket_nodelay(struct skynet_context *ctx, int id);
 
 int skynet_socket_udp(struct skynet_context *ctx, const char *addr, int port);
 int skynet_socket_udp_dial(struct skynet_context *ctx, const char *addr, int port);
-int skynet_socket_udp_listen(struct skynet_context *ctx, const char *addr, int port);
 int skynet_socket_udp_connect(struct skynet_context *ctx, int id, const char *addr, int port);
 int skynet_socket_udp_sendbuffer(struct skynet_context *ctx, const char *address, struct socket_sendbuffer *buffer);
 /* the sender address carried by a SKYNET_SOCKET_TYPE_UDP message */

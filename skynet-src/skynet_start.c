@@ -33,13 +33,15 @@
 #define SHUTDOWN_TIMEOUT_DEFAULT 10  /* seconds */
 
 /*
+ * The worker pool, shared by every thread of the node: the workers' sleep
+ * and wake state, their endless-loop monitors and the quit flag.
  * Sleeping workers wait on the semaphore wake.  sleep counts the sleepers
  * nobody has woken yet: a waker takes one out of the count before posting,
  * so a burst of socket messages wakes one worker, not one per message.
  */
-struct monitor {
+struct workers {
 	int count;
-	struct skynet_monitor **m;
+	struct skynet_monitor **monitors; /* one per worker */
 	sem_t wake;
 	atomic_int sleep;
 	atomic_int spinning; /* 1 while a worker watches for work, see spin_for_work */
@@ -49,7 +51,7 @@ struct monitor {
 };
 
 struct worker_parm {
-	struct monitor *m;
+	struct workers *pool;
 	int id;
 	int weight;
 };
@@ -73,11 +75,11 @@ static void handle_term(int signal) {
 }
 
 /* wakes a sleeping worker when fewer than count - busy are awake */
-static void wakeup(struct monitor *m, int busy) {
-	int asleep = atomic_load_explicit(&m->sleep, memory_order_relaxed);
-	while (asleep > 0 && asleep >= m->count - busy) {
-		if (atomic_compare_exchange_weak(&m->sleep, &asleep, asleep - 1)) {
-			sem_post(&m->wake);
+static void wakeup(struct workers *w, int busy) {
+	int asleep = atomic_load_explicit(&w->sleep, memory_order_relaxed);
+	while (asleep > 0 && asleep >= w->count - busy) {
+		if (atomic_compare_exchange_weak(&w->sleep, &asleep, asleep - 1)) {
+			sem_post(&w->wake);
 			return;
 		}
 	}
@@ -90,15 +92,15 @@ static void wakeup(struct monitor *m, int busy) {
  * looks again after announcing and takes itself out of the count if there
  * is work.  When a waker took it out first, the waker's post is consumed.
  */
-static void sleep_until_woken(struct monitor *m) {
-	atomic_fetch_add(&m->sleep, 1);
+static void sleep_until_woken(struct workers *w) {
+	atomic_fetch_add(&w->sleep, 1);
 	if (!skynet_globalmq_empty()) {
-		int asleep = atomic_load(&m->sleep);
+		int asleep = atomic_load(&w->sleep);
 		while (asleep > 0)
-			if (atomic_compare_exchange_weak(&m->sleep, &asleep, asleep - 1))
+			if (atomic_compare_exchange_weak(&w->sleep, &asleep, asleep - 1))
 				return;
 	}
-	while (sem_wait(&m->wake) && errno == EINTR)
+	while (sem_wait(&w->wake) && errno == EINTR)
 		;
 }
 
@@ -112,19 +114,19 @@ static void sleep_until_woken(struct monitor *m) {
  * sleeps at once.  It yields between looks: the socket thread, which does
  * not preempt it (SCHED_BATCH), may be the one that brings the work.
  */
-static int spin_for_work(struct monitor *m) {
+static int spin_for_work(struct workers *w) {
 	int idle = 0;
-	if (atomic_load(&m->sleep) < m->count - 1)
+	if (atomic_load(&w->sleep) < w->count - 1)
 		return 0;
-	if (!atomic_compare_exchange_strong(&m->spinning, &idle, 1))
+	if (!atomic_compare_exchange_strong(&w->spinning, &idle, 1))
 		return 0;
-	uint64_t deadline = skynet_thread_time() + SPIN_US;
+	uint64_t deadline = skynet_monotonic_usec() + SPIN_US;
 	int found;
 	do {
 		sched_yield();
 		found = !skynet_globalmq_empty();
-	} while (!found && skynet_thread_time() < deadline);
-	atomic_store(&m->spinning, 0);
+	} while (!found && skynet_monotonic_usec() < deadline);
+	atomic_store(&w->spinning, 0);
 	return found;
 }
 
@@ -160,7 +162,7 @@ static void batch_scheduling(void) {
 }
 
 static void *thread_socket(void *p) {
-	struct monitor *m = p;
+	struct workers *w = p;
 	skynet_initthread(THREAD_SOCKET);
 	name_thread("socket");
 	batch_scheduling();
@@ -173,28 +175,28 @@ static void *thread_socket(void *p) {
 				break;
 			continue;
 		}
-		wakeup(m, 0);
+		wakeup(w, 0);
 	}
 	return NULL;
 }
 
-static void free_monitor(struct monitor *m) {
-	for (int i = 0; i < m->count; i++)
-		skynet_monitor_delete(m->m[i]);
-	sem_destroy(&m->wake);
-	skynet_free(m->m);
-	skynet_free(m);
+static void free_workers(struct workers *w) {
+	for (int i = 0; i < w->count; i++)
+		skynet_monitor_delete(w->monitors[i]);
+	sem_destroy(&w->wake);
+	skynet_free(w->monitors);
+	skynet_free(w);
 }
 
 static void *thread_monitor(void *p) {
-	struct monitor *m = p;
+	struct workers *w = p;
 	skynet_initthread(THREAD_MONITOR);
 	name_thread("monitor");
 	for (;;) {
-		for (int i = 0; i < m->count; i++)
-			skynet_monitor_check(m->m[i], m->endless_interrupt);
+		for (int i = 0; i < w->count; i++)
+			skynet_monitor_check(w->monitors[i], w->endless_interrupt);
 		for (int i = 0; i < 10; i++) {
-			if (node_finished() || atomic_load(&m->quit))
+			if (node_finished() || atomic_load(&w->quit))
 				return NULL;
 			usleep(100000);
 		}
@@ -227,25 +229,25 @@ static void shutdown_step(void) {
  * stuck services are logged, the logger gets a moment to write it all,
  * and the process ends with status 1 without waiting for them.
  */
-static void shutdown_abandon(struct monitor *m) {
+static void shutdown_abandon(struct workers *w) {
 	char lines[1024] = "";
 	size_t used = 0;
-	for (int i = 0; i < m->count; i++) {
-		uint32_t handle = skynet_monitor_interrupt(m->m[i]);
+	for (int i = 0; i < w->count; i++) {
+		uint32_t handle = skynet_monitor_interrupt(w->monitors[i]);
 		if (handle == 0)
 			continue;
 		skynet_error(NULL, "error: shutdown: [ :%08x ] did not finish within %d s (shutdown_timeout)",
-			handle, m->shutdown_timeout);
+			handle, w->shutdown_timeout);
 		if (used < sizeof(lines))
 			used += snprintf(lines + used, sizeof(lines) - used, " :%08x", handle);
 	}
 	uint32_t logger = skynet_handle_findname(".logger");
 	for (int i = 0; i < 100 && logger && skynet_context_mqlen(logger) > 0; i++) {
-		wakeup(m, m->count - 1); /* this thread is the one that wakes workers */
+		wakeup(w, w->count - 1); /* this thread is the one that wakes workers */
 		usleep(10000);
 	}
 	if (logger && skynet_context_mqlen(logger) > 0)
-		fprintf(stderr, "error: shutdown: services did not finish within %d s:%s\n", m->shutdown_timeout, lines);
+		fprintf(stderr, "error: shutdown: services did not finish within %d s:%s\n", w->shutdown_timeout, lines);
 	fflush(NULL);
 	const char *pidfile = skynet_getenv("daemon");
 	if (pidfile)
@@ -259,22 +261,22 @@ static void shutdown_abandon(struct monitor *m) {
  * keep its worker forever); the shutdown is abandoned after
  * shutdown_timeout.
  */
-static void shutdown_watch(struct monitor *m) {
+static void shutdown_watch(struct workers *w) {
 	static uint64_t started, last_interrupt;
 	uint64_t now = skynet_now();
 	if (started == 0)
 		started = last_interrupt = now;
 	if (now - last_interrupt >= 100) {
 		last_interrupt = now;
-		for (int i = 0; i < m->count; i++)
-			skynet_monitor_interrupt(m->m[i]);
+		for (int i = 0; i < w->count; i++)
+			skynet_monitor_interrupt(w->monitors[i]);
 	}
-	if (now - started >= (uint64_t)m->shutdown_timeout * 100)
-		shutdown_abandon(m);
+	if (now - started >= (uint64_t)w->shutdown_timeout * 100)
+		shutdown_abandon(w);
 }
 
 static void *thread_timer(void *p) {
-	struct monitor *m = p;
+	struct workers *w = p;
 	skynet_initthread(THREAD_TIMER);
 	name_thread("timer");
 	unsigned ticks = 0;
@@ -285,13 +287,13 @@ static void *thread_timer(void *p) {
 		if (skynet_node_aborting()) {
 			shutdown_step();
 			if (!node_finished())
-				shutdown_watch(m);
+				shutdown_watch(w);
 		}
 		if (node_finished())
 			break;
 		/* timeouts queued, or work a busy worker has not reached */
 		if (!skynet_globalmq_empty())
-			wakeup(m, m->count - 1);
+			wakeup(w, w->count - 1);
 		usleep(TIMER_SLEEP_US);
 		if (atomic_exchange(&SIG_HUP, 0))
 			signal_hup();
@@ -299,26 +301,26 @@ static void *thread_timer(void *p) {
 			skynet_malloc_decay();
 	}
 	skynet_socket_exit();
-	atomic_store(&m->quit, 1);
+	atomic_store(&w->quit, 1);
 	/* one token each: a worker takes at most one more before it sees quit */
-	for (int i = 0; i < m->count; i++)
-		sem_post(&m->wake);
+	for (int i = 0; i < w->count; i++)
+		sem_post(&w->wake);
 	return NULL;
 }
 
 static void *thread_worker(void *p) {
 	struct worker_parm *wp = p;
-	struct monitor *m = wp->m;
-	struct skynet_monitor *sm = m->m[wp->id];
+	struct workers *w = wp->pool;
+	struct skynet_monitor *sm = w->monitors[wp->id];
 	skynet_initthread(THREAD_WORKER);
 	char name[16];
 	snprintf(name, sizeof(name), "worker %d", wp->id);
 	name_thread(name);
 	struct message_queue *q = NULL;
-	while (!atomic_load(&m->quit)) {
+	while (!atomic_load(&w->quit)) {
 		q = skynet_context_message_dispatch(sm, q, wp->weight);
-		if (q == NULL && !spin_for_work(m))
-			sleep_until_woken(m);
+		if (q == NULL && !spin_for_work(w))
+			sleep_until_woken(w);
 	}
 	/* the queue this worker held goes back, for skynet_mq_exit to free */
 	if (q)
@@ -352,23 +354,23 @@ static int config_seconds(const char *key, int fallback) {
 
 static void start_threads(int thread) {
 	pthread_t *pid = skynet_malloc((thread + 3) * sizeof(*pid));
-	struct monitor *m = skynet_calloc(1, sizeof(*m));
-	m->count = thread;
-	m->endless_interrupt = config_seconds("endless_interrupt", ENDLESS_INTERRUPT_DEFAULT);
-	m->shutdown_timeout = config_seconds("shutdown_timeout", SHUTDOWN_TIMEOUT_DEFAULT);
-	atomic_init(&m->sleep, 0);
-	atomic_init(&m->spinning, 0);
-	m->m = skynet_malloc(thread * sizeof(struct skynet_monitor *));
+	struct workers *w = skynet_calloc(1, sizeof(*w));
+	w->count = thread;
+	w->endless_interrupt = config_seconds("endless_interrupt", ENDLESS_INTERRUPT_DEFAULT);
+	w->shutdown_timeout = config_seconds("shutdown_timeout", SHUTDOWN_TIMEOUT_DEFAULT);
+	atomic_init(&w->sleep, 0);
+	atomic_init(&w->spinning, 0);
+	w->monitors = skynet_malloc(thread * sizeof(struct skynet_monitor *));
 	for (int i = 0; i < thread; i++)
-		m->m[i] = skynet_monitor_new();
-	sem_init(&m->wake, 0, 0);
+		w->monitors[i] = skynet_monitor_new();
+	sem_init(&w->wake, 0, 0);
 
-	create_thread(&pid[0], thread_monitor, m);
-	create_thread(&pid[1], thread_timer, m);
-	create_thread(&pid[2], thread_socket, m);
+	create_thread(&pid[0], thread_monitor, w);
+	create_thread(&pid[1], thread_timer, w);
+	create_thread(&pid[2], thread_socket, w);
 	struct worker_parm *wp = skynet_malloc(thread * sizeof(*wp));
 	for (int i = 0; i < thread; i++) {
-		wp[i].m = m;
+		wp[i].pool = w;
 		wp[i].id = i;
 		wp[i].weight = worker_weight(i);
 		create_thread(&pid[i + 3], thread_worker, &wp[i]);
@@ -377,7 +379,7 @@ static void start_threads(int thread) {
 		pthread_join(pid[i], NULL);
 	skynet_free(wp);
 	skynet_free(pid);
-	free_monitor(m);
+	free_workers(w);
 }
 
 /* launches "NAME ARGS" as the bootstrap service; 0 on failure */

@@ -10,6 +10,7 @@
 #include "skynet_server.h"
 #include "spinlock.h"
 
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
@@ -42,7 +43,7 @@ struct timer {
 	struct spinlock lock;
 	uint32_t time;       /* ticks since start, wraps */
 	uint32_t starttime;  /* UTC seconds at start */
-	uint64_t current;    /* centiseconds since start */
+	_Atomic uint64_t current; /* centiseconds since start; read without the lock */
 	uint64_t current_point; /* monotonic centiseconds of the last update */
 	struct timer_node *free_nodes; /* recycled nodes: 100k timeouts cost no mallocs */
 };
@@ -163,7 +164,8 @@ static void timer_update(struct timer *T) {
 	/* skynet_now moves with the wheel, under its lock: a timeout scheduled
 	 * at now() + t then fires exactly at tick now() + t, so timeouts fire
 	 * in the order of their deadlines */
-	__atomic_store_n(&T->current, T->current + 1, __ATOMIC_RELAXED);
+	atomic_store_explicit(&T->current, atomic_load_explicit(&T->current, memory_order_relaxed) + 1,
+		memory_order_relaxed);
 	timer_execute(T);
 	spinlock_unlock(&T->lock);
 }
@@ -209,13 +211,14 @@ uint32_t skynet_starttime(void) {
 }
 
 uint64_t skynet_now(void) {
-	return __atomic_load_n(&TI->current, __ATOMIC_RELAXED);
+	return atomic_load_explicit(&TI->current, memory_order_relaxed);
 }
 
-uint64_t skynet_thread_time(void) {
-	/* CLOCK_THREAD_CPUTIME_ID is a real system call (1.7 us in a VM, twice
-	 * per dispatch batch); the monotonic clock is read in user space and,
-	 * within one batch on one worker, measures the same work */
+uint64_t skynet_monotonic_usec(void) {
+	/* timing dispatch batches with CLOCK_THREAD_CPUTIME_ID would cost a real
+	 * system call (1.7 us in a VM, twice per batch); the monotonic clock is
+	 * read in user space.  It counts wall time: a worker preempted inside a
+	 * batch is charged for the time it waited. */
 	struct timespec ti;
 	clock_gettime(CLOCK_MONOTONIC, &ti);
 	return (uint64_t)ti.tv_sec * 1000000 + (uint64_t)ti.tv_nsec / 1000;
@@ -241,7 +244,7 @@ void skynet_timer_init(void) {
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	T->starttime = (uint32_t)now.tv_sec;
-	T->current = 0;
+	atomic_init(&T->current, 0);
 	T->current_point = monotonic_centisecond();
 	TI = T;
 }

@@ -10,8 +10,9 @@ int skynet_timeout(uint32_t handle, int time, int session);
 void skynet_updatetime(void);
 /* UTC seconds when the node started */
 uint32_t skynet_starttime(void);
-/* microseconds of a fast monotonic clock: times the work of a dispatch batch */
-uint64_t skynet_thread_time(void);
+/* microseconds of the monotonic (wall) clock, read in user space: times the
+ * dispatch batches behind stat "cpu" and "time" */
+uint64_t skynet_monotonic_usec(void);
 
 void skynet_timer_init(void);
 void skynet_timer_exit(void);

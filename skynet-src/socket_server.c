@@ -7,7 +7,7 @@
  * socket itself when nothing is queued on it: a per-socket spinlock guards
  * the write queues, the fd while it is open, and the state changes that
  * end a socket's life.  Data a worker cannot write at once is queued and
- * the socket thread is told (request 'W') to wait for EPOLLOUT; so the
+ * the socket thread is told (REQ_WAIT_WRITABLE) to wait for EPOLLOUT; so the
  * pipe carries no data and a request is sent only when a queue goes from
  * empty to non-empty.
  *
@@ -32,6 +32,7 @@
 #include "socket_server.h"
 #include "socket_poll.h"
 #include "skynet_malloc.h"
+#include "spinlock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,7 +40,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -75,7 +75,6 @@
 #define PROTOCOL_TCP 0
 #define PROTOCOL_UDP 1
 #define PROTOCOL_UDPv6 2
-#define UDP_ADDRESS_SIZE 19 /* 1 + 2 + 16 */
 
 enum state {
 	S_FREE,
@@ -127,7 +126,7 @@ struct socket {
 	int fd;
 	uint8_t protocol;
 	/* under lock (the senders' side) */
-	_Alignas(64) atomic_int lock;
+	_Alignas(64) struct spinlock lock;
 	bool closing;      /* closed by the owner, flushing what is queued */
 	bool bound;        /* made by socket_server_bind */
 	bool udp_peer_set;
@@ -155,6 +154,25 @@ struct socket {
 	_Atomic uint64_t rtime;
 };
 
+/* requests from the workers to the socket thread, through the pipe; the
+ * values are letters so that a bad one is readable in the log */
+enum request_type {
+	REQ_OPEN = 'O', /* connect to an address (u.open) */
+	REQ_LISTEN = 'L', /* take a listening fd (u.fd) */
+	REQ_BIND = 'B', /* take any fd, e.g. stdin (u.fd) */
+	REQ_UDP = 'U', /* take a udp fd (u.fd) */
+	REQ_START = 'S', /* start (or resume) reading or accepting */
+	REQ_PAUSE = 'R', /* stop reading */
+	REQ_CLOSE = 'K', /* close once the queued writes are out */
+	REQ_SHUTDOWN = 'H', /* close now, dropping queued writes */
+	REQ_WAIT_WRITABLE = 'W', /* a write queue became non-empty: wait for EPOLLOUT */
+	REQ_WARN_QUEUE = 'w', /* a write queue passed its warning size: report u.kb to the owner */
+	REQ_DROP_OWNER = 'D', /* close every socket of an owner that went away */
+	REQ_ABANDON = 'A', /* hand the socket to nobody until someone starts it */
+	REQ_OVERFLOW = 'V', /* close a socket over the write limit */
+	REQ_EXIT = 'X', /* end the socket thread */
+};
+
 struct request {
 	uint8_t type;
 	int id;
@@ -162,13 +180,13 @@ struct request {
 	union {
 		struct {
 			int fd;
-		} fd; /* 'L' listen, 'B' bind, 'U' udp */
+		} fd; /* REQ_LISTEN, REQ_BIND, REQ_UDP */
 		struct {
 			int error; /* getaddrinfo's, or 0 */
 			int n;
 			union sockaddr_all addr[MAX_CONNECT_ADDR];
-		} open; /* 'O' */
-		int kb; /* 'w' */
+		} open; /* REQ_OPEN */
+		int kb; /* REQ_WARN_QUEUE */
 	} u;
 };
 
@@ -206,20 +224,12 @@ struct socket_server {
 
 static void
 socket_lock(struct socket *s) {
-	int spin = 0;
-	while (atomic_exchange_explicit(&s->lock, 1, memory_order_acquire)) {
-		while (atomic_load_explicit(&s->lock, memory_order_relaxed)) {
-			if (++spin > 64) {
-				sched_yield();
-				spin = 0;
-			}
-		}
-	}
+	spinlock_lock(&s->lock);
 }
 
 static void
 socket_unlock(struct socket *s) {
-	atomic_store_explicit(&s->lock, 0, memory_order_release);
+	spinlock_unlock(&s->lock);
 }
 
 static int
@@ -447,7 +457,7 @@ send_request(struct socket_server *ss, struct request *req) {
 }
 
 static void
-simple_request(struct socket_server *ss, uint8_t type, uintptr_t opaque, int id) {
+simple_request(struct socket_server *ss, enum request_type type, uintptr_t opaque, int id) {
 	struct request req;
 	memset(&req, 0, sizeof(req));
 	req.type = type;
@@ -923,39 +933,39 @@ trigger_write(struct socket_server *ss, struct request *req) {
 static int
 handle_request(struct socket_server *ss, struct request *req, struct socket_message *result) {
 	switch (req->type) {
-	case 'O':
+	case REQ_OPEN:
 		return open_connection(ss, req, result);
-	case 'L':
+	case REQ_LISTEN:
 		return open_listen(ss, req, result);
-	case 'B':
+	case REQ_BIND:
 		return open_bind(ss, req, result);
-	case 'U':
+	case REQ_UDP:
 		return open_udp(ss, req);
-	case 'S':
+	case REQ_START:
 		return start_socket(ss, req, result);
-	case 'R':
+	case REQ_PAUSE:
 		pause_socket(ss, req);
 		return -1;
-	case 'K':
+	case REQ_CLOSE:
 		return close_socket(ss, req, result, false);
-	case 'H':
+	case REQ_SHUTDOWN:
 		return close_socket(ss, req, result, true);
-	case 'W':
+	case REQ_WAIT_WRITABLE:
 		trigger_write(ss, req);
 		return -1;
-	case 'D':
+	case REQ_DROP_OWNER:
 		drop_owner(ss, req->opaque);
 		return -1;
-	case 'A':
+	case REQ_ABANDON:
 		abandon_socket(ss, req);
 		return -1;
-	case 'V':
+	case REQ_OVERFLOW:
 		return close_overflow(ss, req, result);
-	case 'w': {
+	case REQ_WARN_QUEUE: {
 		struct socket *s = request_socket(ss, req);
 		return s ? report(result, s, SOCKET_WARNING, req->u.kb, NULL) : -1;
 	}
-	case 'X':
+	case REQ_EXIT:
 		result->id = 0;
 		result->opaque = 0;
 		result->ud = 0;
@@ -1316,7 +1326,7 @@ handle_event(struct socket_server *ss, struct event *e, struct socket_message *r
 }
 
 int
-socket_server_poll(struct socket_server *ss, struct socket_message *result, int *more) {
+socket_server_poll(struct socket_server *ss, struct socket_message *result, int *waited) {
 	atomic_store_explicit(&ss->poll_thread, pthread_self(), memory_order_relaxed);
 	for (;;) {
 		if (ss->req_index < ss->req_n) {
@@ -1330,8 +1340,8 @@ socket_server_poll(struct socket_server *ss, struct socket_message *result, int 
 			ss->event_n = sp_wait(ss->efd, ss->ev, MAX_EVENT, timeout);
 			ss->event_index = 0;
 			ss->time = ss->clock();
-			if (more)
-				*more = 0;
+			if (waited)
+				*waited = 1;
 			resume_listeners(ss);
 			if (ss->event_n <= 0) {
 				ss->event_n = 0;
@@ -1355,32 +1365,32 @@ socket_server_poll(struct socket_server *ss, struct socket_message *result, int 
 
 void
 socket_server_exit(struct socket_server *ss) {
-	simple_request(ss, 'X', 0, 0);
+	simple_request(ss, REQ_EXIT, 0, 0);
 }
 
 void
 socket_server_close(struct socket_server *ss, uintptr_t opaque, int id) {
-	simple_request(ss, 'K', opaque, id);
+	simple_request(ss, REQ_CLOSE, opaque, id);
 }
 
 void
 socket_server_shutdown(struct socket_server *ss, uintptr_t opaque, int id) {
-	simple_request(ss, 'H', opaque, id);
+	simple_request(ss, REQ_SHUTDOWN, opaque, id);
 }
 
 void
 socket_server_start(struct socket_server *ss, uintptr_t opaque, int id) {
-	simple_request(ss, 'S', opaque, id);
+	simple_request(ss, REQ_START, opaque, id);
 }
 
 void
 socket_server_pause(struct socket_server *ss, uintptr_t opaque, int id) {
-	simple_request(ss, 'R', opaque, id);
+	simple_request(ss, REQ_PAUSE, opaque, id);
 }
 
 void
 socket_server_abandon(struct socket_server *ss, uintptr_t opaque, int id) {
-	simple_request(ss, 'A', opaque, id);
+	simple_request(ss, REQ_ABANDON, opaque, id);
 }
 
 void
@@ -1390,7 +1400,7 @@ socket_server_drop_owner(struct socket_server *ss, uintptr_t opaque) {
 	if (pthread_equal(atomic_load_explicit(&ss->poll_thread, memory_order_relaxed), pthread_self()))
 		drop_owner(ss, opaque);
 	else
-		simple_request(ss, 'D', opaque, 0);
+		simple_request(ss, REQ_DROP_OWNER, opaque, 0);
 }
 
 void
@@ -1447,27 +1457,34 @@ socket_server_connect(struct socket_server *ss, uintptr_t opaque, const char *ad
 	int id = reserve_id(ss, opaque, PROTOCOL_TCP);
 	if (id < 0)
 		return -1;
-	req.type = 'O';
+	req.type = REQ_OPEN;
 	req.id = id;
 	req.opaque = opaque;
 	send_request(ss, &req);
 	return id;
 }
 
-/* a bound socket (and listening, for TCP); -1 on failure */
+/* a bound socket; -1 with errno on failure (EADDRNOTAVAIL when host does
+ * not resolve) */
 static int
 bound_socket(const char *host, int port, int socktype, int *family) {
 	if (host == NULL || host[0] == 0)
 		host = "0.0.0.0";
 	struct addrinfo *list = NULL;
-	if (resolve(host, port, socktype, AI_PASSIVE, &list))
+	int gai = resolve(host, port, socktype, AI_PASSIVE, &list);
+	if (gai) {
+		if (gai != EAI_SYSTEM)
+			errno = EADDRNOTAVAIL;
 		return -1;
+	}
 	int fd = socket(list->ai_family, socktype | SOCK_CLOEXEC, 0);
 	if (fd >= 0) {
 		int on = 1;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 		if (bind(fd, list->ai_addr, list->ai_addrlen)) {
+			int err = errno;
 			close(fd);
+			errno = err;
 			fd = -1;
 		}
 	}
@@ -1476,10 +1493,10 @@ bound_socket(const char *host, int port, int socktype, int *family) {
 	return fd;
 }
 
-/* gives fd a socket id and asks the socket thread to take it (request
- * type 'L' listen or 'B' bind); -1 when no id is free */
+/* gives fd a socket id and asks the socket thread to take it (REQ_LISTEN
+ * or REQ_BIND); -1 when no id is free */
 static int
-adopt_fd(struct socket_server *ss, uintptr_t opaque, int fd, char type) {
+adopt_fd(struct socket_server *ss, uintptr_t opaque, int fd, enum request_type type) {
 	int id = reserve_id(ss, opaque, PROTOCOL_TCP);
 	if (id < 0)
 		return -1;
@@ -1500,18 +1517,22 @@ socket_server_listen(struct socket_server *ss, uintptr_t opaque, const char *add
 	if (fd < 0)
 		return -1;
 	if (listen(fd, backlog) || sp_nonblocking(fd)) {
+		int err = errno;
 		close(fd);
+		errno = err;
 		return -1;
 	}
-	int id = adopt_fd(ss, opaque, fd, 'L');
-	if (id < 0)
+	int id = adopt_fd(ss, opaque, fd, REQ_LISTEN);
+	if (id < 0) {
 		close(fd);
+		errno = EMFILE; /* every socket id is in use */
+	}
 	return id;
 }
 
 int
 socket_server_bind(struct socket_server *ss, uintptr_t opaque, int fd) {
-	return adopt_fd(ss, opaque, fd, 'B');
+	return adopt_fd(ss, opaque, fd, REQ_BIND);
 }
 
 void
@@ -1568,7 +1589,7 @@ refuse_overflow(struct socket_server *ss, struct socket *s, struct socket_sendbu
 	s->overflow = true;
 	socket_unlock(s);
 	free_sendbuffer(buf);
-	simple_request(ss, 'V', owner, id);
+	simple_request(ss, REQ_OVERFLOW, owner, id);
 	if (ss->report_overflow)
 		ss->report_overflow(id, owner, queued, ss->write_limit);
 }
@@ -1641,11 +1662,11 @@ send_buffer(struct socket_server *ss, struct socket_sendbuffer *buf, bool high, 
 	uintptr_t owner = owner_of(s);
 	socket_unlock(s);
 	if (was_empty)
-		simple_request(ss, 'W', owner, id);
+		simple_request(ss, REQ_WAIT_WRITABLE, owner, id);
 	if (warn_kb) {
 		struct request req;
 		memset(&req, 0, sizeof(req));
-		req.type = 'w';
+		req.type = REQ_WARN_QUEUE;
 		req.id = id;
 		req.u.kb = warn_kb;
 		send_request(ss, &req);
@@ -1691,7 +1712,7 @@ add_udp(struct socket_server *ss, uintptr_t opaque, int fd, int family, const un
 	}
 	struct request req;
 	memset(&req, 0, sizeof(req));
-	req.type = 'U';
+	req.type = REQ_UDP;
 	req.id = id;
 	req.opaque = opaque;
 	req.u.fd.fd = fd;

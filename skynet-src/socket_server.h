@@ -71,8 +71,9 @@ void socket_info_release(struct socket_info *);
 struct socket_server *socket_server_create(uint64_t (*clock)(void));
 void socket_server_release(struct socket_server *);
 /* runs the socket thread until one result: a SOCKET_* code, or -1 for
- * nothing to report.  *more is set to 0 when the call waited for events. */
-int socket_server_poll(struct socket_server *, struct socket_message *result, int *more);
+ * nothing to report.  waited (may be NULL): set to 1 when the call waited
+ * for events (tests count the waits). */
+int socket_server_poll(struct socket_server *, struct socket_message *result, int *waited);
 
 void socket_server_exit(struct socket_server *);
 void socket_server_close(struct socket_server *, uintptr_t opaque, int id);
@@ -98,7 +99,7 @@ int socket_server_max_backlog(void);
 int socket_server_send(struct socket_server *, struct socket_sendbuffer *buffer);
 int socket_server_send_lowpriority(struct socket_server *, struct socket_sendbuffer *buffer);
 
-/* these return the new socket id, or -1 */
+/* these return the new socket id, or -1 (listen: with errno telling why) */
 int socket_server_listen(struct socket_server *, uintptr_t opaque, const char *addr, int port, int backlog);
 int socket_server_connect(struct socket_server *, uintptr_t opaque, const char *addr, int port);
 int socket_server_bind(struct socket_server *, uintptr_t opaque, int fd);

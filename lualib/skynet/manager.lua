@@ -4,15 +4,10 @@
 local skynet = require "skynet"
 local c = require "skynet.core"
 
--- The core names services by ":hex" text in its string commands.
-local function handle_of(text)
-	return text and tonumber(text:sub(2), 16)
-end
-
 -- skynet.launch("logger", args...): starts a C service from cpath; its
 -- handle, or nil when the module or its init failed.
 function skynet.launch(...)
-	return handle_of(c.command("LAUNCH", table.concat({ ... }, " ")))
+	return c.addresscommand("LAUNCH", table.concat({ ... }, " "))
 end
 
 -- Kills a service by handle or name; true when there was such a service.

@@ -2,7 +2,8 @@
  * Unit tests for the handle registry (skynet_handle.c): handles carry the
  * harbor id, are found while registered and not reused right away, local
  * names map to handles and go away with them, references keep a retired
- * context alive, and lookups race safely with registration and retirement.
+ * context alive, lookups race safely with registration and retirement, and
+ * ":hex" text reads back as the handle.
  */
 #include "core_fixture.h"
 
@@ -166,12 +167,29 @@ static void test_threads(void) {
 		skynet_context_total(), 2 * CHURN / 4);
 }
 
+/* ":hex" text, as string commands carry handles */
+static void test_parse(void) {
+	CHECK(skynet_handle_parse(":0100000a") == 0x0100000a, "\":0100000a\" is 0x0100000a");
+	CHECK(skynet_handle_parse(":c") == 0xc, "\":c\" is 12");
+	CHECK(skynet_handle_parse(":FfFfFfFf") == 0xffffffff, "hex digits in either case");
+	const char *bad[] = { NULL, "", ":", "c", ".c", ":123456789", ":12 3", ":12x", ":-1", ": 1", ":0x1" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(skynet_handle_parse(bad[i]) == 0, "\"%s\" is no handle", bad[i] ? bad[i] : "(null)");
+	struct skynet_context *ctx = new_service();
+	uint32_t h = skynet_context_handle(ctx);
+	char text[16];
+	snprintf(text, sizeof(text), ":%08x", h);
+	CHECK(skynet_queryname(ctx, text) == h, "skynet_queryname reads %s", text);
+	skynet_handle_retire(h);
+}
+
 int main(void) {
 	fixture_init(HARBOR);
 	test_register();
 	test_names();
 	test_references();
 	test_threads();
+	test_parse();
 	fixture_exit();
 	return check_result("test_handle");
 }

@@ -61,9 +61,9 @@ socket_thread(void *arg) {
 	pthread_setschedparam(pthread_self(), SCHED_BATCH, &param);
 	for (;;) {
 		struct socket_message m;
-		int more = 1;
-		int type = socket_server_poll(SS, &m, &more);
-		if (!more)
+		int waited = 0;
+		int type = socket_server_poll(SS, &m, &waited);
+		if (waited)
 			waits++; /* only this thread touches it */
 		if (type == -1)
 			continue;

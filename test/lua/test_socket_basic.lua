@@ -184,10 +184,17 @@ local function test_ipv6()
 end
 
 -- a port in use cannot be listened on again
+-- the error names the address and the system's reason
 local function test_listen_in_use()
-	local listen_id = socket.listen("127.0.0.1", PORT + 5)
-	T.ok(not pcall(socket.listen, "127.0.0.1", PORT + 5), "listen on a port in use fails")
+	local listen_id, _, port = socket.listen("127.0.0.1", 0)
+	T.ok(port and port > 0, "the kernel picked a port")
+	T.raises("Listen error: 127.0.0.1:" .. port .. ": Address already in use",
+		socket.listen, "127.0.0.1", port)
+	T.raises("Listen error: 127.0.0.1:" .. port .. ": Address already in use",
+		socket.listen, "127.0.0.1:" .. port)
 	socket.close(listen_id)
+	T.raises("Listen error: no-such-host.invalid:" .. port .. ": Cannot assign requested address",
+		socket.listen, "no-such-host.invalid", port)
 end
 
 local function test_open_failures()
