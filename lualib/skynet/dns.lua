@@ -1,4 +1,4 @@
--- skynet.dns: a stub resolver over skynet.socket, so a lookup parks the
+-- skynet.dns: a resolver client (RFC 1035) over skynet.socket, so a lookup parks the
 -- calling coroutine instead of a worker thread.
 --   dns.server([ip [, port]])   the server to ask (default: the first
 --                               nameserver of dns.DEFAULT_RESOLV_CONF)
