@@ -25,6 +25,8 @@ python3-websockets  the http tests: a WebSocket peer (run with /usr/bin/python3)
 dnsmasq-base     the DNS tests: a real server (without the system service of dnsmasq)
 wrk              make bench: drives the HTTP server
 python3-bson     the bson tests: pymongo's codec as a peer (run with /usr/bin/python3)
+python3-pymongo  the mongo tests: the stand-in's pymongo errors; creates the user of a real mongod
+python3-mongomock  the mongo tests: storage and queries of the stand-in server (no mongod in Debian)
 "
 need=""
 for pkg in $(printf '%s\n' "$PACKAGES" | awk 'NF { print $1 }'); do

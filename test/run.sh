@@ -15,10 +15,13 @@ passed=0
 failed=0
 failures=()
 
+# A passing test's "NOTE: " lines (what it could not check, which peer it
+# used) are shown under its name.
 report() { # name status logfile
 	if [ "$2" = 0 ]; then
 		passed=$((passed + 1))
 		printf 'PASS %s\n' "$1"
+		grep '^NOTE: ' "$3" | sed 's/^/    /'
 	else
 		failed=$((failed + 1))
 		failures+=("$1")
