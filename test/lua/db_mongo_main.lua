@@ -95,6 +95,10 @@ local function test_types(c)
 	T.eq(coll:findOne { _id = "nothing" }, nil, "findOne of nothing is nil")
 end
 
+local function open_cursors(c)
+	return c:runCommand("serverStatus").metrics.cursor.open.total
+end
+
 -- 250 documents read back in batches of 50 (getMore), sort, skip, limit, count
 local function test_cursor(c)
 	local coll = fresh(c, "cursor")
@@ -143,11 +147,14 @@ local function test_cursor(c)
 	end
 	T.eq(n, 5, "a negative limit is one batch")
 
+	local open_before = open_cursors(c)
 	cur = coll:find():batchSize(10)
 	for _ = 1, 15 do
 		cur:next()
 	end
+	T.eq(open_cursors(c), open_before + 1, "the server holds the cursor")
 	cur:close()
+	T.eq(open_cursors(c), open_before, "close kills it on the server")
 	T.eq(cur:hasNext(), true, "the fetched batch is still readable after close")
 	for _ = 16, 20 do
 		cur:next()
@@ -397,6 +404,23 @@ local function test_secondary()
 	direct:disconnect()
 end
 
+-- The server shuts down (the test's supervisor starts it again): the
+-- waiting command fails, a later one connects and logs in again.
+local function test_restart(c)
+	local coll = c[DB].restart
+	T.ok(coll:safe_insert { before = true }, "insert before the restart")
+	-- servers close the connection instead of answering: an error here
+	pcall(c.runCommand, c, "shutdown", 1, "force", true)
+	local deadline = skynet.now() + 6000
+	local ok, err
+	repeat
+		skynet.sleep(20)
+		ok, err = pcall(coll.safe_insert, coll, { after = true })
+	until ok or skynet.now() > deadline
+	T.ok(ok, "a command after the restart reconnects: " .. tostring(err))
+	T.ok(coll:findOne { after = true }, "and works")
+end
+
 ---------------------------------------------------------------- fake server
 
 -- extra: bytes after the body section, inside the message
@@ -487,5 +511,6 @@ T.run(function()
 	test_disconnect()
 	test_secondary()
 	test_bad_replies()
+	test_restart(c)
 	c:disconnect()
 end)

@@ -44,6 +44,9 @@ SCRAM_ITERATIONS = 10000
 # subtype 4 stays subtype 4 (pymongo 3's default would rewrite UUIDs as 3)
 CODEC = CodecOptions(document_class=dict, uuid_representation=UuidRepresentation.STANDARD)
 NO_AUTH_NEEDED = {"hello", "ismaster", "saslstart", "saslcontinue", "ping", "buildinfo"}
+# as mongod, other commands refuse a writeConcern
+TAKES_WRITE_CONCERN = {"insert", "update", "delete", "findandmodify", "createindexes",
+                       "dropindexes", "drop", "dropdatabase"}
 
 
 class CommandError(Exception):
@@ -195,6 +198,10 @@ class Connection:
 
     def cmd_ping(self, db, body):
         return {"ok": 1}
+
+    def cmd_serverstatus(self, db, body):
+        # the part the test reads: how many cursors are open
+        return {"metrics": {"cursor": {"open": {"total": len(self.server.cursors)}}}, "ok": 1}
 
     def cmd_buildinfo(self, db, body):
         return {"version": "stand-in (mongomock %s)" % mongomock.__version__, "ok": 1}
@@ -385,6 +392,13 @@ class Connection:
         coll.drop()
         return {"ns": coll.full_name, "nIndexesWas": was, "ok": 1}
 
+    def cmd_shutdown(self, db, body):
+        # like mongod: no reply, every connection closes
+        if db.name != "admin":
+            raise CommandError(13, "Unauthorized", "shutdown must run from the admin database")
+        print("standin: shutdown", file=sys.stderr, flush=True)
+        os._exit(0)
+
     def cmd_dropdatabase(self, db, body):
         self.server.store.drop_database(db.name)
         return {"dropped": db.name, "ok": 1}
@@ -404,6 +418,8 @@ class Connection:
             return error_reply(CommandError(59, "CommandNotFound", "no such command: '%s'" % name))
         if not self.authenticated and name.lower() not in NO_AUTH_NEEDED:
             return error_reply(CommandError(13, "Unauthorized", "command %s requires authentication" % name))
+        if "writeConcern" in body and name.lower() not in TAKES_WRITE_CONCERN:
+            return error_reply(CommandError(72, "InvalidOptions", "Command does not support writeConcern"))
         db = self.server.store[body.get("$db", "admin")]
         try:
             return method(db, body)
@@ -481,6 +497,10 @@ class Protocol(asyncio.Protocol):
             reply = self.conn.run(body)
             if not flags & MORE_TO_COME:
                 replies.append(self.frame(request_id, reply))
+            elif reply.get("ok") != 1 or reply.get("writeErrors"):
+                # nobody hears of it but the test, which fails on this line
+                print("standin: unacknowledged command failed: %s -> %s" % (next(iter(body)), reply),
+                      file=sys.stderr, flush=True)
         if len(replies) > 1 and not self.server.reversed_once:
             self.server.reversed_once = True  # the test looks for this line
             print("standin: %d pipelined replies written in reverse order" % len(replies), file=sys.stderr, flush=True)

@@ -28,13 +28,31 @@ sys.exit(1)
 PY
 }
 
+# supervise LOG COMMAND...: keeps COMMAND running, starting it again
+# whenever it exits (the test shuts servers down to see the driver reconnect)
+supervise() {
+	local log=$1
+	shift
+	(
+		child=
+		trap 'kill $child 2>/dev/null; wait $child; exit 0' TERM
+		while [ ! -e "$SCRATCH/stop-supervisors" ]; do
+			"$@" >>"$log" 2>&1 &
+			child=$!
+			wait $child
+			echo "server exited" >>"$log"
+			sleep 0.2
+		done
+	) &
+	SERVER_PIDS+=("$!")
+}
+
 # standin_start PORT [ARGS...]
 standin_start() {
-	local port=$1
+	local port=$1 log=$SCRATCH/standin-$1.log
 	shift
-	"$PY" test/mongo/standin.py --port "$port" "$@" >"$SCRATCH/standin-$port.log" 2>&1 &
-	SERVER_PIDS+=("$!")
-	wait_port "$port" 10 || fail "the stand-in on $port did not start: $(cat "$SCRATCH/standin-$port.log")"
+	supervise "$log" "$PY" test/mongo/standin.py --port "$port" "$@"
+	wait_port "$port" 10 || fail "the stand-in on $port did not start: $(cat "$log")"
 }
 
 # mongod_start PORT DIR [ARGS...]
@@ -42,8 +60,8 @@ mongod_start() {
 	local port=$1 dir=$2
 	shift 2
 	mkdir -p "$dir/data"
-	mongod --dbpath "$dir/data" --port "$port" --bind_ip 127.0.0.1 --logpath "$dir/mongod.log" "$@" &
-	SERVER_PIDS+=("$!")
+	supervise "$dir/console.log" mongod --dbpath "$dir/data" --port "$port" --bind_ip 127.0.0.1 \
+		--logpath "$dir/mongod.log" --logappend "$@"
 	wait_port "$port" 60 || fail "mongod on $port did not start: $(tail -5 "$dir/mongod.log")"
 }
 
@@ -54,7 +72,7 @@ read -r P1 P2 P3 P4 P5 < <(free_ports 5 | tr '\n' ' ')
 if command -v mongod >/dev/null; then
 	VERSION=$(mongod --version | sed -n 's/^db version v//p')
 	mongod_start "$P1" "$SCRATCH/open"
-	run_db_test db_mongo_main 300 <<CONFIG
+	run_db_test db_mongo_main 120 <<CONFIG
 mongo_port = $P1
 mongo_server = "real mongod $VERSION"
 CONFIG
@@ -66,12 +84,15 @@ port, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 client = pymongo.MongoClient("127.0.0.1", port, serverSelectionTimeoutMS=20000)
 client.admin.command("createUser", user, pwd=password, roles=["root"], mechanisms=["SCRAM-SHA-1"])
 PY
-	run_db_test db_mongo_main 300 <<CONFIG
+	run_db_test db_mongo_main 120 <<CONFIG
 mongo_port = $P2
 mongo_user = "$MONGO_USER"
 mongo_password = "$PASSWORD"
 mongo_server = "real mongod $VERSION with --auth"
 CONFIG
+	for dir in open auth; do
+		grep -q 'server exited' "$SCRATCH/$dir/console.log" || fail "mongod ($dir) was never restarted"
+	done
 	RESULT="mongo: tested against real mongod $VERSION (and the mongomock stand-in)"
 else
 	RESULT="mongo: NO mongod on PATH — driver tested only against the mongomock stand-in"
@@ -86,6 +107,8 @@ mongo_server = "the mongomock stand-in"
 CONFIG
 grep -q 'in reverse order' "$SCRATCH/standin-$P3.log" ||
 	fail "no pipelined requests reached the stand-in: replies were never matched out of order"
+grep -q 'server exited' "$SCRATCH/standin-$P3.log" || fail "the stand-in was never restarted"
+! grep 'unacknowledged command failed' "$SCRATCH"/standin-*.log || fail "an unacknowledged command failed"
 standin_start "$P5" --user "$MONGO_USER" --password "$PASSWORD"
 run_db_test db_mongo_main 120 <<CONFIG
 mongo_port = $P5

@@ -114,13 +114,19 @@ function database:runCommand(cmd, value, ...)
 	return decode(request(self.connection, body, true))
 end
 
--- Like runCommand, but unacknowledged: nothing comes back.
+-- Like runCommand, but unacknowledged (writeConcern w = 0): nothing comes back.
 function database:send_command(cmd, value, ...)
 	if value == nil then
 		value = 1
 	end
 	local body = encode_order(cmd, value, "$db", self.name, "writeConcern", UNACKNOWLEDGED, ...)
 	request(self.connection, body, false)
+end
+
+-- killCursors takes no writeConcern (a server refuses the command if given one)
+local function kill_cursor(db, coll_name, id)
+	local body = encode_order("killCursors", coll_name, "$db", db.name, "cursors", { int64(id) })
+	request(db.connection, body, false)
 end
 
 -- ok, err, reply of a write command
@@ -743,7 +749,6 @@ end
 local function fetch_more(self)
 	local args = { "getMore", int64(self.id), "collection", self.collection.name }
 	append(args, "batchSize", self.batch_size)
-	append(args, "maxTimeMS", self.max_time)
 	return self.collection.database:runCommand(table.unpack(args))
 end
 
@@ -804,7 +809,7 @@ function cursor:close()
 		local coll = self.collection
 		local id = self.id
 		self.id = 0
-		coll.database:send_command("killCursors", coll.name, "cursors", { int64(id) })
+		kill_cursor(coll.database, coll.name, id)
 	end
 end
 
