@@ -73,6 +73,29 @@ function T.parallel(n, ticks, what, f)
 	T.eq(done, n, what .. ": threads finished")
 end
 
+-- T.parallel where every f(i) checks what it got: fails unless all say true
+function T.parallel_checked(n, ticks, what, f)
+	local wrong = 0
+	T.parallel(n, ticks, what, function(i)
+		if not f(i) then
+			wrong = wrong + 1
+		end
+	end)
+	T.eq(wrong, 0, what .. ": threads that got a wrong answer")
+end
+
+-- a copy of base with the fields of changes put over it
+function T.with(base, changes)
+	local c = {}
+	for k, v in pairs(base) do
+		c[k] = v
+	end
+	for k, v in pairs(changes) do
+		c[k] = v
+	end
+	return c
+end
+
 function T.run(body)
 	skynet.start(function()
 		local ok, err = xpcall(body, debug.traceback)
