@@ -96,6 +96,22 @@ function T.with(base, changes)
 	return c
 end
 
+-- a step the driving shell script does (run_actions in test/sh/core_lib.sh):
+-- prints "ACTION name" and waits up to 30 s for the file dir/name.done
+function T.shell_action(dir, name)
+	print("ACTION " .. name)
+	local deadline = skynet.now() + 3000
+	while skynet.now() < deadline do
+		local f = io.open(dir .. "/" .. name .. ".done")
+		if f then
+			f:close()
+			return
+		end
+		skynet.sleep(5)
+	end
+	error("the shell did not do " .. name)
+end
+
 function T.run(body)
 	skynet.start(function()
 		local ok, err = xpcall(body, debug.traceback)
