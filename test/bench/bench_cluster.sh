@@ -10,17 +10,12 @@
 # on that (built) skynet, in the same sitting, and shows its medians.
 # Usage: test/bench/bench_cluster.sh
 source "$(dirname "$0")/../sh/core_lib.sh"
+source test/bench/bench_lib.sh
 RUNS=${RUNS:-5}
 export BENCH=unused # test/bench/config.lua substitutes $BENCH; start is set below
 out=test/out/bench
 mkdir -p "$out"
 rm -f "$out"/cluster_*.values "$out"/ref_cluster_*.values
-
-median() { # numbers on stdin -> median
-	sort -g | awk '{ v[NR] = $1 } END {
-		if (NR == 0) exit 1
-		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 free_port() {
 	python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'

@@ -36,7 +36,7 @@ start = "harbor_ref_node"
 cpath = root .. "cservice/?.so"
 luaservice = root .. "service/?.lua;$here/test/interop/?.lua"
 lualoader = root .. "lualib/loader.lua"
-lua_path = root .. "lualib/?.lua;" .. root .. "lualib/?/init.lua"
+lua_path = root .. "lualib/?.lua;" .. root .. "lualib/?/init.lua;$here/test/lua/?.lua"
 lua_cpath = root .. "luaclib/?.so"
 CONF
 	[ -n "$4" ] && echo "standalone = \"127.0.0.1:$3\"" >>"$1"
