@@ -73,6 +73,15 @@ function T.parallel(n, ticks, what, f)
 	T.eq(done, n, what .. ": threads finished")
 end
 
+-- a port on 127.0.0.1 the kernel found free a moment ago (its listener is
+-- closed again): for a closed port to connect to, or a UDP port to bind
+function T.free_port()
+	local socket = require "skynet.socket"
+	local id, _, port = socket.listen("127.0.0.1", 0)
+	socket.close(id)
+	return port
+end
+
 -- T.parallel where every f(i) checks what it got: fails unless all say true
 function T.parallel_checked(n, ticks, what, f)
 	local wrong = 0
