@@ -90,3 +90,14 @@ run_actions() {
 		sleep 0.1
 	done
 }
+
+# lua_client_preload: what LD_PRELOAD needs for a plain lua5.4 to load this
+# build's luaclib/*.so: a sanitizer build's modules need its runtime loaded
+# first (nothing in a normal build)
+lua_client_preload() {
+	if [ -f build/.mode-sanitize ]; then
+		echo "$(cc -print-file-name=libasan.so):$(cc -print-file-name=libubsan.so)"
+	elif [ -f build/.mode-tsan ]; then
+		cc -print-file-name=libtsan.so
+	fi
+}
