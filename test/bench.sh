@@ -13,6 +13,7 @@
 # Usage: test/bench.sh [pattern]   (runs only benchmarks whose name contains pattern)
 cd "$(dirname "$0")/.." || exit 1
 source test/bench/bench_lib.sh
+source test/interop/ref_lib.sh
 RUNS=${RUNS:-5}
 pattern=${1:-}
 out=test/out/bench
@@ -45,18 +46,7 @@ run_service() { # name run: one node whose start service is bench_NAME
 
 run_reference() { # name run: the same benchmark service on the skynet in $SKYNET_REF
 	local log=$out/ref_$1.$2.log here=$PWD
-	cat >"$out/ref_config.lua" <<-EOF
-		root = "$SKYNET_REF/"
-		thread = 2
-		harbor = 0
-		bootstrap = "snlua bootstrap"
-		start = "bench_$1"
-		cpath = root .. "cservice/?.so"
-		luaservice = root .. "service/?.lua;$here/test/bench/?.lua"
-		lualoader = root .. "lualib/loader.lua"
-		lua_path = root .. "lualib/?.lua;" .. root .. "lualib/?/init.lua;$here/test/bench/?.lua"
-		lua_cpath = root .. "luaclib/?.so"
-	EOF
+	ref_config "$SKYNET_REF" "bench_$1" "$here/test/bench" >"$out/ref_config.lua"
 	(cd "$SKYNET_REF" && timeout 120 ./skynet "$here/$out/ref_config.lua") >"$log" 2>&1
 	record "$log" ref_
 }

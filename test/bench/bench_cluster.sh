@@ -11,6 +11,7 @@
 # Usage: test/bench/bench_cluster.sh
 source "$(dirname "$0")/../sh/core_lib.sh"
 source test/bench/bench_lib.sh
+source test/interop/ref_lib.sh
 RUNS=${RUNS:-5}
 export BENCH=unused # test/bench/config.lua substitutes $BENCH; start is set below
 out=test/out/bench
@@ -25,22 +26,11 @@ free_port() {
 node_file() {
 	local file=$SCRATCH/$1_$2.config
 	if [ "$1" = ours ]; then
-		printf 'include "%s/test/bench/config.lua"\n' "$ROOT" >"$file"
+		printf 'include "%s/test/bench/config.lua"\nstart = "%s"\n' "$ROOT" "$3" >"$file"
 	else
-		cat >"$file" <<-EOF
-			root = "$SKYNET_REF/"
-			thread = 2
-			harbor = 0
-			bootstrap = "snlua bootstrap"
-			cpath = root .. "cservice/?.so"
-			luaservice = root .. "service/?.lua;$ROOT/test/bench/?.lua"
-			lualoader = root .. "lualib/loader.lua"
-			lua_path = root .. "lualib/?.lua;" .. root .. "lualib/?/init.lua;$ROOT/test/bench/?.lua"
-			lua_cpath = root .. "luaclib/?.so"
-		EOF
+		ref_config "$SKYNET_REF" "$3" "$ROOT/test/bench" >"$file"
 	fi
 	cat >>"$file" <<-EOF
-		start = "$3"
 		cluster = "$SCRATCH/nodes.lua"
 		cluster_self = "$2"
 	EOF
