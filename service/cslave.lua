@@ -6,29 +6,16 @@ local skynet = require "skynet"
 local socket = require "skynet.socket"
 local socketdriver = require "skynet.socketdriver"
 local package = require "skynet.harbor.package"
+local harbor_names = require "skynet.harbor.names"
 require "skynet.manager"
 
-local harbor_service
 local master_fd
 local slaves = {}         -- id -> fd while linked, false once down
-local names = {}          -- global name -> handle
-local name_waiters = {}   -- name -> { response, ... } of QUERYNAME callers
+local names = harbor_names.new()
 local link_waiters = {}   -- id -> { response, ... } of LINK / CONNECT callers
 local master_waiters = {} -- responses of LINKMASTER callers
 
-skynet.register_protocol {
-	name = "harbor",
-	id = skynet.PTYPE_HARBOR,
-	pack = function(...) return ... end,
-	unpack = skynet.tostring,
-}
-
-skynet.register_protocol {
-	name = "text",
-	id = skynet.PTYPE_TEXT,
-	pack = function(...) return ... end,
-	unpack = skynet.tostring,
-}
+harbor_names.register_protocols()
 
 local function wake_all(list)
 	for _, response in ipairs(list) do
@@ -45,29 +32,12 @@ local function link_changed(id)
 	end
 end
 
--- the harbor service learns that name is handle's
-local function tell_harbor(name, handle)
-	skynet.redirect(harbor_service, handle, "harbor", 0, "N " .. name)
-end
-
-local function learn_name(name, handle)
-	names[name] = handle
-	tell_harbor(name, handle)
-	local list = name_waiters[name]
-	if list then
-		name_waiters[name] = nil
-		for _, response in ipairs(list) do
-			response(true, handle)
-		end
-	end
-end
-
 -- hands an open connection to harbor id over to the harbor service
 local function give_link(kind, fd, id)
 	slaves[id] = fd
 	link_changed(id)
 	socket.abandon(fd)
-	skynet.send(harbor_service, "harbor", string.format("%s %d %d", kind, fd, id))
+	skynet.send(names.harbor_service, "harbor", string.format("%s %d %d", kind, fd, id))
 end
 
 local function connect_slave(id, addr)
@@ -113,7 +83,7 @@ local function monitor_master()
 		if t == "C" then
 			connect_slave(id_or_name, addr_or_handle)
 		elseif t == "N" then
-			learn_name(id_or_name, addr_or_handle)
+			names:learn(id_or_name, addr_or_handle)
 		elseif t == "D" then
 			local fd = slaves[id_or_name]
 			slaves[id_or_name] = false
@@ -134,8 +104,9 @@ end
 local function from_harbor(_, _, text)
 	local t, arg = text:sub(1, 1), text:sub(3)
 	if t == "Q" then
-		if names[arg] then
-			tell_harbor(arg, names[arg])
+		local handle = names:get(arg)
+		if handle then
+			names:tell_harbor(arg, handle)
 		else
 			socket.write(master_fd, package.pack("Q", arg))
 		end
@@ -153,28 +124,15 @@ end
 local command = {}
 
 function command.REGISTER(name, handle)
-	if names[name] then
-		skynet.error(string.format("global name %s is already registered as :%08x", name, names[name]))
-		return
+	if names:register(name, handle) then
+		socket.write(master_fd, package.pack("R", name, handle))
 	end
-	learn_name(name, handle)
-	socket.write(master_fd, package.pack("R", name, handle))
 end
 
 function command.QUERYNAME(name)
-	if name:byte() == 46 then -- "."
-		return skynet.ret(skynet.pack(skynet.localname(name)))
-	end
-	if names[name] then
-		return skynet.ret(skynet.pack(names[name]))
-	end
-	local list = name_waiters[name]
-	if list == nil then
-		list = {}
-		name_waiters[name] = list
+	if names:query(name) then
 		socket.write(master_fd, package.pack("Q", name))
 	end
-	list[#list + 1] = skynet.response()
 end
 
 local function wait_link(id)
@@ -217,7 +175,7 @@ skynet.start(function()
 		f(...)
 	end)
 	skynet.dispatch("text", from_harbor)
-	harbor_service = assert(skynet.launch("harbor", harbor_id, skynet.self()))
+	names.harbor_service = assert(skynet.launch("harbor", harbor_id, skynet.self()))
 
 	socket.write(master_fd, package.pack("H", harbor_id, address))
 	local t, n = package.read(master_fd)

@@ -1,4 +1,7 @@
-/* The process allocator: jemalloc in normal builds, libc under sanitizers. */
+/* The process allocator: jemalloc in normal builds, libc under sanitizers.
+ * jemalloc is linked unprefixed, so it replaces malloc, aligned_alloc, free
+ * ... for the whole process (C modules and libc's own strdup/getline too):
+ * whatever any of these returns, skynet_free frees, in every build. */
 #ifndef SKYNET_MALLOC_H
 #define SKYNET_MALLOC_H
 
@@ -7,6 +10,7 @@
 #define skynet_malloc malloc
 #define skynet_calloc calloc
 #define skynet_realloc realloc
+#define skynet_aligned_alloc aligned_alloc
 #define skynet_free free
 
 #include <stdlib.h>

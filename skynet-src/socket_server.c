@@ -276,7 +276,7 @@ ensure_block(struct socket_server *ss, int slot) {
 	if (atomic_load_explicit(&ss->block[b], memory_order_relaxed))
 		return true;
 	/* aligned: each socket's groups of fields start a cache line */
-	struct socket *block = aligned_alloc(_Alignof(struct socket), BLOCK_SIZE * sizeof(struct socket));
+	struct socket *block = skynet_aligned_alloc(_Alignof(struct socket), BLOCK_SIZE * sizeof(struct socket));
 	if (block == NULL)
 		return false;
 	memset(block, 0, BLOCK_SIZE * sizeof(struct socket));

@@ -12,6 +12,8 @@
 # skynet, in the same sitting, and shows its medians and ours as a ratio.
 # Usage: test/bench.sh [pattern]   (runs only benchmarks whose name contains pattern)
 cd "$(dirname "$0")/.." || exit 1
+source test/bench/bench_lib.sh
+source test/interop/ref_lib.sh
 RUNS=${RUNS:-5}
 pattern=${1:-}
 out=test/out/bench
@@ -29,9 +31,6 @@ FIGURES=(
 	"idle_rss_mb|idle|ceiling|8|RSS of an idle node, MB"
 )
 
-node_pid=
-trap '[ -n "$node_pid" ] && kill -KILL "$node_pid" 2>/dev/null' EXIT
-
 record() { # log [prefix]: append each "BENCH figure value" line to out/prefixfigure.values
 	grep -o 'BENCH [a-z_]* [-0-9.e+]*' "$1" | while read -r _ figure value; do
 		echo "$value" >>"$out/${2:-}$figure.values"
@@ -47,56 +46,24 @@ run_service() { # name run: one node whose start service is bench_NAME
 
 run_reference() { # name run: the same benchmark service on the skynet in $SKYNET_REF
 	local log=$out/ref_$1.$2.log here=$PWD
-	cat >"$out/ref_config.lua" <<-EOF
-		root = "$SKYNET_REF/"
-		thread = 2
-		harbor = 0
-		bootstrap = "snlua bootstrap"
-		start = "bench_$1"
-		cpath = root .. "cservice/?.so"
-		luaservice = root .. "service/?.lua;$here/test/bench/?.lua"
-		lualoader = root .. "lualib/loader.lua"
-		lua_path = root .. "lualib/?.lua;" .. root .. "lualib/?/init.lua;$here/test/bench/?.lua"
-		lua_cpath = root .. "luaclib/?.so"
-	EOF
+	ref_config "$SKYNET_REF" "bench_$1" "$here/test/bench" >"$out/ref_config.lua"
 	(cd "$SKYNET_REF" && timeout 120 ./skynet "$here/$out/ref_config.lua") >"$log" 2>&1
 	record "$log" ref_
 }
 
 run_idle() { # run: start a node with an empty main, read its RSS once settled
 	local log=$out/idle.$1.log
-	BENCH=bench_idle ./skynet test/bench/config.lua >"$log" 2>&1 &
-	node_pid=$!
-	for _ in $(seq 100); do
-		grep -q BENCH_READY "$log" && break
-		sleep 0.1
-	done
-	if grep -q BENCH_READY "$log"; then
+	if BENCH=bench_idle start_bench_node test/bench/config.lua "$log" BENCH_READY; then
 		sleep 2
 		awk '/^VmRSS:/ { printf "%.2f\n", $2 / 1024 }' "/proc/$node_pid/status" >>"$out/idle_rss_mb.values"
 	else
 		echo "    idle node did not start, see $log"
 	fi
-	stop_node
-}
-
-stop_node() { # SIGTERM shuts a node down cleanly; one that hangs is killed
-	kill -TERM "$node_pid" 2>/dev/null
-	(sleep 5 && kill -KILL "$node_pid") >/dev/null 2>&1 &
-	local watchdog=$!
-	wait "$node_pid" 2>/dev/null
-	kill "$watchdog" 2>/dev/null
-	node_pid=
+	stop_bench_node
 }
 
 fmt() { # a figure for the table: whole numbers from 1000 up, else 3 digits
 	awk -v v="$1" 'BEGIN { if (v >= 1000) printf "%d", v + 0.5; else printf "%.3g", v }'
-}
-
-median() { # file of numbers -> median (mean of the middle two for an even count)
-	sort -g "$1" | awk '{ v[NR] = $1 } END {
-		if (NR == 0) exit 1
-		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 benchmarks=()
@@ -126,7 +93,7 @@ for f in "${FIGURES[@]}"; do
 	[[ " ${benchmarks[*]} " == *" $bench "* ]] || continue
 	values=$out/$figure.values
 	if [ -s "$values" ]; then
-		m=$(median "$values")
+		m=$(median <"$values")
 		runs=$(sort -g "$values" | while read -r v; do fmt "$v"; printf ' '; done)
 		runs=${runs% }
 	else
@@ -145,7 +112,7 @@ for f in "${FIGURES[@]}"; do
 	printf '%-52s %12s %14s  %-6s  [%s]\n' "$what" "${m:+$(fmt "$m")}" "$sign $limit" "$result" "$runs"
 	ref=$out/ref_$figure.values
 	if [ -s "$ref" ] && [ -n "$m" ]; then
-		r=$(median "$ref")
+		r=$(median <"$ref")
 		printf '%-52s %12s %14s\n' "  reference skynet ($SKYNET_REF)" "$(fmt "$r")" \
 			"ours x$(awk -v m="$m" -v r="$r" 'BEGIN { printf "%.2f", m / r }')"
 	fi

@@ -7,10 +7,11 @@
 # against its floor; exit status 1 when one misses it.
 # Usage: test/bench_echo.sh   (SECONDS_PER_RUN, RUNS and ECHO_PORT override)
 cd "$(dirname "$0")/.." || exit 1
+source test/bench/bench_lib.sh
 OBJDIR=${OBJDIR:-build/release}
 RUNS=${RUNS:-5}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-3}
-export ECHO_PORT=${ECHO_PORT:-23001}
+export ECHO_PORT=${ECHO_PORT:-$(python3 test/free_port.py)}
 LOADGEN=$OBJDIR/test/loadgen
 out=test/out/bench
 mkdir -p "$out"
@@ -26,25 +27,11 @@ if [ ! -x "$LOADGEN" ]; then
 	exit 1
 fi
 
-node_pid=
-trap '[ -n "$node_pid" ] && kill -KILL "$node_pid" 2>/dev/null' EXIT
-log=$out/echo_server.$ECHO_PORT.log
-./skynet test/bench/config_echo.lua >"$log" 2>&1 &
-node_pid=$!
-for _ in $(seq 100); do
-	grep -q ECHO_READY "$log" && break
-	sleep 0.1
-done
-if ! grep -q ECHO_READY "$log" || ! kill -0 "$node_pid" 2>/dev/null; then
+log=$out/echo_server.log
+if ! start_bench_node test/bench/config_echo.lua "$log" ECHO_READY; then
 	echo "bench_echo: the echo node did not start (is port $ECHO_PORT free?), see $log"
 	exit 1
 fi
-
-median() { # numbers on stdin -> median
-	sort -g | awk '{ v[NR] = $1 } END {
-		if (NR == 0) exit 1
-		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 status=0
 printf '%-52s %12s %14s  %s  %s\n' "figure (median of $RUNS runs)" median limit result runs
@@ -64,7 +51,5 @@ for load in "${LOADS[@]}"; do
 	fi
 	printf '%-52s %12s %14s  %-6s  [%s]\n' "$what" "${m:-none}" ">= $floor" "$result" "${values[*]}"
 done
-kill -TERM "$node_pid" 2>/dev/null
-wait "$node_pid" 2>/dev/null
-node_pid=
+stop_bench_node
 exit $status

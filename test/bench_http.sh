@@ -7,6 +7,7 @@
 # Prints the median of RUNS runs (default 3) of each figure.
 # Usage: test/bench_http.sh   (SECONDS_PER_RUN and RUNS override)
 cd "$(dirname "$0")/.." || exit 1
+source test/bench/bench_lib.sh
 RUNS=${RUNS:-3}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-3}
 out=test/out/bench
@@ -18,25 +19,11 @@ if ! command -v wrk >/dev/null; then
 	echo "bench_http: wrk is missing (make deps); no HTTP figure"
 	exit 0
 fi
-node_pid=
-trap '[ -n "$node_pid" ] && kill -KILL "$node_pid" 2>/dev/null' EXIT
 log=$out/http_hello.log
-./skynet test/bench/config_http.lua >"$log" 2>&1 &
-node_pid=$!
-for _ in $(seq 100); do
-	grep -q HTTP_READY "$log" && break
-	sleep 0.1
-done
-if ! grep -q HTTP_READY "$log"; then
+if ! start_bench_node test/bench/config_http.lua "$log" HTTP_READY; then
 	echo "bench_http: the httpd node did not start, see $log"
 	exit 0
 fi
-
-median() { # numbers on stdin -> median
-	sort -g | awk '{ v[NR] = $1 } END {
-		if (NR == 0) exit 1
-		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 report() { # what values...
 	local what=$1
@@ -58,9 +45,7 @@ for _ in $(seq "$RUNS"); do
 	v=$(timeout 60 ./skynet "$out/config_ws_client.lua" 2>&1 | tee -a "$log" | awk '/BENCH ws_echo_per_s/ { print $3 }')
 	[ -n "$v" ] && ws+=("$v")
 done
-kill -TERM "$node_pid" 2>/dev/null
-wait "$node_pid" 2>/dev/null
-node_pid=
+stop_bench_node
 
 printf '%-52s %12s  %s\n' "figure (median of $RUNS runs, reported only)" median runs
 report "HTTP keep-alive GETs/s (wrk -t2 -c50, 4 agents)" "${http[@]}"

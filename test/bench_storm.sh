@@ -12,6 +12,7 @@ if [ -z "${STORM_NETNS:-}" ] && unshare -n true 2>/dev/null; then
 	STORM_NETNS=1 exec unshare -n bash -c 'ip link set lo up && exec bash "$0"' "$0"
 fi
 cd "$(dirname "$0")/.." || exit 1
+source test/bench/bench_lib.sh
 OBJDIR=${OBJDIR:-build/release}
 RUNS=${RUNS:-3}
 STORM=${STORM:-15000}
@@ -32,25 +33,11 @@ fi
 
 ECHO_PORT=$(python3 test/free_port.py)
 export ECHO_PORT
-node_pid=
-trap '[ -n "$node_pid" ] && kill -KILL "$node_pid" 2>/dev/null' EXIT
 log=$out/storm_server.log
-./skynet test/bench/config_echo.lua >"$log" 2>&1 &
-node_pid=$!
-for _ in $(seq 100); do
-	grep -q ECHO_READY "$log" && break
-	sleep 0.1
-done
-if ! grep -q ECHO_READY "$log" || ! kill -0 "$node_pid" 2>/dev/null; then
+if ! start_bench_node test/bench/config_echo.lua "$log" ECHO_READY; then
 	echo "bench_storm: the echo node did not start, see $log"
 	exit 1
 fi
-
-median() { # numbers on stdin -> median
-	sort -g | awk '{ v[NR] = $1 } END {
-		if (NR == 0) exit 1
-		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 rates=()
 times=()
@@ -62,9 +49,7 @@ for _ in $(seq "$RUNS"); do
 	fi
 	sleep 1 # the node closes the last storm's connections
 done
-kill -TERM "$node_pid" 2>/dev/null
-wait "$node_pid" 2>/dev/null
-node_pid=
+stop_bench_node
 
 printf '%-52s %12s  %s\n' "connection storm (median of $RUNS runs)" median runs
 if [ ${#rates[@]} -eq 0 ]; then

@@ -18,6 +18,8 @@ local PAUSE_THRESHOLD = 128 * 1024
 local socket = {}
 local sockets = {}          -- id -> socket object
 local close_callbacks = {}  -- id -> function(id), see socket.onclose
+local unclaimed = {}        -- id -> true: accepted, its accept callback running,
+                            -- not yet started, closed or handed over here
 local handlers = {}         -- SKYNET_SOCKET_TYPE_* -> event handler
 
 -- A socket object:
@@ -147,6 +149,20 @@ handlers[3] = function(id)
 	end
 end
 
+-- A connection whose accept callback raised is closed, not left open and
+-- half-read, unless the callback handed it to another service (or closed
+-- it) first.  Logs the error and what became of the connection.
+local function close_after_error(listen_id, id, addr, err)
+	local ours = unclaimed[id] or sockets[id] ~= nil
+	skynet.error(string.format("socket: accept callback of %d raised on %d (%s), %s: %s", listen_id, id, addr,
+		ours and "closing it" or "no longer ours", tostring(err)))
+	if unclaimed[id] then
+		driver.close(id)
+	elseif sockets[id] then
+		socket.close(id)
+	end
+end
+
 -- SKYNET_SOCKET_TYPE_ACCEPT
 handlers[4] = function(id, newid, addr)
 	local s = sockets[id]
@@ -154,7 +170,12 @@ handlers[4] = function(id, newid, addr)
 		driver.close(newid)
 		return
 	end
-	s.callback(newid, addr)
+	unclaimed[newid] = true
+	local ok, err = xpcall(s.callback, debug.traceback, newid, addr)
+	if not ok then
+		close_after_error(id, newid, addr, err)
+	end
+	unclaimed[newid] = nil
 end
 
 -- SKYNET_SOCKET_TYPE_ERROR
@@ -239,6 +260,7 @@ local function connect(id, func, timeout)
 	if old and not old.listen then
 		error("socket " .. id .. " is not closed")
 	end
+	unclaimed[id] = nil
 	assert(not close_callbacks[id], "socket has an onclose callback")
 	local s = {
 		id = id,
@@ -309,6 +331,7 @@ end
 
 function socket.close_fd(id)
 	assert(sockets[id] == nil, "use socket.close instead")
+	unclaimed[id] = nil
 	driver.close(id)
 end
 
@@ -460,6 +483,7 @@ function socket.abandon(id)
 		close_callbacks[id] = nil
 		sockets[id] = nil
 	end
+	unclaimed[id] = nil
 	driver.abandon(id)
 end
 

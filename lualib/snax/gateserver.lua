@@ -15,7 +15,9 @@
 -- Commands (skynet.call(gate, "lua", ...)): "open" conf ({ address, port,
 -- maxclient, nodelay, backlog }), "close"; backlog defaults to the system's
 -- maximum (somaxconn).  A client's packets flow only after
--- gateserver.openclient(fd).
+-- gateserver.openclient(fd).  A handler.connect or handler.message that
+-- raises costs that client its connection: the error is logged, the client
+-- closed and handler.disconnect(fd) called; the gate serves the others on.
 local skynet = require "skynet"
 local netpack = require "skynet.netpack"
 local driver = require "skynet.socketdriver"
@@ -69,9 +71,24 @@ end
 local function dispatcher(handler)
 	local MSG = {}
 
+	-- runs handler[name](fd, ...); if it raises, the client is closed.  A
+	-- message's msg is not freed then: the handler may have freed it already.
+	local function guarded(name, fd, ...)
+		local ok, err = xpcall(handler[name], debug.traceback, fd, ...)
+		if ok then
+			return
+		end
+		skynet.error(string.format("gate: handler raised on fd %d, close it: %s", fd, tostring(err)))
+		local open = connection[fd]
+		gateserver.closeclient(fd)
+		if open and handler.disconnect then
+			handler.disconnect(fd)
+		end
+	end
+
 	local function deliver(fd, msg, sz)
 		if connection[fd] then
-			handler.message(fd, msg, sz)
+			guarded("message", fd, msg, sz)
 		else
 			skynet.error(string.format("gate: drop a packet from closed fd %d", fd))
 			driver.drop(msg, sz)
@@ -104,7 +121,7 @@ local function dispatcher(handler)
 		end
 		connection[fd] = true
 		client_number = client_number + 1
-		handler.connect(fd, addr)
+		guarded("connect", fd, addr)
 	end
 
 	function MSG.close(fd)

@@ -10,17 +10,13 @@
 # on that (built) skynet, in the same sitting, and shows its medians.
 # Usage: test/bench/bench_cluster.sh
 source "$(dirname "$0")/../sh/core_lib.sh"
+source test/bench/bench_lib.sh
+source test/interop/ref_lib.sh
 RUNS=${RUNS:-5}
 export BENCH=unused # test/bench/config.lua substitutes $BENCH; start is set below
 out=test/out/bench
 mkdir -p "$out"
 rm -f "$out"/cluster_*.values "$out"/ref_cluster_*.values
-
-median() { # numbers on stdin -> median
-	sort -g | awk '{ v[NR] = $1 } END {
-		if (NR == 0) exit 1
-		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 free_port() {
 	python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
@@ -30,22 +26,11 @@ free_port() {
 node_file() {
 	local file=$SCRATCH/$1_$2.config
 	if [ "$1" = ours ]; then
-		printf 'include "%s/test/bench/config.lua"\n' "$ROOT" >"$file"
+		printf 'include "%s/test/bench/config.lua"\nstart = "%s"\n' "$ROOT" "$3" >"$file"
 	else
-		cat >"$file" <<-EOF
-			root = "$SKYNET_REF/"
-			thread = 2
-			harbor = 0
-			bootstrap = "snlua bootstrap"
-			cpath = root .. "cservice/?.so"
-			luaservice = root .. "service/?.lua;$ROOT/test/bench/?.lua"
-			lualoader = root .. "lualib/loader.lua"
-			lua_path = root .. "lualib/?.lua;" .. root .. "lualib/?/init.lua;$ROOT/test/bench/?.lua"
-			lua_cpath = root .. "luaclib/?.so"
-		EOF
+		ref_config "$SKYNET_REF" "$3" "$ROOT/test/bench" >"$file"
 	fi
 	cat >>"$file" <<-EOF
-		start = "$3"
 		cluster = "$SCRATCH/nodes.lua"
 		cluster_self = "$2"
 	EOF

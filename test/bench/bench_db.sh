@@ -11,6 +11,7 @@
 # Usage: test/bench/bench_db.sh
 source "$(dirname "$0")/../sh/core_lib.sh"
 source test/sh/db_lib.sh
+source test/bench/bench_lib.sh
 RUNS=${RUNS:-3}
 out=test/out/bench
 mkdir -p "$out"
@@ -19,12 +20,6 @@ rm -f "$out"/db_*.values
 for p in redis-server redis-benchmark mariadbd mariadb-install-db mariadb; do
 	command -v "$p" >/dev/null || { echo "bench_db: $p is missing (make deps); no database figures"; exit 0; }
 done
-
-median() { # numbers on stdin -> median
-	sort -g | awk '{ v[NR] = $1 } END {
-		if (NR == 0) exit 1
-		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 record() { # figure value: one more run of figure
 	echo "$2" >>"$out/db_$1.values"

@@ -7,11 +7,7 @@ RUNS=${RUNS:-5}
 out=test/out/bench
 mkdir -p "$out"
 
-median() { # numbers on stdin -> median (mean of the middle two for an even count)
-	sort -g | awk '{ v[NR] = $1 } END {
-		if (NR == 0) exit 1
-		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+source test/bench/bench_lib.sh
 
 runs_of() { # name...: each benchmark service RUNS times, figures into $out/figure.values
 	local name run log

@@ -6,43 +6,25 @@
 # 2. skynet is harbor 1 and runs the master; our node joins as harbor 2.
 # Each time our harbor_ref_driver.lua calls skynet's harbor_ref_node.lua by
 # global name and by handle, and has it call back and use the datacenter.
-cd "$(dirname "$0")/../.." || exit 1
+source "$(dirname "$0")/../sh/core_lib.sh"
+source test/interop/ref_lib.sh
 REF=${SKYNET_REF:-/work/ref/skynet}
-[ -x "$REF/skynet" ] || { echo "no reference skynet at $REF (set SKYNET_REF)"; exit 1; }
-here=$(pwd)
-tmp=$(mktemp -d)
-pids=()
-trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
+[ -x "$REF/skynet" ] || fail "no reference skynet at $REF (set SKYNET_REF)"
+here=$ROOT
+tmp=$SCRATCH
 free_port() {
-	python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
-}
-wait_for() { # file text seconds
-	for _ in $(seq $(($3 * 10))); do
-		grep -qF "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
+	python3 test/free_port.py
 }
 
-ref_config() { # file harbor master standalone(or empty)
-	cat >"$1" <<CONF
-root = "$REF/"
-thread = 2
-harbor = $2
-master = "127.0.0.1:$3"
-address = "127.0.0.1:$(free_port)"
-bootstrap = "snlua bootstrap"
-start = "harbor_ref_node"
-cpath = root .. "cservice/?.so"
-luaservice = root .. "service/?.lua;$here/test/interop/?.lua"
-lualoader = root .. "lualib/loader.lua"
-lua_path = root .. "lualib/?.lua;" .. root .. "lualib/?/init.lua"
-lua_cpath = root .. "luaclib/?.so"
-CONF
+ref_node_file() { # file harbor master standalone(or empty)
+	{
+		ref_config "$REF" harbor_ref_node "$here/test/interop" "$here/test/lua"
+		printf 'harbor = %s\nmaster = "127.0.0.1:%s"\naddress = "127.0.0.1:%s"\n' "$2" "$3" "$(free_port)"
+	} >"$1"
 	[ -n "$4" ] && echo "standalone = \"127.0.0.1:$3\"" >>"$1"
 }
 
-our_config() { # file harbor master standalone(or empty)
+our_node_file() { # file harbor master standalone(or empty)
 	cat >"$1" <<CONF
 include "$here/test/config.lua"
 harbor = $2
@@ -60,31 +42,31 @@ run_part() { # part: ours first (1) or skynet first (2)
 	local m
 	m=$(free_port)
 	if [ "$1" = 1 ]; then
-		our_config "$tmp/ours$1.lua" 1 "$m" yes
-		ref_config "$tmp/ref$1" 2 "$m" ""
+		our_node_file "$tmp/ours$1.lua" 1 "$m" yes
+		ref_node_file "$tmp/ref$1" 2 "$m" ""
 		sed -i '/^harbor_driver = true$/d' "$tmp/ours$1.lua"
 	else
-		ref_config "$tmp/ref$1" 1 "$m" yes
-		our_config "$tmp/ours$1.lua" 2 "$m" ""
+		ref_node_file "$tmp/ref$1" 1 "$m" yes
+		our_node_file "$tmp/ours$1.lua" 2 "$m" ""
 	fi
 	if [ "$1" = 1 ]; then
 		# our master must be up first; the driver is started once skynet joined
-		TEST=unused ./skynet "$tmp/ours$1.lua" >"$tmp/ours$1.log" 2>&1 &
-		pids+=($!)
-		wait_for "$tmp/ours$1.log" "OURS NODE READY" 10 || { cat "$tmp/ours$1.log"; return 1; }
+		./skynet "$tmp/ours$1.lua" >"$tmp/ours$1.log" 2>&1 &
+		NODE_PIDS+=($!)
+		wait_for_text "$tmp/ours$1.log" "OURS NODE READY" 10 || { cat "$tmp/ours$1.log"; return 1; }
 		(cd "$REF" && exec ./skynet "$tmp/ref$1") >"$tmp/ref$1.log" 2>&1 &
-		pids+=($!)
-		wait_for "$tmp/ref$1.log" "REF NODE READY" 10 || { cat "$tmp/ref$1.log"; return 1; }
+		NODE_PIDS+=($!)
+		wait_for_text "$tmp/ref$1.log" "REF NODE READY" 10 || { cat "$tmp/ref$1.log"; return 1; }
 		# the driver is a second node of ours, harbor 3
-		our_config "$tmp/ours1d.lua" 3 "$m" ""
-		TEST=unused timeout 60 ./skynet "$tmp/ours1d.lua" >"$tmp/ours1d.log" 2>&1
+		our_node_file "$tmp/ours1d.lua" 3 "$m" ""
+		timeout 60 ./skynet "$tmp/ours1d.lua" >"$tmp/ours1d.log" 2>&1
 		grep -aE '^(ok|FAILED)' "$tmp/ours1d.log"
 		grep -q 'INTEROP PASS' "$tmp/ours1d.log" || { tail -30 "$tmp/ours1d.log"; tail -20 "$tmp/ref$1.log"; return 1; }
 	else
 		(cd "$REF" && exec ./skynet "$tmp/ref$1") >"$tmp/ref$1.log" 2>&1 &
-		pids+=($!)
-		wait_for "$tmp/ref$1.log" "REF NODE READY" 10 || { cat "$tmp/ref$1.log"; return 1; }
-		TEST=unused timeout 60 ./skynet "$tmp/ours$1.lua" >"$tmp/ours$1.log" 2>&1
+		NODE_PIDS+=($!)
+		wait_for_text "$tmp/ref$1.log" "REF NODE READY" 10 || { cat "$tmp/ref$1.log"; return 1; }
+		timeout 60 ./skynet "$tmp/ours$1.lua" >"$tmp/ours$1.log" 2>&1
 		grep -aE '^(ok|FAILED)' "$tmp/ours$1.log"
 		grep -q 'INTEROP PASS' "$tmp/ours$1.log" || { tail -30 "$tmp/ours$1.log"; tail -20 "$tmp/ref$1.log"; return 1; }
 	fi

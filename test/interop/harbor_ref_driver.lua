@@ -5,17 +5,9 @@ local skynet = require "skynet"
 require "skynet.manager"
 local harbor = require "skynet.harbor"
 local datacenter = require "skynet.datacenter"
+local peer = require "harbor_peer"
 
-local id = tonumber(skynet.getenv "harbor")
-local command = {}
-
-function command.ping()
-	return id, skynet.self()
-end
-
-function command.echo(...)
-	return ...
-end
+local command, id = peer.commands()
 
 local function check(ok, what)
 	print((ok and "ok\t" or "FAILED\t") .. what)
@@ -52,9 +44,7 @@ local function drive()
 end
 
 skynet.start(function()
-	skynet.dispatch("lua", function(_, _, cmd, ...)
-		skynet.ret(skynet.pack(command[cmd](...)))
-	end)
+	peer.serve(command)
 	skynet.error("OURS NODE READY")
 	if skynet.getenv "harbor_driver" then -- the node that only runs the master stays quiet
 		skynet.register("oursnode")

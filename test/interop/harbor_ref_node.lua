@@ -5,21 +5,9 @@ local skynet = require "skynet"
 require "skynet.manager"
 local harbor = require "skynet.harbor"
 local datacenter = require "skynet.datacenter"
+local peer = require "harbor_peer"
 
-local id = tonumber(skynet.getenv "harbor")
-local command = {}
-
-function command.ping()
-	return id, skynet.self()
-end
-
-function command.echo(...)
-	return ...
-end
-
-function command.relay(name, ...)
-	return skynet.call(name, "lua", ...)
-end
+local command = peer.commands()
 
 function command.check()
 	local h = harbor.queryname("oursnode")
@@ -32,9 +20,7 @@ function command.check()
 end
 
 skynet.start(function()
-	skynet.dispatch("lua", function(_, _, cmd, ...)
-		skynet.ret(skynet.pack(command[cmd](...)))
-	end)
+	peer.serve(command)
 	skynet.register("refnode")
 	skynet.error("REF NODE READY")
 end)

@@ -5,24 +5,18 @@
 cd "$(dirname "$0")/../.." || exit 1
 REF=${SKYNET_REF:-/work/ref/skynet}
 [ -x "$REF/skynet" ] || { echo "no reference skynet at $REF (set SKYNET_REF)"; exit 1; }
+source test/interop/ref_lib.sh
 here=$(pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 version=$(git -C "$REF" log -1 --format='commit %h' 2>/dev/null)
-cat >"$tmp/config" <<CONF
-root = "$REF/"
-thread = 1
-harbor = 0
-bootstrap = "snlua bootstrap"
-start = "seri_refgen"
-cpath = root .. "cservice/?.so"
-luaservice = root .. "service/?.lua;$here/test/interop/?.lua"
-lualoader = root .. "lualib/loader.lua"
-lua_path = root .. "lualib/?.lua;" .. root .. "lualib/?/init.lua"
-lua_cpath = root .. "luaclib/?.so"
+{
+	ref_config "$REF" seri_refgen "$here/test/interop"
+	cat <<CONF
 seri_cases = "$here/test/lua/seri_cases.lua"
 ref_version = "$version"
 CONF
+} >"$tmp/config"
 (cd "$REF" && timeout 30 ./skynet "$tmp/config") >"$tmp/out" 2>&1
 sed -n '/^-- skynet.packstring/,/^}$/p' "$tmp/out" >"$tmp/bytes.lua"
 [ -s "$tmp/bytes.lua" ] || { cat "$tmp/out"; exit 1; }

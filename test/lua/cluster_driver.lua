@@ -9,17 +9,7 @@ local T = require "testlib"
 local scratch = skynet.getenv "cluster_scratch"
 
 local function action(name)
-	print("ACTION " .. name)
-	local deadline = skynet.now() + 3000
-	while skynet.now() < deadline do
-		local f = io.open(scratch .. "/" .. name .. ".done")
-		if f then
-			f:close()
-			return
-		end
-		skynet.sleep(5)
-	end
-	error("the shell did not do " .. name)
+	T.shell_action(scratch, name)
 end
 
 -- seconds f(...) took, and what pcall returned; fails past limit seconds

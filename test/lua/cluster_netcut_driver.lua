@@ -12,17 +12,7 @@ local wait_s = tonumber(skynet.getenv "cluster_wait")
 local CALLERS = 8
 
 local function action(name)
-	print("ACTION " .. name)
-	local deadline = skynet.now() + 3000
-	while skynet.now() < deadline do
-		local f = io.open(scratch .. "/" .. name .. ".done")
-		if f then
-			f:close()
-			return
-		end
-		skynet.sleep(5)
-	end
-	error("the shell did not do " .. name)
+	T.shell_action(scratch, name)
 end
 
 -- calls[i] = { started, took (s), ok }; callers run until stop is set

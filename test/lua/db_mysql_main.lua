@@ -26,14 +26,7 @@ local conf = {
 }
 
 local function with(changes)
-	local c = {}
-	for k, v in pairs(conf) do
-		c[k] = v
-	end
-	for k, v in pairs(changes) do
-		c[k] = v
-	end
-	return c
+	return T.with(conf, changes)
 end
 
 local function ok_query(db, sql)
@@ -240,14 +233,10 @@ local function test_big(db)
 end
 
 local function test_concurrency(db)
-	local wrong = 0
-	T.parallel(1000, 2000, "1000 coroutines on one connection", function(i)
+	T.parallel_checked(1000, 2000, "1000 coroutines on one connection", function(i)
 		local rows = db:query("select " .. i .. " * 3 as v, '" .. i .. "' as s")
-		if rows.badresult or rows[1].v ~= i * 3 or rows[1].s ~= tostring(i) then
-			wrong = wrong + 1
-		end
+		return not rows.badresult and rows[1].v == i * 3 and rows[1].s == tostring(i)
 	end)
-	T.eq(wrong, 0, "replies that reached the wrong coroutine")
 end
 
 -- the server shuts down and is restarted: the next queries reconnect

@@ -18,14 +18,7 @@ local conf = {
 }
 
 local function with(changes)
-	local c = {}
-	for k, v in pairs(conf) do
-		c[k] = v
-	end
-	for k, v in pairs(changes) do
-		c[k] = v
-	end
-	return c
+	return T.with(conf, changes)
 end
 
 local function pairs_to_map(array)
@@ -226,15 +219,11 @@ end
 
 -- 1,000 coroutines share one connection; every reply reaches its caller
 local function test_concurrency(db)
-	local wrong = 0
-	T.parallel(1000, 1000, "1000 coroutines on one connection", function(i)
+	T.parallel_checked(1000, 1000, "1000 coroutines on one connection", function(i)
 		local key = "co" .. i
 		db:set(key, i * 7)
-		if db:get(key) ~= tostring(i * 7) or db:incrby(key, i) ~= i * 8 then
-			wrong = wrong + 1
-		end
+		return db:get(key) == tostring(i * 7) and db:incrby(key, i) == i * 8
 	end)
-	T.eq(wrong, 0, "replies that reached the wrong coroutine")
 end
 
 -- db selects the database; auth is really checked

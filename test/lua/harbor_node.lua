@@ -7,24 +7,10 @@ require "skynet.manager"
 local harbor = require "skynet.harbor"
 local datacenter = require "skynet.datacenter"
 local T = require "testlib"
+local peer = require "harbor_peer"
 
-local id = tonumber(skynet.getenv "harbor")
+local command, id = peer.commands()
 local bumped = 0
-
-local command = {}
-
-function command.ping()
-	return id, skynet.self()
-end
-
-function command.echo(...)
-	return ...
-end
-
--- calls name (global name or handle) with the rest, from this node
-function command.relay(name, ...)
-	return skynet.call(name, "lua", ...)
-end
 
 function command.bumped()
 	return bumped

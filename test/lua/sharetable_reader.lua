@@ -3,6 +3,7 @@
 -- "update" switches it to the newest version, "drop" lets it go.
 local skynet = require "skynet"
 local sharetable = require "skynet.sharetable"
+local R = require "reader_lib"
 
 local held = {}
 
@@ -46,8 +47,4 @@ function CMD.drop(name)
 	skynet.retpack(true)
 end
 
-skynet.start(function()
-	skynet.dispatch("lua", function(_, _, cmd, ...)
-		CMD[cmd](...)
-	end)
-end)
+R.serve(CMD)

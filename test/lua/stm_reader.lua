@@ -2,6 +2,7 @@
 -- ticket, "read" answers what the reader gives (changed?, values...).
 local skynet = require "skynet"
 local stm = require "skynet.stm"
+local R = require "reader_lib"
 
 local reader
 
@@ -29,8 +30,4 @@ function CMD.follow(n)
 	skynet.retpack(seen)
 end
 
-skynet.start(function()
-	skynet.dispatch("lua", function(_, _, cmd, ...)
-		CMD[cmd](...)
-	end)
-end)
+R.serve(CMD)

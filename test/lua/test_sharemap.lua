@@ -123,7 +123,7 @@ local function concurrent()
 		T.eq(report.torn, 0, "reader " .. i .. ": every read is one whole commit")
 		T.eq(report.backwards, 0, "reader " .. i .. ": commits only go forward")
 		T.eq(report.last, 300, "reader " .. i .. ": reaches the last commit")
-		T.ok(report.updates > 1 and report.updates <= 301, "reader " .. i .. " saw updates")
+		T.ok(report.versions > 1 and report.versions <= 301, "reader " .. i .. " saw updates")
 		skynet.kill(r)
 	end
 end

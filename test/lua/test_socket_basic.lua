@@ -5,11 +5,10 @@ local skynet = require "skynet"
 local socket = require "skynet.socket"
 local T = require "testlib"
 
-local PORT = 24101
-
--- a server whose connections run handler(id) in their own coroutine
-local function serve(port, handler)
-	local listen_id = socket.listen("127.0.0.1", port)
+-- a server on a free port whose connections run handler(id) in their own
+-- coroutine; returns the listener and its port
+local function serve(handler)
+	local listen_id, _, port = socket.listen("127.0.0.1", 0)
 	socket.start(listen_id, function(id, addr)
 		T.ok(addr:find("127.0.0.1", 1, true), "accept address " .. addr)
 		skynet.fork(function()
@@ -17,17 +16,17 @@ local function serve(port, handler)
 			handler(id)
 		end)
 	end)
-	return listen_id
+	return listen_id, port
 end
 
 local function test_reads()
-	local listen_id = serve(PORT, function(id)
+	local listen_id, port = serve(function(id)
 		socket.write(id, "hello\r\nworld\nexact")
 		socket.lwrite(id, "-low")
 		socket.write(id, { "ta", "ble" })
 		socket.close(id)
 	end)
-	local id = assert(socket.open("127.0.0.1", PORT))
+	local id = assert(socket.open("127.0.0.1", port))
 	T.eq(socket.readline(id, "\r\n"), "hello", "readline with separator")
 	T.eq(socket.readline(id), "world", "readline")
 	T.eq(socket.read(id, 5), "exact", "read n")
@@ -45,7 +44,7 @@ end
 -- arriving in several pieces
 local function test_partial()
 	local gate = {}
-	local listen_id = serve(PORT + 1, function(id)
+	local listen_id, port = serve(function(id)
 		for i = 1, 5 do
 			socket.write(id, string.rep(tostring(i), 3))
 			skynet.sleep(1)
@@ -54,7 +53,7 @@ local function test_partial()
 		gate.closed = true
 		socket.close(id)
 	end)
-	local id = assert(socket.open("127.0.0.1", PORT + 1))
+	local id = assert(socket.open("127.0.0.1", port))
 	T.eq(socket.read(id, 15), "111222333444555", "read n across pieces")
 	socket.write(id, "done\n")
 	local ok, rest = socket.read(id)
@@ -68,12 +67,12 @@ end
 -- a reader parked in read when close() is called still gets what was
 -- buffered, and close() returns after it
 local function test_close_while_reading()
-	local listen_id = serve(PORT + 2, function(id)
+	local listen_id, port = serve(function(id)
 		socket.write(id, "abc")
 		socket.readall(id)
 		socket.close(id)
 	end)
-	local id = assert(socket.open("127.0.0.1", PORT + 2))
+	local id = assert(socket.open("127.0.0.1", port))
 	local got = {}
 	skynet.fork(function()
 		got[1], got[2] = socket.read(id, 10)
@@ -88,7 +87,7 @@ end
 -- a socket handed over with abandon is started by its new owner
 local function test_abandon_and_onclose()
 	local closed = {}
-	local listen_id = serve(PORT + 3, function(id)
+	local listen_id, port = serve(function(id)
 		socket.abandon(id)
 		T.ok(socket.invalid(id), "abandoned")
 		skynet.fork(function()
@@ -99,7 +98,7 @@ local function test_abandon_and_onclose()
 			socket.close(id)
 		end)
 	end)
-	local id = assert(socket.open("127.0.0.1", PORT + 3))
+	local id = assert(socket.open("127.0.0.1", port))
 	socket.write(id, "ping\n")
 	T.eq(socket.readline(id), "ping!", "reply after handover")
 	socket.close(id)
@@ -109,11 +108,11 @@ local function test_abandon_and_onclose()
 end
 
 local function test_netstat_and_header()
-	local listen_id = serve(PORT + 4, function(id)
+	local listen_id, port = serve(function(id)
 		socket.readall(id)
 		socket.close(id)
 	end)
-	local id = assert(socket.open("127.0.0.1", PORT + 4))
+	local id = assert(socket.open("127.0.0.1", port))
 	socket.write(id, "12345")
 	skynet.sleep(5)
 	local mine
@@ -148,12 +147,12 @@ end
 
 -- socket.limit: a socket whose unread data passes the limit is closed
 local function test_limit()
-	local listen_id = serve(PORT + 6, function(id)
+	local listen_id, port = serve(function(id)
 		socket.write(id, string.rep("x", 256 * 1024))
 		socket.readall(id)
 		socket.close(id)
 	end)
-	local id = assert(socket.open("127.0.0.1", PORT + 6))
+	local id = assert(socket.open("127.0.0.1", port))
 	socket.limit(id, 64 * 1024)
 	for _ = 1, 100 do
 		if socket.disconnected(id) then
@@ -199,7 +198,7 @@ end
 
 local function test_open_failures()
 	local t0 = skynet.now()
-	local id, err = socket.open("127.0.0.1", PORT + 99)
+	local id, err = socket.open("127.0.0.1", T.free_port())
 	T.eq(id, nil, "connect to a closed port")
 	T.ok(type(err) == "string" and #err > 0, "closed port error message")
 	id, err = socket.open("no-such-host.invalid", 80)

@@ -4,7 +4,6 @@ local skynet = require "skynet"
 local socket = require "skynet.socket"
 local T = require "testlib"
 
-local PORT = 24120
 local CHUNK = 1024 * 1024
 local CHUNKS = 64
 local WINDOW = 8
@@ -27,11 +26,11 @@ local function echo(id)
 end
 
 T.run(function()
-	local listen_id = socket.listen("127.0.0.1", PORT)
+	local listen_id, _, port = socket.listen("127.0.0.1", 0)
 	socket.start(listen_id, function(id)
 		skynet.fork(echo, id)
 	end)
-	local id = assert(socket.open("127.0.0.1", PORT))
+	local id = assert(socket.open("127.0.0.1", port))
 	local received = 0
 	local waiting
 	skynet.fork(function()

@@ -7,7 +7,7 @@ local socket = require "skynet.socket"
 local socketchannel = require "skynet.socketchannel"
 local T = require "testlib"
 
-local PORT = 24140
+local PORT -- the test server's, bound to a free one
 
 local accepted = 0
 
@@ -150,14 +150,15 @@ local function test_session_mode()
 end
 
 local function test_connect_failure()
-	local channel = socketchannel.channel { host = "127.0.0.1", port = PORT + 50 }
+	local channel = socketchannel.channel { host = "127.0.0.1", port = T.free_port() }
 	local ok, err = pcall(channel.connect, channel, true)
 	T.ok(not ok, "connect to a closed port fails")
 	T.eq(err, socketchannel.error, "with socketchannel.error")
 end
 
 T.run(function()
-	local listen_id = socket.listen("127.0.0.1", PORT)
+	local listen_id, _, port = socket.listen("127.0.0.1", 0)
+	PORT = port
 	socket.start(listen_id, function(id)
 		accepted = accepted + 1
 		skynet.fork(serve_client, id)

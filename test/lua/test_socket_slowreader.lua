@@ -6,7 +6,6 @@ local skynet = require "skynet"
 local socket = require "skynet.socket"
 local T = require "testlib"
 
-local PORT = 24130
 local PIECE = 256 * 1024
 local PIECES = 128
 
@@ -17,7 +16,7 @@ end
 T.run(function()
 	local warnings = {}
 	local server_closed = false
-	local listen_id = socket.listen("127.0.0.1", PORT)
+	local listen_id, _, port = socket.listen("127.0.0.1", 0)
 	socket.start(listen_id, function(id)
 		skynet.fork(function()
 			socket.start(id)
@@ -32,7 +31,7 @@ T.run(function()
 		end)
 	end)
 
-	local id = assert(socket.open("127.0.0.1", PORT))
+	local id = assert(socket.open("127.0.0.1", port))
 	socket.pause(id)
 	skynet.sleep(100)
 	T.ok(#warnings > 0, "the writer was warned")

@@ -5,9 +5,8 @@ local skynet = require "skynet"
 local socket = require "skynet.socket"
 local T = require "testlib"
 
-local PORT = 24110
-
 T.run(function()
+	local PORT = T.free_port()
 	local server
 	server = socket.udp(function(data, from)
 		socket.sendto(server, from, "echo:" .. data)

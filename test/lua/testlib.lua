@@ -73,6 +73,54 @@ function T.parallel(n, ticks, what, f)
 	T.eq(done, n, what .. ": threads finished")
 end
 
+-- a port on 127.0.0.1 the kernel found free a moment ago (its listener is
+-- closed again): for a closed port to connect to, or a UDP port to bind
+function T.free_port()
+	local socket = require "skynet.socket"
+	local id, _, port = socket.listen("127.0.0.1", 0)
+	socket.close(id)
+	return port
+end
+
+-- T.parallel where every f(i) checks what it got: fails unless all say true
+function T.parallel_checked(n, ticks, what, f)
+	local wrong = 0
+	T.parallel(n, ticks, what, function(i)
+		if not f(i) then
+			wrong = wrong + 1
+		end
+	end)
+	T.eq(wrong, 0, what .. ": threads that got a wrong answer")
+end
+
+-- a copy of base with the fields of changes put over it
+function T.with(base, changes)
+	local c = {}
+	for k, v in pairs(base) do
+		c[k] = v
+	end
+	for k, v in pairs(changes) do
+		c[k] = v
+	end
+	return c
+end
+
+-- a step the driving shell script does (run_actions in test/sh/core_lib.sh):
+-- prints "ACTION name" and waits up to 30 s for the file dir/name.done
+function T.shell_action(dir, name)
+	print("ACTION " .. name)
+	local deadline = skynet.now() + 3000
+	while skynet.now() < deadline do
+		local f = io.open(dir .. "/" .. name .. ".done")
+		if f then
+			f:close()
+			return
+		end
+		skynet.sleep(5)
+	end
+	error("the shell did not do " .. name)
+end
+
 function T.run(body)
 	skynet.start(function()
 		local ok, err = xpcall(body, debug.traceback)

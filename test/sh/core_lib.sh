@@ -69,3 +69,35 @@ wait_gone() {
 		sleep 0.1
 	done
 }
+
+# run_actions LOG PID SECONDS HANDLER: while node PID runs, does each
+# "ACTION name" line it prints to LOG (T.shell_action in test/lua/testlib.lua)
+# by calling HANDLER name, then creates $SCRATCH/name.done for the node to go
+# on.  ACTIONS_DONE counts them; returns 1 if the node still runs after SECONDS.
+run_actions() {
+	local log=$1 pid=$2 deadline=$((SECONDS + $3)) handler=$4 actions name
+	ACTIONS_DONE=0
+	while kill -0 "$pid" 2>/dev/null; do
+		[ $SECONDS -ge $deadline ] && return 1
+		mapfile -t actions < <(grep -a '^ACTION ' "$log" | cut -d' ' -f2)
+		while [ "$ACTIONS_DONE" -lt ${#actions[@]} ]; do
+			name=${actions[$ACTIONS_DONE]}
+			echo "action: $name"
+			"$handler" "$name"
+			touch "$SCRATCH/$name.done"
+			ACTIONS_DONE=$((ACTIONS_DONE + 1))
+		done
+		sleep 0.1
+	done
+}
+
+# lua_client_preload: what LD_PRELOAD needs for a plain lua5.4 to load this
+# build's luaclib/*.so: a sanitizer build's modules need its runtime loaded
+# first (nothing in a normal build)
+lua_client_preload() {
+	if [ -f build/.mode-sanitize ]; then
+		echo "$(cc -print-file-name=libasan.so):$(cc -print-file-name=libubsan.so)"
+	elif [ -f build/.mode-tsan ]; then
+		cc -print-file-name=libtsan.so
+	fi
+}

@@ -50,14 +50,21 @@ print("\n".join(map(str, found)))
 PY
 }
 
+# redis_options PORT DIR: makes DIR and sets REDIS_OPTIONS to the options
+# of a throw-away redis-server on PORT (no persistence, log in DIR/redis.log)
+redis_options() {
+	mkdir -p "$2"
+	REDIS_OPTIONS=(--port "$1" --bind 127.0.0.1 --dir "$2" --save "" --appendonly no
+		--daemonize no --logfile "$2/redis.log")
+}
+
 # redis_start PORT DIR [ARGS...]: runs redis-server in the foreground of a
 # background job; sets SERVER_PID and waits until it answers PING
 redis_start() {
 	local port=$1 dir=$2
 	shift 2
-	mkdir -p "$dir"
-	redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --appendonly no \
-		--daemonize no --logfile "$dir/redis.log" "$@" &
+	redis_options "$port" "$dir"
+	redis-server "${REDIS_OPTIONS[@]}" "$@" &
 	SERVER_PID=$!
 	SERVER_PIDS+=("$SERVER_PID")
 	redis_wait "$port" || fail "redis-server on port $port did not start: $(tail -5 "$dir/redis.log")"
@@ -77,13 +84,12 @@ redis_wait() {
 redis_supervise() {
 	local port=$1 dir=$2
 	shift 2
-	mkdir -p "$dir"
+	redis_options "$port" "$dir"
 	(
 		child=
 		trap 'kill $child 2>/dev/null; exit 0' TERM
 		while [ ! -e "$SCRATCH/stop-supervisors" ]; do
-			redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --appendonly no \
-				--daemonize no --logfile "$dir/redis.log" "$@" &
+			redis-server "${REDIS_OPTIONS[@]}" "$@" &
 			child=$!
 			wait $child
 			echo "redis-server on $port exited" >>"$dir/restarts"

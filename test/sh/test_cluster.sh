@@ -97,21 +97,9 @@ do_action() {
 		;;
 	*) show_logs; fail "unknown action $1" ;;
 	esac
-	touch "$SCRATCH/$1.done"
 }
 
-done_actions=0
-deadline=$((SECONDS + 180))
-while kill -0 "$A_PID" 2>/dev/null; do
-	[ $SECONDS -ge $deadline ] && { show_logs; fail "node A did not finish"; }
-	mapfile -t actions < <(grep -a '^ACTION ' "$A_LOG" | cut -d' ' -f2)
-	while [ $done_actions -lt ${#actions[@]} ]; do
-		echo "action: ${actions[$done_actions]}"
-		do_action "${actions[$done_actions]}"
-		done_actions=$((done_actions + 1))
-	done
-	sleep 0.1
-done
+run_actions "$A_LOG" "$A_PID" 180 do_action || { show_logs; fail "node A did not finish"; }
 
 grep -q 'TEST PASS' "$A_LOG" || { show_logs; fail "node A: $(grep -a 'TEST FAIL' "$A_LOG")"; }
 
@@ -184,4 +172,4 @@ if grep -lE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$SCRATCH"/
 	show_logs
 	fail "sanitizer report"
 fi
-echo "PASS: $done_actions actions, B started $B_RUNS times"
+echo "PASS: $ACTIONS_DONE actions, B started $B_RUNS times"

@@ -82,21 +82,9 @@ do_action() { # down-a, up-b, down-b2...: the link, on one side
 	a) ip -n "$NS_A" link set "$IF_A" "$state" ;;
 	b) ip -n "$NS_B" link set "$IF_B" "$state" ;;
 	esac || { show_logs; fail "action $1"; }
-	touch "$SCRATCH/$1.done"
 }
 
-done_actions=0
-deadline=$((SECONDS + 90))
-while kill -0 "$A_PID" 2>/dev/null; do
-	[ $SECONDS -ge $deadline ] && { show_logs; fail "node A did not finish: something hangs"; }
-	mapfile -t actions < <(grep -a '^ACTION ' "$A_LOG" | cut -d' ' -f2)
-	while [ $done_actions -lt ${#actions[@]} ]; do
-		echo "action: ${actions[$done_actions]}"
-		do_action "${actions[$done_actions]}"
-		done_actions=$((done_actions + 1))
-	done
-	sleep 0.1
-done
+run_actions "$A_LOG" "$A_PID" 90 do_action || { show_logs; fail "node A did not finish: something hangs"; }
 
 grep -a -E ' side (down|up)|calls in all' "$A_LOG"
 grep -q 'TEST PASS' "$A_LOG" || { show_logs; fail "node A: $(grep -a 'TEST FAIL' "$A_LOG")"; }
@@ -107,4 +95,4 @@ if grep -lE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$SCRATCH"/
 	show_logs
 	fail "sanitizer report"
 fi
-echo "PASS: $done_actions link changes"
+echo "PASS: $ACTIONS_DONE link changes"

@@ -5,43 +5,23 @@
 # client.socket and client.crypt, logs in, talks, reconnects (cached
 # responses), is refused (401/403/404/400/406 paths) and is kicked by a
 # second login.
-cd "$(dirname "$0")/../.." || exit 1
-command -v lua5.4 >/dev/null || { echo "FAIL: lua5.4 is not installed (make deps)"; exit 1; }
-preload=
-if ldd luaclib/client.so | grep -q libasan; then
-	preload="$(cc -print-file-name=libasan.so):$(cc -print-file-name=libubsan.so)"
-fi
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-LOGIN_PORT=$(free_port)
-GATE_PORT=$(free_port)
-tmp=$(mktemp -d)
-log=$tmp/node.log
-node_pid=
-trap '[ -n "$node_pid" ] && { kill -KILL "$node_pid"; wait "$node_pid"; } 2>/dev/null; rm -rf "$tmp"' EXIT
-cat >"$tmp/config.lua" <<CONFIG
-thread = 2
-bootstrap = "snlua bootstrap"
-start = "login_main"
+source "$(dirname "$0")/core_lib.sh"
+command -v lua5.4 >/dev/null || fail "lua5.4 is not installed (make deps)"
+read -r LOGIN_PORT GATE_PORT < <(python3 test/free_port.py 2 | paste -sd" ")
+log=$SCRATCH/node.log
+node_config "$SCRATCH/config.lua" login_main <<CONFIG
 login_port = $LOGIN_PORT
 gate_port = $GATE_PORT
-cpath = "./cservice/?.so"
 luaservice = "./service/?.lua;./test/login/?.lua"
-lualoader = "./lualib/loader.lua"
 lua_path = "./lualib/?.lua;./lualib/?/init.lua"
-lua_cpath = "./luaclib/?.so"
 CONFIG
-./skynet "$tmp/config.lua" >"$log" 2>&1 &
-node_pid=$!
-for _ in $(seq 100); do
-	grep -q 'login fixture ready' "$log" && break
-	sleep 0.1
-done
-grep -q 'login fixture ready' "$log" || { echo "FAIL: node did not start"; cat "$log"; exit 1; }
+start_node "$SCRATCH/config.lua" "$log"
+wait_for_text "$log" "login fixture ready" 10 || { cat "$log"; fail "node did not start"; }
 
-LD_PRELOAD=$preload ASAN_OPTIONS=detect_leaks=0 timeout 60 lua5.4 test/login/login_client.lua "$LOGIN_PORT" "$GATE_PORT" >"$tmp/client.log" 2>&1
+LD_PRELOAD=$(lua_client_preload) ASAN_OPTIONS=detect_leaks=0 timeout 60 lua5.4 test/login/login_client.lua "$LOGIN_PORT" "$GATE_PORT" >"$SCRATCH/client.log" 2>&1
 st=$?
-cat "$tmp/client.log"
-if [ $st != 0 ] || ! grep -q 'CLIENT OK' "$tmp/client.log"; then
+cat "$SCRATCH/client.log"
+if [ $st != 0 ] || ! grep -q 'CLIENT OK' "$SCRATCH/client.log"; then
 	echo "FAIL: client ($st)"
 	cat "$log"
 	exit 1
@@ -51,5 +31,5 @@ for text in "login server listen at : 127.0.0.1 $LOGIN_PORT" "alice@sample is lo
 	"alice is logout" "alice@sample is logout" "invalid client" "Invalid password" "AFK" "User slowpoke is already login"; do
 	grep -qF "$text" "$log" || { echo "FAIL: node log lacks: $text"; cat "$log"; exit 1; }
 done
-kill -0 "$node_pid" || { echo "FAIL: node died"; cat "$log"; exit 1; }
+kill -0 "$NODE_PID" || { echo "FAIL: node died"; cat "$log"; exit 1; }
 echo "login flow ok"

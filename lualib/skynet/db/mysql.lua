@@ -168,7 +168,7 @@ end
 
 -- a column definition: name, type, is_signed
 local function parse_column(packet)
-	local pos = 1
+	local _, pos = nil, 1
 	for _ = 1, 4 do -- catalog, schema, table, original table
 		_, pos = lenenc_str(packet, pos)
 	end

@@ -1,0 +1,37 @@
+# shellcheck shell=bash
+# Sourced by the benchmark scripts (from the repository's root): the median
+# of a figure's runs, and one node run in the background while a script
+# drives it from outside.
+
+median() { # numbers on stdin -> median (mean of the middle two for an even count)
+	sort -g | awk '{ v[NR] = $1 } END {
+		if (NR == 0) exit 1
+		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+node_pid=
+
+# start_bench_node CONFIG LOG READY: runs ./skynet CONFIG in the background
+# (killed if the script exits first) and waits up to 10 s for the text READY
+# in LOG.  Sets node_pid; returns 1 when the node did not get ready.
+start_bench_node() {
+	trap '[ -n "$node_pid" ] && kill -KILL "$node_pid" 2>/dev/null' EXIT
+	./skynet "$1" >"$2" 2>&1 &
+	node_pid=$!
+	for _ in $(seq 100); do
+		grep -q "$3" "$2" && break
+		sleep 0.1
+	done
+	grep -q "$3" "$2" && kill -0 "$node_pid" 2>/dev/null
+}
+
+# stop_bench_node: SIGTERM shuts the node down cleanly; one that hangs is killed
+stop_bench_node() {
+	[ -n "$node_pid" ] || return 0
+	kill -TERM "$node_pid" 2>/dev/null
+	(sleep 5 && kill -KILL "$node_pid") >/dev/null 2>&1 &
+	local watchdog=$!
+	wait "$node_pid" 2>/dev/null
+	kill "$watchdog" 2>/dev/null
+	node_pid=
+}
