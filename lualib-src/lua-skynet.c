@@ -6,9 +6,6 @@
 #include "lua-dispatch.h"
 #include "lua-seri.h"
 #include "skynet.h"
-#include "skynet_handle.h"
-#include "skynet_server.h"
-#include "skynet_timer.h"
 
 #include <lauxlib.h>
 #include <lua.h>
