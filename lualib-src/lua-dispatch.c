@@ -17,7 +17,9 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 /* the user values of the dispatcher, by name as skynet.lua passes them */
@@ -36,6 +38,7 @@ enum slot {
 	PROTO,                     /* protocol name and id -> class */
 	UNKNOWN,                   /* request/response handlers of unexpected messages */
 	RESUME,                    /* snlua's coroutine.resume, which tracks the running thread */
+	SEND,                      /* skynet.core's send */
 	TRACELOG,                  /* skynet.tracelog */
 	TRACE_REQUEST,             /* trace_request(co, traceflag, source), in skynet.lua */
 	POOL,                      /* parked threads, weak */
@@ -48,7 +51,7 @@ static const char *const slot_names[] = {
 	"session_id_coroutine", "session_coroutine_id", "session_coroutine_address",
 	"session_coroutine_tracetag", "trace_source", "watching_session", "sleep_session",
 	"wakeup_queue", "error_queue", "fork_queue", "forgotten_callers", "proto", "unknown",
-	"resume", "tracelog", "trace_request",
+	"resume", "send", "tracelog", "trace_request",
 };
 
 enum { FIRST_INTERNAL_SLOT = POOL };
@@ -699,6 +702,187 @@ static int ldispatch(lua_State *L) {
 	return 0;
 }
 
+/* ---- calls, sends, responses ---- */
+
+/* pushes an address as skynet.address writes it */
+static const char *push_address(lua_State *L, int index) {
+	if (lua_type(L, index) == LUA_TNUMBER) {
+		char text[16];
+		snprintf(text, sizeof(text), ":%08x", (unsigned)(uint32_t)lua_tointeger(L, index));
+		return lua_pushstring(L, text);
+	}
+	return luaL_tolstring(L, index, NULL);
+}
+
+/* proto[typename] at index, pushed; an unknown name is an error */
+static void push_proto(lua_State *L, int index) {
+	push_slot(L, PROTO);
+	lua_pushvalue(L, index);
+	if (lua_rawget(L, -2) != LUA_TTABLE)
+		luaL_error(L, "unknown protocol %s", luaL_tolstring(L, index, NULL));
+	lua_remove(L, -2);
+}
+
+/* send(addr, type id, session, values packed by p.pack from first on):
+ * c.send's answer, pushed */
+static void send_packed(lua_State *L, int addr, int p, int session, int first) {
+	int last = lua_gettop(L);
+	push_slot(L, SEND);
+	lua_pushvalue(L, addr);
+	lua_getfield(L, p, "id");
+	lua_pushinteger(L, session);
+	int before = lua_gettop(L);
+	lua_getfield(L, p, "pack");
+	for (int i = first; i <= last; i++)
+		lua_pushvalue(L, i);
+	lua_call(L, last - first + 1, LUA_MULTRET);
+	lua_call(L, 3 + lua_gettop(L) - before, 1);
+}
+
+/* a call of the running thread with a trace tag: logged, and the tag
+ * goes ahead of the request */
+static void trace_call(lua_State *L, int addr) {
+	push_slot(L, RUNNING);
+	get_field(L, SESSION_COROUTINE_TRACETAG, -1);
+	if (lua_toboolean(L, -1)) {
+		push_slot(L, TRACELOG);
+		lua_pushvalue(L, -2);
+		lua_pushliteral(L, "call");
+		lua_pushinteger(L, 2);
+		lua_call(L, 3, 0);
+		push_slot(L, SEND);
+		lua_pushvalue(L, addr);
+		lua_pushinteger(L, PTYPE_TRACE);
+		lua_pushinteger(L, 0);
+		lua_pushvalue(L, -5);
+		lua_call(L, 4, 0);
+	}
+	lua_pop(L, 2);
+}
+
+/* after the answer came: succ, msg, sz, session on top of addr, p, session */
+static int call_answered(lua_State *L, int status, lua_KContext unpack) {
+	(void)status;
+	int top = lua_gettop(L);
+	push_slot(L, WATCHING_SESSION);
+	lua_pushnil(L);
+	lua_rawseti(L, -2, lua_tointeger(L, top - 4));
+	lua_pop(L, 1);
+	if (!lua_toboolean(L, top - 3)) {
+		push_address(L, top - 6);
+		return luaL_error(L, "call failed: service %s exited or raised an error", lua_tostring(L, -1));
+	}
+	if (!unpack) {
+		lua_settop(L, top - 1);
+		return 2;
+	}
+	lua_getfield(L, top - 5, "unpack");
+	lua_pushvalue(L, top - 2);
+	lua_pushvalue(L, top - 1);
+	lua_call(L, 2, LUA_MULTRET);
+	return lua_gettop(L) - top;
+}
+
+/* waits for the answer to the call of addr (at top - 2, with the class p
+ * and the session on top); unpack: the answer through p.unpack */
+static int wait_answer(lua_State *L, int unpack) {
+	int session = (int)lua_tointeger(L, -1);
+	push_slot(L, WATCHING_SESSION);
+	lua_pushvalue(L, -4);
+	lua_rawseti(L, -2, session);
+	push_slot(L, SESSION_ID_COROUTINE);
+	push_slot(L, RUNNING);
+	lua_rawseti(L, -2, session);
+	lua_pop(L, 2);
+	lua_pushliteral(L, "SUSPEND");
+	return lua_yieldk(L, 1, unpack, call_answered);
+}
+
+/* call(addr, typename, ...): the answer, unpacked */
+static int lcall(lua_State *L) {
+	struct dispatcher *d = get_dispatcher(L);
+	trace_call(L, 1);
+	push_proto(L, 2);
+	lua_rotate(L, 3, 1); /* addr, typename, p, the values to pack */
+	int session = next_session(L, d);
+	send_packed(L, 1, 3, session, 4);
+	if (lua_isnil(L, -1)) {
+		push_address(L, 1);
+		return luaL_error(L, "call to invalid address %s", lua_tostring(L, -1));
+	}
+	lua_settop(L, 3);
+	lua_remove(L, 2);
+	lua_pushinteger(L, session);
+	return wait_answer(L, 1);
+}
+
+/* yield_call(addr, session): msg, sz of the answer */
+static int lyield_call(lua_State *L) {
+	luaL_checkinteger(L, 2);
+	lua_settop(L, 2);
+	lua_pushnil(L);
+	lua_insert(L, 2);
+	return wait_answer(L, 0);
+}
+
+/* send(addr, typename, ...) */
+static int lsend(lua_State *L) {
+	push_proto(L, 2);
+	lua_rotate(L, 3, 1);
+	send_packed(L, 1, 3, 0, 4);
+	return 1;
+}
+
+/* ret(msg, sz): answers the request of the running thread */
+static int lret(lua_State *L) {
+	lua_settop(L, 2);
+	if (!lua_toboolean(L, 1)) {
+		lua_pushliteral(L, "");
+		lua_replace(L, 1);
+	}
+	push_slot(L, RUNNING);
+	int co = lua_gettop(L);
+	trace_event(L, co, "response");
+	int t = get_field(L, SESSION_COROUTINE_ID, co);
+	lua_Integer session = lua_tointeger(L, -1);
+	lua_pop(L, 1);
+	if (t == LUA_TNIL || session == 0) {
+		if (!lua_isnil(L, 2) && lua_type(L, 1) == LUA_TLIGHTUSERDATA)
+			skynet_free(lua_touserdata(L, 1)); /* nobody takes the message */
+		if (t == LUA_TNIL)
+			return luaL_error(L, "No session to respond to");
+		clear_field(L, SESSION_COROUTINE_ID, co);
+		lua_pushboolean(L, 0); /* a send: nobody waits for the answer */
+		return 1;
+	}
+	clear_field(L, SESSION_COROUTINE_ID, co);
+	push_slot(L, SEND);
+	get_field(L, SESSION_COROUTINE_ADDRESS, co);
+	lua_pushinteger(L, PTYPE_RESPONSE);
+	lua_pushinteger(L, session);
+	lua_pushvalue(L, 1);
+	lua_pushvalue(L, 2);
+	lua_call(L, 5, 1);
+	lua_pushboolean(L, !lua_isnil(L, -1));
+	return 1;
+}
+
+/* timeout(ti, func): func runs in a thread of its own after ti
+ * centiseconds; a pending timeout costs a closure, not a coroutine */
+static int ltimeout(lua_State *L) {
+	struct dispatcher *d = get_dispatcher(L);
+	lua_Integer ti = luaL_checkinteger(L, 1);
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	int session = next_session(L, d);
+	if (ti > INT_MAX)
+		ti = INT_MAX;
+	skynet_timeout(skynet_context_handle(d->ctx), ti < 0 ? 0 : (int)ti, session);
+	push_slot(L, SESSION_ID_COROUTINE);
+	lua_pushvalue(L, 2);
+	lua_rawseti(L, -2, session);
+	return 0;
+}
+
 /* ---- state the Lua side reads and sets ---- */
 
 static int lrunning(lua_State *L) {
@@ -741,14 +925,20 @@ static int ldispatch_error(lua_State *L) {
 }
 
 /* the default handlers of messages nobody expects */
+
+static int unknown_session(lua_State *L) {
+	char text[64];
+	snprintf(text, sizeof(text), "Unknown session : %d from %x", (int)luaL_checkinteger(L, 1),
+		(unsigned)luaL_checkinteger(L, 2));
+	return luaL_error(L, "%s", text);
+}
 static int unknown_request(lua_State *L) {
 	struct dispatcher *d = get_dispatcher(L);
 	size_t sz = (size_t)luaL_optinteger(L, 4, 0);
 	const char *msg = lua_touserdata(L, 3);
 	skynet_error(d->ctx, "Unknown request (%s): %.*s", luaL_tolstring(L, 5, NULL), msg ? (int)sz : 0,
 		msg ? msg : "");
-	return luaL_error(L, "Unknown session : %d from %x", (int)luaL_checkinteger(L, 1),
-		(unsigned)luaL_checkinteger(L, 2));
+	return unknown_session(L);
 }
 
 static int unknown_response(lua_State *L) {
@@ -756,8 +946,7 @@ static int unknown_response(lua_State *L) {
 	size_t sz = (size_t)luaL_optinteger(L, 4, 0);
 	const char *msg = lua_touserdata(L, 3);
 	skynet_error(d->ctx, "Response message : %.*s", msg ? (int)sz : 0, msg ? msg : "");
-	return luaL_error(L, "Unknown session : %d from %x", (int)luaL_checkinteger(L, 1),
-		(unsigned)luaL_checkinteger(L, 2));
+	return unknown_session(L);
 }
 
 /* ---- making one ---- */
@@ -798,6 +987,11 @@ int skynet_dispatcher_new(lua_State *L) {
 		{ "early", learly },
 		{ "finish_request", lfinish_request },
 		{ "dispatch_error", ldispatch_error },
+		{ "call", lcall },
+		{ "yield_call", lyield_call },
+		{ "send", lsend },
+		{ "ret", lret },
+		{ "timeout", ltimeout },
 		{ NULL, NULL },
 	};
 	luaL_checktype(L, 1, LUA_TTABLE);
@@ -810,7 +1004,7 @@ int skynet_dispatcher_new(lua_State *L) {
 		return luaL_error(L, "a dispatcher needs a service context");
 	for (int s = 1; s < FIRST_INTERNAL_SLOT; s++) {
 		int t = lua_getfield(L, 1, slot_names[s - 1]);
-		int want = s == RESUME || s == TRACELOG || s == TRACE_REQUEST ? LUA_TFUNCTION : LUA_TTABLE;
+		int want = s >= RESUME ? LUA_TFUNCTION : LUA_TTABLE;
 		if (t != want)
 			return luaL_error(L, "dispatcher: %s must be a %s", slot_names[s - 1], lua_typename(L, want));
 		lua_setiuservalue(L, -2, s);

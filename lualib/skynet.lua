@@ -12,8 +12,6 @@ local tostring = tostring
 local type = type
 local pairs = pairs
 local error = error
-local string_format = string.format
-local coroutine_create = coroutine.create
 local coroutine_resume = coroutine.resume -- snlua's, which tracks the running thread
 local coroutine_yield = coroutine.yield
 local coroutine_running = coroutine.running
@@ -48,7 +46,6 @@ local skynet = {
 }
 local PTYPE_RESPONSE = 1
 local PTYPE_ERROR = 7
-local PTYPE_TRACE = 12
 
 local proto = {}
 skynet.proto = proto
@@ -118,6 +115,7 @@ dispatcher = c.dispatcher {
 	proto = proto,
 	unknown = unknown,
 	resume = coroutine_resume,
+	send = c_send,
 	tracelog = tracelog,
 	trace_request = trace_request,
 }
@@ -130,70 +128,12 @@ c.sessionallocator(new_session)
 -- after a handler raised, the core runs what its dispatch left undone
 c.pending(dispatcher.pending)
 
--- ---- calls, sends, responses ----
-
-local function yield_call(service, session)
-	watching_session[session] = service
-	session_id_coroutine[session] = running()
-	local succ, msg, sz = coroutine_yield "SUSPEND"
-	watching_session[session] = nil
-	if not succ then
-		error(string_format("call failed: service %s exited or raised an error", skynet.address(service)))
-	end
-	return msg, sz
-end
-
-function skynet.call(addr, typename, ...)
-	local tag = session_coroutine_tracetag[running()]
-	if tag then
-		tracelog(tag, "call", 2)
-		c_send(addr, PTYPE_TRACE, 0, tag)
-	end
-	local p = proto[typename]
-	local session = new_session()
-	if c_send(addr, p.id, session, p.pack(...)) == nil then
-		error("call to invalid address " .. skynet.address(addr))
-	end
-	return p.unpack(yield_call(addr, session))
-end
-
-function skynet.send(addr, typename, ...)
-	local p = proto[typename]
-	return c_send(addr, p.id, 0, p.pack(...))
-end
-
-function skynet.ret(msg, sz)
-	msg = msg or ""
-	local co = running()
-	local session = session_coroutine_id[co]
-	if session_coroutine_tracetag[co] then
-		tracelog(session_coroutine_tracetag[co], "response")
-	end
-	if session == nil then
-		if sz ~= nil then
-			c.trash(msg, sz)
-		end
-		error "No session to respond to"
-	end
-	session_coroutine_id[co] = nil
-	if session == 0 then
-		if sz ~= nil then
-			c.trash(msg, sz)
-		end
-		return false -- a send: nobody waits for the answer
-	end
-	return c_send(session_coroutine_address[co], PTYPE_RESPONSE, session, msg, sz) ~= nil
-end
-
--- ---- time ----
-
-function skynet.timeout(ti, func)
-	local session = new_session()
-	c.timeout(ti, session, self_handle)
-	-- the function gets a thread only when it fires: 100k pending timeouts
-	-- cost a closure each, not a coroutine each
-	session_id_coroutine[session] = func
-end
+-- calls, sends, responses and timeouts are the dispatcher's too
+local yield_call = dispatcher.yield_call
+skynet.call = dispatcher.call
+skynet.send = dispatcher.send
+skynet.ret = dispatcher.ret
+skynet.timeout = dispatcher.timeout
 
 skynet.now = c.now
 skynet.hpc = c.hpc
