@@ -54,4 +54,15 @@ void skynet_callback(struct skynet_context *context, void *ud, skynet_cb cb);
 uint32_t skynet_current_handle(void);
 uint64_t skynet_now(void);
 
+/* Beyond skynet's API: typed calls that save a service (the Lua libraries
+ * in lualib-src among them) the round trip through string commands. */
+
+uint32_t skynet_context_handle(struct skynet_context *);
+/* the handle written as ":hex" (1 to 8 hex digits, nothing after them), as
+ * string commands and addresses carry it; 0 for any other text */
+uint32_t skynet_handle_parse(const char *text);
+/* posts a PTYPE_RESPONSE with session to handle after time centiseconds;
+ * returns the session */
+int skynet_timeout(uint32_t handle, int time, int session);
+
 #endif

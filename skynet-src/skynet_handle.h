@@ -17,9 +17,6 @@ struct skynet_context *skynet_handle_grab(uint32_t handle);
 void skynet_handle_retireall(uint32_t keep);
 
 uint32_t skynet_handle_findname(const char *name);
-/* the handle written as ":hex" (1 to 8 hex digits, nothing after them), as
- * string commands and addresses carry it; 0 for any other text */
-uint32_t skynet_handle_parse(const char *text);
 /* the stored copy of name, or NULL when the name is taken */
 const char *skynet_handle_namehandle(uint32_t handle, const char *name);
 

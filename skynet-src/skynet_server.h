@@ -12,7 +12,6 @@ struct skynet_monitor;
 struct skynet_context *skynet_context_new(const char *name, const char *parm);
 void skynet_context_grab(struct skynet_context *);
 struct skynet_context *skynet_context_release(struct skynet_context *);
-uint32_t skynet_context_handle(struct skynet_context *);
 /* 0 on success, -1 when the handle is gone (the message is not freed) */
 int skynet_context_push(uint32_t handle, struct skynet_message *message);
 int skynet_context_newsession(struct skynet_context *);

@@ -3,9 +3,6 @@
 
 #include <stdint.h>
 
-/* posts a PTYPE_RESPONSE with session to handle after time centiseconds;
- * returns the session */
-int skynet_timeout(uint32_t handle, int time, int session);
 /* advances the wheel to the current time, firing what is due */
 void skynet_updatetime(void);
 /* UTC seconds when the node started */
