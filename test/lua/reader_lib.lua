@@ -7,8 +7,8 @@ local skynet = require "skynet"
 
 local R = {}
 
--- Adds CMD.watch(...) and CMD.stop() (which answers the report, kept
--- across watches).
+-- Adds CMD.watch(...), CMD.last() and CMD.stop() (which answers the
+-- report, kept across watches).
 -- CMD.watch calls start(...), which returns sample: sample() reads once
 -- without yielding and returns the version read, false when the read mixed
 -- versions, or nil when there was nothing new.
@@ -35,6 +35,10 @@ function R.watch_commands(CMD, start)
 		running = true
 		skynet.fork(loop, start(...))
 		skynet.retpack(true)
+	end
+	-- the last version seen so far
+	function CMD.last()
+		skynet.retpack(report.last)
 	end
 	function CMD.stop()
 		running = false

@@ -173,7 +173,13 @@ local function concurrent()
 		sharedata.update("cc", versioned(v))
 		skynet.sleep(math.random(0, 2))
 	end
-	skynet.sleep(5)
+	-- every reader gets to the last version (seconds on a loaded machine)
+	local deadline = skynet.now() + 1000
+	for i = 1, 100 do
+		while skynet.call(readers[i], "lua", "last") ~= 40 and skynet.now() < deadline do
+			skynet.sleep(1)
+		end
+	end
 	local switched = 0
 	for i = 1, 100 do
 		local r = skynet.call(readers[i], "lua", "stop")
