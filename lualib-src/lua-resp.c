@@ -421,6 +421,7 @@ parse_reply(struct reader *r, int depth) {
 
 struct scan {
 	size_t offset;
+	bool bulk_end; /* the 2 bytes before offset end a bulk string: CRLF? */
 	int depth;
 	int left[MAX_DEPTH + 1];
 };
@@ -429,10 +430,14 @@ static void
 load_scan(lua_State *L, int box, struct scan *s) {
 	if (lua_rawgeti(L, box, SCAN) == LUA_TNIL) {
 		s->offset = 0;
+		s->bulk_end = false;
 		s->depth = 1;
 		s->left[1] = 1;
 	} else {
-		s->offset = (size_t)lua_tointeger(L, -1);
+		/* negative: a bulk string's end still to be checked */
+		lua_Integer offset = lua_tointeger(L, -1);
+		s->bulk_end = offset < 0;
+		s->offset = (size_t)(offset < 0 ? -offset : offset);
 		s->depth = (int)lua_rawlen(L, box) - SCAN;
 		if (s->depth < 1 || s->depth > MAX_DEPTH)
 			luaL_error(L, "redis: corrupt reply scan");
@@ -447,7 +452,8 @@ load_scan(lua_State *L, int box, struct scan *s) {
 
 static void
 save_scan(lua_State *L, int box, const struct scan *s) {
-	lua_pushinteger(L, (lua_Integer)s->offset);
+	lua_Integer offset = (lua_Integer)s->offset;
+	lua_pushinteger(L, s->bulk_end ? -offset : offset);
 	lua_rawseti(L, box, SCAN);
 	for (int k = 1; k <= s->depth; k++) {
 		lua_pushinteger(L, s->left[k]);
@@ -476,6 +482,11 @@ scan_reply(lua_State *L, int box, const char *start, const char *end, size_t *ne
 		if (s.offset > have) {
 			*need = s.offset - have; /* the rest of a bulk string */
 			break;
+		}
+		if (s.bulk_end) {
+			if (start[s.offset - 2] != '\r' || start[s.offset - 1] != '\n')
+				luaL_error(L, "redis: bulk reply not terminated by CRLF");
+			s.bulk_end = false;
 		}
 		if (s.left[s.depth] == 0) {
 			if (--s.depth == 0)
@@ -506,6 +517,7 @@ scan_reply(lua_State *L, int box, const char *start, const char *end, size_t *ne
 		s.offset = (size_t)(r.p - start);
 		if (type == '$' && n >= 0) {
 			s.offset += (size_t)n + 2;
+			s.bulk_end = true;
 		} else if (type == '*' && n > 0) {
 			if (s.depth >= MAX_DEPTH)
 				luaL_error(L, "redis: reply arrays nested deeper than %d", MAX_DEPTH);
