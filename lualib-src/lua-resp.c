@@ -6,8 +6,9 @@
  *       1..(v.n or #v) of v when v is a table, else v and the rest
  *   pipeline(ops) -> requests, count
  *       every { name, args... } of ops (op.n or #op), in one string
- *   parse(data, pos, count [, results, at]) -> done, pos, ok, value, need
- *       up to count replies from data[pos..]
+ *   parse(box, count [, results, at]) -> done, ok, value, need
+ *       up to count replies from the bytes received so far on a
+ *       connection, box = { data, pos }: pos is moved past them
  *
  * Requests are arrays of bulk strings: the name upper-cased, the arguments
  * converted as tostring does; a nil argument is an error.
@@ -16,12 +17,11 @@
  * string (nil when absent), array -> table (nil when absent), error ->
  * its text with ok = false; an array holding an error anywhere is returned
  * whole with ok = false.  With results, reply k is stored as
- * results[at + k - 1] = { ok = ok, out = value }; ok and value are the
- * last reply's.  done counts the complete replies, pos is the first byte
- * after them.  When data ends inside a reply, need (else nil) is a lower
- * bound of the bytes still missing, so a caller can wait for that many
- * before it parses the reply again from pos.  A malformed reply is a Lua
- * error.
+ * results[at + k - 1] = { ok = ok, out = value } and no value is returned;
+ * ok (and value) are the last reply's.  done counts the complete replies.
+ * When the data ends inside a reply, need (else nil) is the count of bytes
+ * still missing at least; the caller appends more to data[pos..] and calls
+ * again.  A malformed reply is a Lua error.
  */
 #define LUA_LIB
 
@@ -34,7 +34,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* the shortest reply, "+\r\n": what each reply not yet seen needs at least */
+/* the shortest reply, "+\r\n": an array of n items takes 3n bytes at least */
 #define MIN_REPLY 3
 /* arrays nested deeper are refused: the parser recurses on the C stack */
 #define MAX_DEPTH 1000
@@ -209,7 +209,6 @@ lcommand(lua_State *L) {
 static int
 lpipeline(lua_State *L) {
 	luaL_checktype(L, 1, LUA_TTABLE);
-	lua_settop(L, 1);
 	luaL_checkstack(L, STACK_ROOM, NULL);
 	enum { OP = 2, NAME, KEEP }; /* slots below the buffer */
 	lua_settop(L, KEEP);
