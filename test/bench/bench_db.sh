@@ -81,6 +81,7 @@ FIGURES=(
 	"redis_benchmark_set_p100|  redis-benchmark SET/s, 16 clients, -P 100"
 	"redis_pipelined_get_per_s|redis GET/s, pipelines of 100, 16 coroutines"
 	"redis_benchmark_get_p100|  redis-benchmark GET/s, 16 clients, -P 100"
+	"redis_pipelined_get_built_ops_per_s|redis GET/s, pipelines of 100, ops built beforehand"
 	"mysql_point_select_per_s|MySQL point SELECTs/s, 16 coroutines, 1 conn"
 	"mysql_point_select_one_coroutine_per_s|MySQL point SELECTs/s, one coroutine"
 )

@@ -215,6 +215,9 @@ local function test_pipeline(db)
 	db:del "plist"
 	T.eq(db:pipeline(ops), 10000, "10,000 commands pipelined")
 	T.eq(db:lindex("plist", 9999), "10000", "their effect")
+	local list = db:lrange("plist", 0, -1)
+	T.eq(#list, 10000, "LRANGE of 10,000 items")
+	T.eq(list[10000], "10000", "its last item")
 end
 
 -- 1,000 coroutines share one connection; every reply reaches its caller
@@ -328,6 +331,9 @@ local function test_malformed()
 		"*2\r\n:1\r\n",         -- truncated array
 		":1.5\r\n",
 		"*x\r\n",
+		":99999999999999999999\r\n",
+		"*3000000000\r\n",     -- more items than an array may have
+		string.rep("*1\r\n", 1001) .. ":1\r\n", -- nested too deep
 		"",                      -- no reply at all, connection closed
 	}
 	local index = 0

@@ -24,194 +24,50 @@ local redis = {}
 
 ---------------------------------------------------------------- replies
 
--- Replies are parsed from the bytes received so far on a connection (a
--- string and the position of the first unparsed byte), taken from the
--- socket as they arrive rather than one line or bulk at a time: a pipeline
--- of replies costs a few string searches, not a socket read per part.
+-- The protocol is skynet.db.redis.resp's (C): requests are encoded there
+-- in one call, and replies parsed there from the bytes received so far on
+-- a connection (a string and the position of the first unparsed byte),
+-- taken from the socket as they arrive rather than one line at a time.
 -- The unparsed rest waits in `inbox` for the connection's next reply; a
 -- connection that fails is dropped by the channel, its inbox with it.
-local find, sub, byte = string.find, string.sub, string.byte
-local inbox = setmetatable({}, { __mode = "k" }) -- sock -> { data, pos }
+local resp = require "skynet.db.redis.resp"
+local resp_parse, resp_command = resp.parse, resp.command
+local sub = string.sub
+local inbox = setmetatable({}, { __mode = "k" }) -- sock -> { data, pos, scan... }
+-- a bulk string missing more bytes than this is waited for whole
+local BULK_WAIT = 4096
 
-local function reply_number(line)
-	local n = tonumber(line, 10)
-	if not n then
-		error("redis: malformed reply header " .. string.format("%q", line))
-	end
-	return n
-end
-
--- data, pos and the end of the header line at data[pos..], receiving
--- more bytes until it is complete
-local function header_end(sock, data, pos)
-	local cr = find(data, "\r\n", pos, true)
-	while not cr do
-		local searched = #data - pos -- bytes known to hold no CRLF
-		data = sub(data, pos) .. sock:read()
-		pos = 1
-		cr = find(data, "\r\n", searched > 0 and searched or 1, true)
-	end
-	return data, pos, cr
-end
-
-local BULK, STATUS, ERROR, INTEGER, ARRAY = byte("$+-:*", 1, -1)
-
--- One reply at data[pos..]: ok (false for an error reply), the value, and
--- data, pos after the reply.  One function for every type: a pipeline of
--- small replies is mostly the cost of the calls made per reply.
-local function parse(sock, data, pos)
-	local cr = find(data, "\r\n", pos, true)
-	if not cr then
-		data, pos, cr = header_end(sock, data, pos)
-	end
-	local kind, line = byte(data, pos), sub(data, pos + 1, cr - 1)
-	pos = cr + 2
-	if kind == BULK then
-		local len = reply_number(line)
-		if len < 0 then
-			return true, nil, data, pos
-		end
-		local stop = pos + len -- where the value's CRLF starts
-		if stop + 1 > #data then
-			-- exactly the missing bytes: a large value is not gathered piecemeal
-			data = sub(data, pos) .. sock:read(stop + 1 - #data)
-			pos, stop = 1, len + 1
-		end
-		local c, l = byte(data, stop, stop + 1)
-		if c ~= 13 or l ~= 10 then
-			error "redis: bulk reply not terminated by CRLF"
-		end
-		return true, sub(data, pos, stop - 1), data, stop + 2
-	elseif kind == STATUS then
-		return true, line, data, pos
-	elseif kind == ERROR then
-		return false, line, data, pos
-	elseif kind == INTEGER then
-		return true, reply_number(line), data, pos
-	elseif kind == ARRAY then
-		-- an array with an error inside is an error reply as a whole (the
-		-- array is the error value, as skynet does for EXEC)
-		local n = reply_number(line)
-		if n < 0 then
-			return true, nil, data, pos
-		end
-		local array = {}
-		local all_ok = true
-		for i = 1, n do
-			local ok, value
-			ok, value, data, pos = parse(sock, data, pos)
-			all_ok = all_ok and ok
-			array[i] = value
-		end
-		return all_ok, array, data, pos
-	end
-	error("redis: unknown reply type " .. string.format("%q", sub(data, cr - #line - 1, cr - 1):sub(1, 32)))
-end
-
--- The connection's unparsed bytes
-local function take_inbox(sock)
+-- Reads count replies; with results, appends { ok = ok, out = value } for
+-- each.  Returns the last reply's ok and value.  A reply not all received
+-- waits for more bytes: for the rest of a long bulk string at once.
+local function read_replies(sock, count, results)
 	local box = inbox[sock]
 	if box == nil then
 		box = { "", 1 }
 		inbox[sock] = box
 	end
-	return box, box[1], box[2]
-end
-
-local function keep_inbox(box, data, pos)
-	if pos > #data then
-		data, pos = "", 1 -- nothing left: let the string go
+	local at = results and #results + 1
+	local done, n, ok, value, need = 0
+	while true do
+		n, ok, value, need = resp_parse(box, count - done, results, at and at + done)
+		done = done + n
+		if need == nil then
+			return ok, value
+		end
+		local more = need > BULK_WAIT and sock:read(need) or sock:read()
+		local data, pos = box[1], box[2]
+		box[1] = pos <= #data and sub(data, pos) .. more or more
+		box[2] = 1
 	end
-	box[1], box[2] = data, pos
 end
 
 local function read_reply(sock)
-	local box, data, pos = take_inbox(sock)
-	local ok, value
-	ok, value, data, pos = parse(sock, data, pos)
-	keep_inbox(box, data, pos)
-	return ok, value
+	return read_replies(sock, 1)
 end
 
 local function read_boolean(sock)
-	local ok, value = read_reply(sock)
+	local ok, value = read_replies(sock, 1)
 	return ok, value ~= 0
-end
-
----------------------------------------------------------------- requests
-
--- "*<count>\r\n$<len>\r\n<NAME>" opening a request, for each command name
--- and count of strings (the small counts built once)
-local request_head = setmetatable({}, {
-	__index = function(cache, name)
-		local upper = name:upper()
-		local by_count = setmetatable({}, {
-			__index = function(heads, count)
-				local head = "*" .. count .. "\r\n$" .. #upper .. "\r\n" .. upper
-				if count <= 1024 then
-					heads[count] = head
-				end
-				return head
-			end,
-		})
-		cache[name] = by_count
-		return by_count
-	end,
-})
-
--- "\r\n$<len>\r\n": the end of the previous string and the length of an
--- argument (the small lengths built once)
-local bulk_line = setmetatable({}, {
-	__index = function(cache, len)
-		local line = "\r\n$" .. len .. "\r\n"
-		if len <= 1024 then
-			cache[len] = line
-		end
-		return line
-	end,
-})
-
--- Appends the RESP array for command name with args[first..last] to out
--- (a table of strings the socket concatenates) after its n-th string;
--- returns the count of strings in out.
-local function append_command(out, n, name, args, first, last)
-	out[n + 1] = request_head[name][last - first + 2]
-	n = n + 1
-	for i = first, last do
-		local v = args[i]
-		if v == nil then
-			error(string.format("redis %s: argument %d is nil", name, i - first + 1), 3)
-		end
-		if type(v) ~= "string" then
-			v = tostring(v)
-		end
-		out[n + 1] = bulk_line[#v]
-		out[n + 2] = v
-		n = n + 2
-	end
-	out[n + 1] = "\r\n"
-	return n + 1
-end
-
-local no_args = { n = 0 }
-
--- The arguments of cmd(v, ...): none, one table of arguments, or the
--- arguments themselves (packed here, not passed on: HMSET may have
--- hundreds of thousands)
-local function arguments(v, ...)
-	if v == nil then
-		return no_args
-	elseif type(v) == "table" then
-		return v
-	end
-	return table.pack(v, ...)
-end
-
-local function compose(name, ...)
-	local args = arguments(...)
-	local out = {}
-	append_command(out, 0, name, args, 1, args.n or #args)
-	return out
 end
 
 ---------------------------------------------------------------- connections
@@ -228,13 +84,13 @@ local function login(conf)
 	return function(channel)
 		if password ~= nil then
 			if conf.username then
-				channel:request(compose("AUTH", conf.username, password), read_reply)
+				channel:request(resp_command("AUTH", conf.username, password), read_reply)
 			else
-				channel:request(compose("AUTH", password), read_reply)
+				channel:request(resp_command("AUTH", password), read_reply)
 			end
 		end
 		if db ~= nil then
-			channel:request(compose("SELECT", db), read_reply)
+			channel:request(resp_command("SELECT", db), read_reply)
 		end
 	end
 end
@@ -267,14 +123,8 @@ setmetatable(command, {
 		if type(name) ~= "string" then
 			return nil
 		end
-		local f = function(self, v, ...)
-			local args = v
-			if type(v) ~= "table" then
-				args = arguments(v, ...)
-			end
-			local out = {}
-			append_command(out, 0, name, args, 1, args.n or #args)
-			return self[1]:request(out, read_reply)
+		local f = function(self, ...)
+			return self[1]:request(resp_command(name, ...), read_reply)
 		end
 		methods[name] = f
 		return f
@@ -283,11 +133,11 @@ setmetatable(command, {
 
 -- EXISTS and SISMEMBER answer booleans
 function command:exists(key)
-	return self[1]:request(compose("EXISTS", key), read_boolean)
+	return self[1]:request(resp_command("EXISTS", key), read_boolean)
 end
 
 function command:sismember(key, member)
-	return self[1]:request(compose("SISMEMBER", key, member), read_boolean)
+	return self[1]:request(resp_command("SISMEMBER", key, member), read_boolean)
 end
 
 -- Sends every { name, args... } of ops in one write and reads as many
@@ -296,35 +146,13 @@ end
 -- an error).
 function command:pipeline(ops, results)
 	assert(type(ops) == "table" and #ops > 0, "pipeline is null")
-	local out, n = {}, 0
-	for i, op in ipairs(ops) do
-		if type(op) ~= "table" or type(op[1]) ~= "string" then
-			error("redis pipeline: operation " .. i .. " is not { name, args... }", 2)
-		end
-		n = append_command(out, n, op[1], op, 2, op.n or #op)
-	end
-	local count = #ops
-	if results then
-		return self[1]:request(out, function(sock)
-			local box, data, pos = take_inbox(sock)
-			local ok, value
-			local last = #results
-			for i = 1, count do
-				ok, value, data, pos = parse(sock, data, pos)
-				results[last + i] = { ok = ok, out = value }
-			end
-			keep_inbox(box, data, pos)
+	local requests, count = resp.pipeline(ops)
+	return self[1]:request(requests, function(sock)
+		if results then
+			read_replies(sock, count, results)
 			return true, results
-		end)
-	end
-	return self[1]:request(out, function(sock)
-		local box, data, pos = take_inbox(sock)
-		local ok, value
-		for _ = 1, count do
-			ok, value, data, pos = parse(sock, data, pos)
 		end
-		keep_inbox(box, data, pos)
-		return ok, value
+		return read_replies(sock, count)
 	end)
 end
 
@@ -347,10 +175,10 @@ local function watch_login(conf, obj)
 			auth(channel)
 		end
 		for pattern in pairs(obj.__psubscribe) do
-			channel:request(compose("PSUBSCRIBE", pattern))
+			channel:request(resp_command("PSUBSCRIBE", pattern))
 		end
 		for name in pairs(obj.__subscribe) do
-			channel:request(compose("SUBSCRIBE", name))
+			channel:request(resp_command("SUBSCRIBE", name))
 		end
 	end
 end
@@ -378,12 +206,12 @@ local function subscriber(name, set_name, subscribing)
 			for k in pairs(set) do
 				set[k] = nil
 			end
-			channel:request(compose(name))
+			channel:request(resp_command(name))
 		end
 		for i = 1, n do
 			local target = select(i, ...)
 			set[tostring(target)] = subscribing or nil
-			channel:request(compose(name, target))
+			channel:request(resp_command(name, target))
 		end
 	end
 end
