@@ -29,23 +29,12 @@ end
 local c_send = c.send
 local tracelog = require "skynet.tracelog"
 
-local skynet = {
-	PTYPE_TEXT = 0,
-	PTYPE_RESPONSE = 1,
-	PTYPE_MULTICAST = 2,
-	PTYPE_CLIENT = 3,
-	PTYPE_SYSTEM = 4,
-	PTYPE_HARBOR = 5,
-	PTYPE_SOCKET = 6,
-	PTYPE_ERROR = 7,
-	PTYPE_QUEUE = 8,
-	PTYPE_DEBUG = 9,
-	PTYPE_LUA = 10,
-	PTYPE_SNAX = 11,
-	PTYPE_TRACE = 12,
-}
+-- the message type names (skynet.PTYPE_TEXT...) are in skynet/common.lua
+local skynet = {}
 local PTYPE_RESPONSE = 1
 local PTYPE_ERROR = 7
+local PTYPE_DEBUG = 9
+local PTYPE_LUA = 10
 
 local proto = {}
 skynet.proto = proto
@@ -273,7 +262,7 @@ end
 
 skynet.register_protocol {
 	name = "lua",
-	id = skynet.PTYPE_LUA,
+	id = PTYPE_LUA,
 	pack = skynet.pack,
 	unpack = skynet.unpack,
 }
@@ -292,7 +281,7 @@ skynet.register_protocol {
 -- the debug protocol is loaded on its first message, to keep idle services small
 skynet.register_protocol {
 	name = "debug",
-	id = skynet.PTYPE_DEBUG,
+	id = PTYPE_DEBUG,
 	pack = skynet.pack,
 	unpack = skynet.unpack,
 	dispatch = function(...)

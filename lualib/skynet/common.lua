@@ -17,6 +17,19 @@ return function(skynet, I)
 	local running_thread = I.running_thread
 	local session_coroutine_tracetag = I.session_coroutine_tracetag
 	local c_send = c.send
+	skynet.PTYPE_TEXT = 0
+	skynet.PTYPE_RESPONSE = 1
+	skynet.PTYPE_MULTICAST = 2
+	skynet.PTYPE_CLIENT = 3
+	skynet.PTYPE_SYSTEM = 4
+	skynet.PTYPE_HARBOR = 5
+	skynet.PTYPE_SOCKET = 6
+	skynet.PTYPE_ERROR = 7
+	skynet.PTYPE_QUEUE = 8
+	skynet.PTYPE_DEBUG = 9
+	skynet.PTYPE_LUA = 10
+	skynet.PTYPE_SNAX = 11
+	skynet.PTYPE_TRACE = 12
 	local PTYPE_RESPONSE = skynet.PTYPE_RESPONSE
 	local PTYPE_ERROR = skynet.PTYPE_ERROR
 
