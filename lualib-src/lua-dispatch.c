@@ -22,7 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* the user values of the dispatcher, by name as skynet.lua passes them */
+/* the user values of the dispatcher: its tables, then what it calls */
 enum slot {
 	SESSION_ID_COROUTINE = 1, /* session -> waiting thread, timeout function, or "BREAK" */
 	SESSION_COROUTINE_ID,      /* thread -> session of the request it handles */
@@ -35,26 +35,28 @@ enum slot {
 	ERROR_QUEUE,               /* sessions whose call failed */
 	FORK_QUEUE,                /* pairs: a parked thread, then its body */
 	FORGOTTEN_CALLERS,         /* address -> true: a request it sent was never answered */
+	UNRESPONSE,                /* response closure -> address (skynet.response) */
 	PROTO,                     /* protocol name and id -> class */
 	UNKNOWN,                   /* request/response handlers of unexpected messages */
+	POOL,                      /* parked threads, weak */
+	SKYNET,                    /* the skynet module (skynet.trace) */
+	CORE,                      /* skynet.core */
 	RESUME,                    /* snlua's coroutine.resume, which tracks the running thread */
 	SEND,                      /* skynet.core's send */
 	TRACELOG,                  /* skynet.tracelog */
-	TRACE_REQUEST,             /* trace_request(co, traceflag, source), in skynet.lua */
-	POOL,                      /* parked threads, weak */
 	RUNNING,                   /* the thread running a handler now, or nil */
 	EARLY,                     /* requests that came before the start function, or nil */
 	SLOT_COUNT = EARLY
 };
 
-static const char *const slot_names[] = {
+/* the names of the tables, as the parts of skynet.lua's API that load on
+ * first use know them (see linternal) */
+static const char *const table_names[] = {
 	"session_id_coroutine", "session_coroutine_id", "session_coroutine_address",
 	"session_coroutine_tracetag", "trace_source", "watching_session", "sleep_session",
-	"wakeup_queue", "error_queue", "fork_queue", "forgotten_callers", "proto", "unknown",
-	"resume", "send", "tracelog", "trace_request",
+	"wakeup_queue", "error_queue", "fork_queue", "forgotten_callers", "unresponse", "proto",
+	"unknown",
 };
-
-enum { FIRST_INTERNAL_SLOT = POOL };
 
 struct dispatcher {
 	struct skynet_context *ctx;
@@ -582,6 +584,39 @@ static void no_handler(lua_State *L, struct dispatcher *d, int session) {
 	call_unknown(L, "request", 1);
 }
 
+/*
+ * The trace of the request the thread at co takes: p.trace false never
+ * traces, a tag the caller sent goes on, p.trace true starts a new tag
+ * (skynet.traceproto).
+ */
+static void trace_request(lua_State *L, int p, int co) {
+	int traceflag = lua_getfield(L, p, "trace") == LUA_TNIL ? -1 : lua_toboolean(L, -1);
+	int tagged = get_field(L, TRACE_SOURCE, ARG_SOURCE) != LUA_TNIL;
+	if (traceflag < 0 && !tagged) {
+		lua_pop(L, 2);
+		return;
+	}
+	clear_field(L, TRACE_SOURCE, ARG_SOURCE);
+	if (traceflag == 0) {
+		lua_pushboolean(L, 0);
+		set_field(L, SESSION_COROUTINE_TRACETAG, co);
+	} else if (tagged) {
+		push_slot(L, TRACELOG);
+		lua_pushvalue(L, -2);
+		lua_pushliteral(L, "request");
+		lua_call(L, 2, 0);
+		lua_pushvalue(L, -1);
+		set_field(L, SESSION_COROUTINE_TRACETAG, co);
+	} else {
+		set_running(L, co);
+		push_slot(L, SKYNET);
+		lua_getfield(L, -1, "trace");
+		lua_call(L, 0, 0);
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 2);
+}
+
 /* a new thread runs p.dispatch(session, source, p.unpack(msg, sz)) */
 static void run_handler(lua_State *L, struct dispatcher *d, int p) {
 	int f = lua_gettop(L);
@@ -591,15 +626,7 @@ static void run_handler(lua_State *L, struct dispatcher *d, int p) {
 	set_field(L, SESSION_COROUTINE_ID, co);
 	lua_pushvalue(L, ARG_SOURCE);
 	set_field(L, SESSION_COROUTINE_ADDRESS, co);
-	int traced = lua_getfield(L, p, "trace") != LUA_TNIL || get_field(L, TRACE_SOURCE, ARG_SOURCE) != LUA_TNIL;
-	lua_settop(L, co);
-	if (traced) {
-		push_slot(L, TRACE_REQUEST);
-		lua_pushvalue(L, co);
-		lua_getfield(L, p, "trace");
-		lua_pushvalue(L, ARG_SOURCE);
-		lua_call(L, 3, 0);
-	}
+	trace_request(L, p, co);
 	lua_pushvalue(L, f);
 	lua_pushvalue(L, ARG_SESSION);
 	lua_pushvalue(L, ARG_SOURCE);
@@ -967,34 +994,89 @@ static void set_default_handlers(lua_State *L, int unknown, int dispatcher) {
 	}
 }
 
+/* tables(): the tables skynet.lua itself reads: proto,
+ * session_id_coroutine, session_coroutine_id, session_coroutine_address,
+ * watching_session, unresponse, fork_queue, forgotten_callers */
+static int ltables(lua_State *L) {
+	static const enum slot order[] = { PROTO, SESSION_ID_COROUTINE, SESSION_COROUTINE_ID,
+		SESSION_COROUTINE_ADDRESS, WATCHING_SESSION, UNRESPONSE, FORK_QUEUE, FORGOTTEN_CALLERS };
+	int n = (int)(sizeof(order) / sizeof(order[0]));
+	luaL_checkstack(L, n, NULL);
+	for (int i = 0; i < n; i++)
+		push_slot(L, order[i]);
+	return n;
+}
+
+static const luaL_Reg functions[] = {
+	{ "new_session", lnew_session },
+	{ "session", lsession },
+	{ "co_create", lco_create },
+	{ "raw_dispatch", lraw_dispatch },
+	{ "dispatch", ldispatch },
+	{ "pending", lpending },
+	{ "suspend", lsuspend },
+	{ "running", lrunning },
+	{ "set_running", lset_running },
+	{ "early", learly },
+	{ "finish_request", lfinish_request },
+	{ "dispatch_error", ldispatch_error },
+	{ "call", lcall },
+	{ "yield_call", lyield_call },
+	{ "send", lsend },
+	{ "ret", lret },
+	{ "timeout", ltimeout },
+	{ "tables", ltables },
+	{ NULL, NULL },
+};
+
 /*
- * dispatcher{ session_id_coroutine = t, ... }: a new dispatcher over the
- * tables and functions named in slot_names; returns a table of its
- * functions (new_session, session, co_create, raw_dispatch, dispatch, pending,
- * suspend, running, set_running, early, finish_request, dispatch_error).
+ * internal(): what the parts of the API that load on first use
+ * (skynet/common.lua, skynet/extra.lua) share with skynet.lua: the tables
+ * by name, c (skynet.core), self, running_thread and the dispatcher's
+ * functions.  Made when a part loads, so an idle service keeps none of it.
+ */
+static int linternal(lua_State *L) {
+	int ntables = (int)(sizeof(table_names) / sizeof(table_names[0]));
+	lua_createtable(L, 0, ntables + (int)(sizeof(functions) / sizeof(functions[0])) + 3);
+	for (int i = 0; i < ntables; i++) {
+		push_slot(L, (enum slot)(i + 1));
+		lua_setfield(L, -2, table_names[i]);
+	}
+	lua_pushvalue(L, DISPATCHER);
+	luaL_setfuncs(L, functions, 1);
+	push_slot(L, CORE);
+	lua_setfield(L, -2, "c");
+	lua_pushinteger(L, skynet_context_handle(get_dispatcher(L)->ctx));
+	lua_setfield(L, -2, "self");
+	lua_getfield(L, -1, "running");
+	lua_setfield(L, -2, "running_thread");
+	return 1;
+}
+
+/* a new table, empty or a queue */
+static void new_table(lua_State *L, enum slot s) {
+	if (s == WAKEUP_QUEUE || s == FORK_QUEUE) {
+		lua_createtable(L, 0, 2);
+		lua_pushinteger(L, 1);
+		lua_setfield(L, -2, "h");
+		lua_pushinteger(L, 0);
+		lua_setfield(L, -2, "t");
+	} else {
+		lua_newtable(L);
+	}
+}
+
+/*
+ * dispatcher(skynet, core, resume, tracelog): a new dispatcher for the
+ * skynet module, over skynet.core, snlua's coroutine.resume and
+ * skynet.tracelog; returns a table of its functions.
  */
 int skynet_dispatcher_new(lua_State *L) {
-	static const luaL_Reg functions[] = {
-		{ "new_session", lnew_session },
-		{ "session", lsession },
-		{ "co_create", lco_create },
-		{ "raw_dispatch", lraw_dispatch },
-		{ "dispatch", ldispatch },
-		{ "pending", lpending },
-		{ "suspend", lsuspend },
-		{ "running", lrunning },
-		{ "set_running", lset_running },
-		{ "early", learly },
-		{ "finish_request", lfinish_request },
-		{ "dispatch_error", ldispatch_error },
-		{ "call", lcall },
-		{ "yield_call", lyield_call },
-		{ "send", lsend },
-		{ "ret", lret },
-		{ "timeout", ltimeout },
-		{ NULL, NULL },
-	};
 	luaL_checktype(L, 1, LUA_TTABLE);
+	luaL_checktype(L, 2, LUA_TTABLE);
+	luaL_checktype(L, 3, LUA_TFUNCTION);
+	luaL_checktype(L, 4, LUA_TFUNCTION);
+	lua_settop(L, 4);
 	struct dispatcher *d = lua_newuserdatauv(L, sizeof(*d), SLOT_COUNT);
 	memset(d, 0, sizeof(*d));
 	lua_getfield(L, LUA_REGISTRYINDEX, "skynet_context");
@@ -1002,11 +1084,8 @@ int skynet_dispatcher_new(lua_State *L) {
 	lua_pop(L, 1);
 	if (d->ctx == NULL)
 		return luaL_error(L, "a dispatcher needs a service context");
-	for (int s = 1; s < FIRST_INTERNAL_SLOT; s++) {
-		int t = lua_getfield(L, 1, slot_names[s - 1]);
-		int want = s >= RESUME ? LUA_TFUNCTION : LUA_TTABLE;
-		if (t != want)
-			return luaL_error(L, "dispatcher: %s must be a %s", slot_names[s - 1], lua_typename(L, want));
+	for (enum slot s = 1; s < POOL; s++) {
+		new_table(L, s);
 		lua_setiuservalue(L, -2, s);
 	}
 	lua_createtable(L, 0, 0); /* the pool, weak: an idle service gives its threads back */
@@ -1015,11 +1094,22 @@ int skynet_dispatcher_new(lua_State *L) {
 	lua_setfield(L, -2, "__mode");
 	lua_setmetatable(L, -2);
 	lua_setiuservalue(L, -2, POOL);
-	lua_getiuservalue(L, -1, UNKNOWN);
-	set_default_handlers(L, lua_gettop(L), lua_gettop(L) - 1);
+	static const enum slot arguments[] = { SKYNET, CORE, RESUME, TRACELOG };
+	for (int i = 0; i < 4; i++) {
+		lua_pushvalue(L, i + 1);
+		lua_setiuservalue(L, -2, arguments[i]);
+	}
+	lua_getfield(L, 2, "send");
+	lua_setiuservalue(L, -2, SEND);
+	int dispatcher = lua_gettop(L);
+	lua_getiuservalue(L, dispatcher, UNKNOWN);
+	set_default_handlers(L, lua_gettop(L), dispatcher);
 	lua_pop(L, 1);
-	lua_createtable(L, 0, sizeof(functions) / sizeof(functions[0]) - 1);
-	lua_insert(L, -2);
+	lua_createtable(L, 0, (int)(sizeof(functions) / sizeof(functions[0])) + 1);
+	lua_pushvalue(L, dispatcher);
 	luaL_setfuncs(L, functions, 1);
+	lua_pushvalue(L, dispatcher);
+	lua_pushcclosure(L, linternal, 1);
+	lua_setfield(L, -2, "internal");
 	return 1;
 }

@@ -36,7 +36,13 @@ local PTYPE_ERROR = 7
 local PTYPE_DEBUG = 9
 local PTYPE_LUA = 10
 
-local proto = {}
+-- The message path (sessions, the coroutine pool, resume and suspend,
+-- wake-ups, failed calls, forks, calls and responses) is C, with the
+-- tables it keeps: lualib-src/lua-dispatch.c.
+local dispatcher = c.dispatcher(skynet, c, coroutine_resume, tracelog)
+local proto, session_id_coroutine, session_coroutine_id, session_coroutine_address,
+	watching_session, unresponse, fork_queue, forgotten_callers = dispatcher.tables()
+local self_handle
 skynet.proto = proto
 
 function skynet.register_protocol(class)
@@ -49,65 +55,6 @@ function skynet.register_protocol(class)
 	proto[id] = class
 end
 
--- session bookkeeping, shared with the dispatcher and the parts of the
--- API that load on first use
-local session_id_coroutine = {}     -- session -> waiting thread, timeout function, or "BREAK"
-local session_coroutine_id = {}     -- thread -> session of the request it handles
-local session_coroutine_address = {} -- thread -> source of that request
-local session_coroutine_tracetag = {} -- thread -> its trace tag, or false: never traced
-local trace_source = {}             -- source -> the tag of its next request
-local unresponse = {}               -- response closure -> address
-local watching_session = {}         -- session -> address called
-local sleep_session = {}            -- token -> session
-local wakeup_queue = { h = 1, t = 0 } -- tokens to wake, from h to t
-local error_queue = {}              -- sessions whose call failed
-local fork_queue = { h = 1, t = 0 }  -- pairs: a parked thread, then its body
-local forgotten_callers = {}        -- address -> true: its request was never answered
-local self_handle
-
--- what a message nobody expects meets (skynet.dispatch_unknown_request
--- and dispatch_unknown_response replace them; the dispatcher fills in
--- the defaults)
-local unknown = {}
-
--- a request's trace: p.trace false never traces, a tag sent by the caller
--- goes on, p.trace true starts a new tag (skynet.traceproto)
-local dispatcher
-local function trace_request(co, traceflag, source)
-	local tag = trace_source[source]
-	trace_source[source] = nil
-	if traceflag == false then
-		session_coroutine_tracetag[co] = false
-	elseif tag then
-		tracelog(tag, "request")
-		session_coroutine_tracetag[co] = tag
-	elseif traceflag then
-		dispatcher.set_running(co)
-		skynet.trace()
-	end
-end
-
--- The message path itself (sessions, the coroutine pool, resume and
--- suspend, wake-ups, failed calls, forks) is C: lualib-src/lua-dispatch.c.
-dispatcher = c.dispatcher {
-	session_id_coroutine = session_id_coroutine,
-	session_coroutine_id = session_coroutine_id,
-	session_coroutine_address = session_coroutine_address,
-	session_coroutine_tracetag = session_coroutine_tracetag,
-	trace_source = trace_source,
-	watching_session = watching_session,
-	sleep_session = sleep_session,
-	wakeup_queue = wakeup_queue,
-	error_queue = error_queue,
-	fork_queue = fork_queue,
-	forgotten_callers = forgotten_callers,
-	proto = proto,
-	unknown = unknown,
-	resume = coroutine_resume,
-	send = c_send,
-	tracelog = tracelog,
-	trace_request = trace_request,
-}
 local new_session = dispatcher.new_session
 local running = dispatcher.running
 
@@ -302,28 +249,6 @@ self_handle = c.addresscommand "REG"
 
 -- The rest of the API loads on first use, a part at a time, until the
 -- name asked for is there: an idle service keeps only what it runs.
-local internal = {
-	c = c,
-	proto = proto,
-	session_id_coroutine = session_id_coroutine,
-	session_coroutine_id = session_coroutine_id,
-	session_coroutine_address = session_coroutine_address,
-	session_coroutine_tracetag = session_coroutine_tracetag,
-	unresponse = unresponse,
-	watching_session = watching_session,
-	sleep_session = sleep_session,
-	wakeup_queue = wakeup_queue,
-	fork_queue = fork_queue,
-	unknown = unknown,
-	new_session = new_session,
-	co_create = dispatcher.co_create,
-	yield_call = yield_call,
-	finish_request = dispatcher.finish_request,
-	dispatch_error = dispatcher.dispatch_error,
-	self = self_handle,
-	running_thread = running,
-}
-
 local lazy_parts = { "skynet.common", "skynet.extra" }
 local parts_loaded = 0
 
@@ -333,7 +258,7 @@ setmetatable(skynet, { __index = function(t, k)
 		if parts_loaded == #lazy_parts then
 			setmetatable(t, nil)
 		end
-		require(lazy_parts[parts_loaded])(t, internal)
+		require(lazy_parts[parts_loaded])(t, dispatcher.internal())
 		local v = rawget(t, k)
 		if v ~= nil then
 			return v
