@@ -7,22 +7,7 @@
 local resp = require "skynet.db.redis.resp"
 local T = require "testlib"
 
-local function same(a, b)
-	if type(a) ~= "table" or type(b) ~= "table" then
-		return a == b
-	end
-	for k, v in pairs(a) do
-		if not same(v, b[k]) then
-			return false
-		end
-	end
-	for k in pairs(b) do
-		if a[k] == nil then
-			return false
-		end
-	end
-	return true
-end
+local same = T.same
 
 local function show(v)
 	if type(v) ~= "table" then

@@ -19,6 +19,24 @@ function T.eq(got, want, what)
 	end
 end
 
+-- a and b hold the same values, tables compared by content
+function T.same(a, b)
+	if type(a) ~= "table" or type(b) ~= "table" then
+		return a == b
+	end
+	for k, v in pairs(a) do
+		if not T.same(v, b[k]) then
+			return false
+		end
+	end
+	for k in pairs(b) do
+		if a[k] == nil then
+			return false
+		end
+	end
+	return true
+end
+
 function T.ok(v, what)
 	if not v then
 		error((what or "assertion") .. " failed", 2)
