@@ -1,7 +1,9 @@
 -- clusteragent CLUSTERD GATE FD: serves one incoming cluster connection.
 -- The gate forwards each frame as a client message; every request runs in
 -- its own coroutine, so a slow service does not hold up the others, and
--- its answer is written to FD as soon as it is ready.
+-- its answer is written to FD as soon as it is ready.  Requests reach their
+-- services in the order they came: while a "@name" is looked up (a call to
+-- clusterd), the requests after it wait their turn.
 local skynet = require "skynet"
 local socket = require "skynet.socket"
 local core = require "skynet.cluster.core"
@@ -12,6 +14,8 @@ gate = tonumber(gate)
 fd = tonumber(fd)
 
 local names = {}   -- "name" -> handle, registered names already asked for
+local backlog = { h = 1, t = 0 } -- requests waiting behind a name lookup
+local looking_up = false
 local large = {}   -- session -> { size, part, part..., addr, push, got, tracetag }
 local tracetag     -- the trace tag the peer sent for its next request
 
@@ -54,15 +58,9 @@ local function answer_query(session, msg, sz)
 	end
 end
 
--- a complete request: addr is a handle, ".name", "@name" or 0 (a query);
+-- a request to addr, a handle or ".name" (nil: a name not registered);
 -- msg/sz the payload as it came (freed here)
-local function serve(addr, session, msg, sz, push, tracetag)
-	if addr == 0 then
-		return answer_query(session, msg, sz)
-	end
-	if core.isname(addr) then
-		addr = registered(addr:sub(2))
-	end
+local function deliver(addr, session, msg, sz, push, tracetag)
 	if not addr then
 		skynet.trash(msg, sz)
 		if not push then
@@ -84,6 +82,57 @@ local function serve(addr, session, msg, sz, push, tracetag)
 		reply(session, rmsg, rsz)
 	else
 		reply_error(session, tostring(rmsg))
+	end
+end
+
+-- Serves the backlog in order, looking names up as needed (new requests
+-- join the backlog meanwhile).  A call gets its own coroutine, and the
+-- next request waits only until that call is sent, not answered.
+local function serve_backlog()
+	looking_up = true
+	while backlog.h <= backlog.t do
+		local req = backlog[backlog.h]
+		backlog[backlog.h] = nil
+		backlog.h = backlog.h + 1
+		local addr = req[1]
+		if core.isname(addr) then
+			local ok, h = pcall(registered, addr:sub(2))
+			addr = ok and h or nil
+		end
+		if req[5] or not addr then
+			deliver(addr, table.unpack(req, 2, 6))
+		else
+			local co = coroutine.running()
+			skynet.fork(function()
+				skynet.wakeup(co) -- runs once the call below has sent its request
+				deliver(addr, table.unpack(req, 2, 6))
+			end)
+			skynet.wait(co)
+		end
+	end
+	backlog.h, backlog.t = 1, 0
+	looking_up = false
+end
+
+-- a complete request: addr is a handle, ".name", "@name" or 0 (a query);
+-- msg/sz the payload as it came (freed here)
+local function serve(addr, session, msg, sz, push, tracetag)
+	if addr == 0 then
+		return answer_query(session, msg, sz)
+	end
+	if not looking_up then
+		local known = addr
+		if core.isname(addr) then
+			known = names[addr:sub(2)]
+		end
+		if known then
+			return deliver(known, session, msg, sz, push, tracetag)
+		end
+	end
+	backlog.t = backlog.t + 1
+	backlog[backlog.t] = { addr, session, msg, sz, push, tracetag }
+	if not looking_up then
+		serve_backlog()
 	end
 end
 
