@@ -31,6 +31,9 @@ local pushing = 0         -- pushes waiting for the connection to be made
 local overloaded = false  -- the socket holds more unsent bytes than its warning mark
 local drain_waiters = {}  -- coroutines of drained calls, waiting
 local drain_watching = false
+local gathered = {}       -- small frames kept to be written together (see gather)
+local gathered_n = 0
+local gathered_on         -- the connection they were kept for
 
 local command = {}
 
@@ -57,6 +60,46 @@ local function trace_frame(tag)
 	return core.packtrace(tag)
 end
 
+-- Writes what gather kept, in one write; dropped (and logged) when the
+-- connection it was kept for has gone meanwhile.
+local function flush()
+	if gathered_n == 0 then
+		return
+	end
+	local data = gathered_n == 1 and gathered[1] or table.concat(gathered, "", 1, gathered_n)
+	local n, sock = gathered_n, gathered_on
+	gathered, gathered_n, gathered_on = {}, 0, nil
+	local ok, err = channel.sock == sock, "the connection was lost"
+	if ok then
+		ok, err = pcall(channel.request, channel, data)
+	end
+	if not ok then
+		skynet.error(string.format("cluster node [%s]: %d messages not sent: %s", node, n, tostring(err)))
+	end
+end
+
+-- A small frame is written at once when no other message waits for this
+-- sender; else it is kept with the frames those bring, and all are written
+-- together once the messages queued now are handled (a timeout of 0 queues
+-- behind them): one write, one wakeup of the peer, for many.  Answers
+-- false when the frame must be written the ordinary way (no connection).
+local function gather(frame)
+	local sock = channel.sock
+	if not sock or socket.disconnected(sock[1]) or (gathered_n == 0 and skynet.stat "mqlen" == 0) then
+		return false
+	end
+	if gathered_on ~= sock then
+		flush()
+		gathered_on = sock
+	end
+	gathered_n = gathered_n + 1
+	gathered[gathered_n] = frame
+	if gathered_n == 1 then
+		skynet.timeout(0, flush)
+	end
+	return true
+end
+
 -- msg, sz: a packed message, freed by packrequest
 local function send_request(addr, msg, sz)
 	local current = session
@@ -66,6 +109,10 @@ local function send_request(addr, msg, sz)
 	if tag then
 		frame = trace_frame(tag) .. frame
 	end
+	if parts == nil and gather(frame) then
+		return channel:response(current)
+	end
+	flush()
 	return channel:request(frame, current, parts)
 end
 
@@ -180,6 +227,7 @@ local function watch_drain()
 end
 
 function command.drained()
+	flush()
 	if pushing > 0 or overloaded then
 		local co = coroutine.running()
 		drain_waiters[#drain_waiters + 1] = co
@@ -196,7 +244,10 @@ function command.push(addr, msg, sz)
 	local frame, next_session, parts = core.packpush(addr, session, msg, sz)
 	if parts then -- a push in parts uses a session
 		session = next_session
+	elseif gather(frame) then
+		return
 	end
+	flush()
 	pushing = pushing + 1
 	local ok, err = pcall(channel.request, channel, frame, nil, parts)
 	pushing = pushing - 1
