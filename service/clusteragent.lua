@@ -159,19 +159,19 @@ local function serve(addr, session, msg, sz, push, tracetag)
 	end
 end
 
--- one part of a request in parts; the whole request once it is complete
-local function add_part(session, msg, sz, last)
+-- one part (a string) of a request in parts; the whole request once it is
+-- complete
+local function add_part(session, part, last)
 	local req = large[session]
-	if req == nil or req.got + sz > req[1] then
+	if req == nil or req.got + #part > req[1] then
 		large[session] = nil
-		skynet.trash(msg, sz)
 		if last then
 			reply_error(session, "Invalid large req")
 		end
 		return
 	end
-	req.got = req.got + sz
-	core.append(req, msg, sz)
+	req.got = req.got + #part
+	req[#req + 1] = part
 	if not last then
 		return
 	end
@@ -198,7 +198,7 @@ local function dispatch(_, _, msg, sz)
 		return
 	end
 	if addr == false then
-		return add_part(session, m, s, not more)
+		return add_part(session, m, not more)
 	end
 	local tag = tracetag
 	tracetag = nil
