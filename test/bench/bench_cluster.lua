@@ -42,6 +42,7 @@ local function burst()
 	local sampler = skynet.newservice("bench_cluster_rss", cluster.get_sender("server"))
 	skynet.sleep(5)
 	local before = skynet.call(sampler, "lua")
+	local server_before = cluster.call("server", "@sink", "rss")
 	local base = cluster.call("server", "@sink", "count")
 	local t0 = skynet.hpc()
 	for i = 1, BURST do
@@ -59,6 +60,7 @@ local function burst()
 	B.report("cluster_send_queue_sampled", queue_peak)
 	B.report("cluster_send_rss_peak_mb", peak / 1024)
 	B.report("cluster_send_rss_growth_mb", (peak - before) / 1024)
+	B.report("cluster_recv_rss_growth_mb", (cluster.call("server", "@sink", "rss") - server_before) / 1024)
 end
 
 -- up to BIG_CALLS calls, fewer when they take over SECONDS in all

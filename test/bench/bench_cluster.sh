@@ -103,6 +103,7 @@ FIGURES=(
 	"cluster_send_queue_peak|  sender's peak queue during the burst, >= msgs"
 	"cluster_send_rss_peak_mb|  sending node's peak RSS during the burst, MB"
 	"cluster_send_rss_growth_mb|  its growth during the burst, MB"
+	"cluster_recv_rss_growth_mb|  the receiving node's peak RSS growth, MB"
 	"cluster_call_1mb_ms|cluster.call carrying 1 MB, ms per call"
 )
 printf '\n%-58s %12s %12s  %s\n' "figure (median of $RUNS runs)" ours "${SKYNET_REF:+skynet}" runs

@@ -34,7 +34,7 @@ PDEAF=$(cat "$SCRATCH/deaf.port") || fail "no deaf listener"
 
 cat >"$SCRATCH/nodes.lua" <<NODES
 __nowaiting = true
-__timeout = 1
+__timeout = 30
 nb = "127.0.0.1:$PB"
 nb2 = "127.0.0.1:$PB"
 deaf = "127.0.0.1:$PDEAF"
