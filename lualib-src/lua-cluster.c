@@ -96,8 +96,15 @@ static size_t request_head(uint8_t *head, const struct target *t, uint8_t kind, 
 	return 6 + t->namesz;
 }
 
-/* the parts of a large payload, in a new table on the stack */
-static void push_request_parts(lua_State *L, uint32_t session, const uint8_t *msg, size_t sz) {
+#define PART_HEAD 7 /* length prefix, kind, session */
+
+/*
+ * The parts of a large payload, in a new table on the stack.  msg is ours
+ * to scribble on: each part after the first gets its frame head written
+ * over the last bytes of the part before (already copied out), so its frame
+ * is one copy of msg, not a copy into a buffer and another into a string.
+ */
+static void push_request_parts(lua_State *L, uint32_t session, uint8_t *msg, size_t sz) {
 	int n = part_count(sz);
 	lua_createtable(L, n, 0);
 	for (int i = 1; i <= n; i++) {
@@ -105,14 +112,22 @@ static void push_request_parts(lua_State *L, uint32_t session, const uint8_t *ms
 		uint8_t head[5];
 		head[0] = sz > PART_SIZE ? REQ_PART : REQ_PART_LAST;
 		put_u32(head + 1, session);
-		push_frame(L, head, sizeof(head), msg, s);
+		if (i == 1) {
+			push_frame(L, head, sizeof(head), msg, s);
+		} else {
+			uint8_t *frame = msg - PART_HEAD;
+			frame[0] = (uint8_t)((s + 5) >> 8);
+			frame[1] = (uint8_t)((s + 5) & 0xff);
+			memcpy(frame + 2, head, sizeof(head));
+			lua_pushlstring(L, (const char *)frame, s + PART_HEAD);
+		}
 		lua_rawseti(L, -2, i);
 		msg += s;
 		sz -= s;
 	}
 }
 
-static void push_request(lua_State *L, const struct target *t, uint32_t session, const uint8_t *msg, size_t sz, int push) {
+static void push_request(lua_State *L, const struct target *t, uint32_t session, uint8_t *msg, size_t sz, int push) {
 	uint8_t head[MAX_HEAD];
 	if (sz < PART_SIZE) {
 		size_t n = request_head(head, t, REQ_ADDR, push ? 0 : session);
@@ -244,13 +259,15 @@ static int unpack_multi(lua_State *L, const uint8_t *body, size_t sz) {
 	return 6;
 }
 
-/* false session msg sz more: one part */
+/* false session bytes size more: one part, its bytes as a string (parts
+ * are kept as strings until the last one comes: one copy, not two) */
 static int unpack_part(lua_State *L, const uint8_t *body, size_t sz) {
 	if (sz < 5)
 		return luaL_error(L, "Invalid cluster multi part message");
 	lua_pushboolean(L, 0);
 	lua_pushinteger(L, get_u32(body + 1));
-	push_copy(L, body + 5, sz - 5);
+	lua_pushlstring(L, (const char *)body + 5, sz - 5);
+	lua_pushinteger(L, (lua_Integer)(sz - 5));
 	lua_pushboolean(L, body[0] == REQ_PART);
 	return 5;
 }
@@ -258,8 +275,8 @@ static int unpack_part(lua_State *L, const uint8_t *body, size_t sz) {
 /*
  * unpackrequest(msg, sz) or unpackrequest(string): a request body (no
  * length prefix).  Returns what the kind byte announces (see above);
- * a trace frame returns just its tag.  Payloads come back as fresh
- * skynet_malloc'ed copies.
+ * a trace frame returns just its tag.  A one-part payload comes back as a
+ * fresh skynet_malloc'ed copy, a part as a string.
  */
 static int lunpackrequest(lua_State *L) {
 	const uint8_t *body;
@@ -389,33 +406,6 @@ static int lunpackresponse(lua_State *L) {
 }
 
 /*
- * append(t, msg, sz): adds msg (freed) to t as a string; append(t, nil, n)
- * adds the number n (the announced size, first in t).
- */
-static int lappend(lua_State *L) {
-	luaL_checktype(L, 1, LUA_TTABLE);
-	lua_Integer n = luaL_len(L, 1);
-	if (lua_isnil(L, 2)) {
-		luaL_checkinteger(L, 3);
-		lua_settop(L, 3);
-		lua_rawseti(L, 1, n + 1);
-		return 0;
-	}
-	if (lua_type(L, 2) != LUA_TLIGHTUSERDATA)
-		return luaL_error(L, "cluster append needs a message pointer");
-	void *msg = lua_touserdata(L, 2);
-	lua_Integer sz = lua_tointeger(L, 3);
-	if (msg == NULL || !lua_isinteger(L, 3) || sz < 0) {
-		skynet_free(msg);
-		return luaL_error(L, "cluster append needs a message size");
-	}
-	lua_pushlstring(L, msg, (size_t)sz);
-	skynet_free(msg);
-	lua_rawseti(L, 1, n + 1);
-	return 0;
-}
-
-/*
  * concat(t): t = { size, part, part, ... } joined into one skynet_malloc'ed
  * message (msg, sz) for a send or a response; nothing when the parts do
  * not add up to size.
@@ -480,7 +470,6 @@ LUAMOD_API int luaopen_skynet_cluster_core(lua_State *L) {
 		{ "unpackrequest", lunpackrequest },
 		{ "packresponse", lpackresponse },
 		{ "unpackresponse", lunpackresponse },
-		{ "append", lappend },
 		{ "concat", lconcat },
 		{ "isname", lisname },
 		{ "nodename", lnodename },

@@ -1,7 +1,9 @@
 -- clusteragent CLUSTERD GATE FD: serves one incoming cluster connection.
 -- The gate forwards each frame as a client message; every request runs in
 -- its own coroutine, so a slow service does not hold up the others, and
--- its answer is written to FD as soon as it is ready.
+-- its answer is written to FD as soon as it is ready.  Requests reach their
+-- services in the order they came: while a "@name" is looked up (a call to
+-- clusterd), the requests after it wait their turn.
 local skynet = require "skynet"
 local socket = require "skynet.socket"
 local core = require "skynet.cluster.core"
@@ -12,16 +14,41 @@ gate = tonumber(gate)
 fd = tonumber(fd)
 
 local names = {}   -- "name" -> handle, registered names already asked for
+local backlog = { h = 1, t = 0 } -- requests waiting behind a name lookup
+local looking_up = false
 local large = {}   -- session -> { size, part, part..., addr, push, got, tracetag }
 local tracetag     -- the trace tag the peer sent for its next request
 
+local gathered = {} -- small answers waiting for the end of a busy spell
+local gathered_n = 0
+
+local function flush()
+	if gathered_n > 0 then
+		local data = gathered_n == 1 and gathered[1] or table.concat(gathered, "", 1, gathered_n)
+		gathered, gathered_n = {}, 0
+		socket.write(fd, data)
+	end
+end
+
+-- A small answer is written at once when no other message waits for this
+-- agent; else it is gathered with the answers those bring, and all are
+-- written together once the messages queued now are handled (a timeout of
+-- 0 queues behind them): one write, one wakeup of the peer, for many.
+-- An answer in parts goes at low priority, after what was gathered.
 local function write(frames)
 	if type(frames) == "table" then
+		flush()
 		for _, f in ipairs(frames) do
 			socket.lwrite(fd, f)
 		end
-	else
+	elseif gathered_n == 0 and skynet.stat "mqlen" == 0 then
 		socket.write(fd, frames)
+	else
+		gathered_n = gathered_n + 1
+		gathered[gathered_n] = frames
+		if gathered_n == 1 then
+			skynet.timeout(0, flush)
+		end
 	end
 end
 
@@ -54,15 +81,9 @@ local function answer_query(session, msg, sz)
 	end
 end
 
--- a complete request: addr is a handle, ".name", "@name" or 0 (a query);
+-- a request to addr, a handle or ".name" (nil: a name not registered);
 -- msg/sz the payload as it came (freed here)
-local function serve(addr, session, msg, sz, push, tracetag)
-	if addr == 0 then
-		return answer_query(session, msg, sz)
-	end
-	if core.isname(addr) then
-		addr = registered(addr:sub(2))
-	end
+local function deliver(addr, session, msg, sz, push, tracetag)
 	if not addr then
 		skynet.trash(msg, sz)
 		if not push then
@@ -87,19 +108,70 @@ local function serve(addr, session, msg, sz, push, tracetag)
 	end
 end
 
--- one part of a request in parts; the whole request once it is complete
-local function add_part(session, msg, sz, last)
+-- Serves the backlog in order, looking names up as needed (new requests
+-- join the backlog meanwhile).  A call gets its own coroutine, and the
+-- next request waits only until that call is sent, not answered.
+local function serve_backlog()
+	looking_up = true
+	while backlog.h <= backlog.t do
+		local req = backlog[backlog.h]
+		backlog[backlog.h] = nil
+		backlog.h = backlog.h + 1
+		local addr = req[1]
+		if core.isname(addr) then
+			local ok, h = pcall(registered, addr:sub(2))
+			addr = ok and h or nil
+		end
+		if req[5] or not addr then
+			deliver(addr, table.unpack(req, 2, 6))
+		else
+			local co = coroutine.running()
+			skynet.fork(function()
+				skynet.wakeup(co) -- runs once the call below has sent its request
+				deliver(addr, table.unpack(req, 2, 6))
+			end)
+			skynet.wait(co)
+		end
+	end
+	backlog.h, backlog.t = 1, 0
+	looking_up = false
+end
+
+-- a complete request: addr is a handle, ".name", "@name" or 0 (a query);
+-- msg/sz the payload as it came (freed here)
+local function serve(addr, session, msg, sz, push, tracetag)
+	if addr == 0 then
+		return answer_query(session, msg, sz)
+	end
+	if not looking_up then
+		local known = addr
+		if core.isname(addr) then
+			known = names[addr:sub(2)]
+		end
+		if known then
+			return deliver(known, session, msg, sz, push, tracetag)
+		end
+	end
+	backlog.t = backlog.t + 1
+	backlog[backlog.t] = { addr, session, msg, sz, push, tracetag }
+	if not looking_up then
+		serve_backlog()
+	end
+end
+
+-- one part (a string) of a request in parts; the whole request once it is
+-- complete
+local function add_part(session, part, last)
 	local req = large[session]
-	if req == nil or req.got + sz > req[1] then
+	if req == nil or req.got + #part > req[1] then
 		large[session] = nil
-		skynet.trash(msg, sz)
 		if last then
 			reply_error(session, "Invalid large req")
 		end
 		return
 	end
-	req.got = req.got + sz
-	core.append(req, msg, sz)
+	req.got = req.got + #part
+	req[#req + 1] = part
 	if not last then
 		return
 	end
@@ -126,7 +198,7 @@ local function dispatch(_, _, msg, sz)
 		return
 	end
 	if addr == false then
-		return add_part(session, m, s, not more)
+		return add_part(session, m, not more)
 	end
 	local tag = tracetag
 	tracetag = nil

@@ -8,6 +8,10 @@
 --   changenode host port  the node moved (connect there);
 --   changenode false      the node is down (calls fail until it is back)
 --   options t             t.timeout: seconds (see clusterd)
+--   drained               answers once every message before it is in the
+--                         socket (or failed) and the socket's unsent bytes
+--                         are under its warning mark (skynet.cluster's
+--                         flow control for cluster.send)
 -- msg/sz is a skynet.pack'ed message, freed here.  Every call on the
 -- connection has its own session; many are in flight at once.
 local skynet = require "skynet"
@@ -23,6 +27,13 @@ local timeout = 500   -- centiseconds
 local in_flight = 0   -- calls waiting for an answer
 local last_heard = 0  -- skynet.now() when the peer last answered anything
 local watching = false
+local pushing = 0         -- pushes waiting for the connection to be made
+local overloaded = false  -- the socket holds more unsent bytes than its warning mark
+local drain_waiters = {}  -- coroutines of drained calls, waiting
+local drain_watching = false
+local gathered = {}       -- small frames kept to be written together (see gather)
+local gathered_n = 0
+local gathered_on         -- the connection they were kept for
 
 local command = {}
 
@@ -49,6 +60,46 @@ local function trace_frame(tag)
 	return core.packtrace(tag)
 end
 
+-- Writes what gather kept, in one write; dropped (and logged) when the
+-- connection it was kept for has gone meanwhile.
+local function flush()
+	if gathered_n == 0 then
+		return
+	end
+	local data = gathered_n == 1 and gathered[1] or table.concat(gathered, "", 1, gathered_n)
+	local n, sock = gathered_n, gathered_on
+	gathered, gathered_n, gathered_on = {}, 0, nil
+	local ok, err = channel.sock == sock, "the connection was lost"
+	if ok then
+		ok, err = pcall(channel.request, channel, data)
+	end
+	if not ok then
+		skynet.error(string.format("cluster node [%s]: %d messages not sent: %s", node, n, tostring(err)))
+	end
+end
+
+-- A small frame is written at once when no other message waits for this
+-- sender; else it is kept with the frames those bring, and all are written
+-- together once the messages queued now are handled (a timeout of 0 queues
+-- behind them): one write, one wakeup of the peer, for many.  Answers
+-- false when the frame must be written the ordinary way (no connection).
+local function gather(frame)
+	local sock = channel.sock
+	if not sock or socket.disconnected(sock[1]) or (gathered_n == 0 and skynet.stat "mqlen" == 0) then
+		return false
+	end
+	if gathered_on ~= sock then
+		flush()
+		gathered_on = sock
+	end
+	gathered_n = gathered_n + 1
+	gathered[gathered_n] = frame
+	if gathered_n == 1 then
+		skynet.timeout(0, flush)
+	end
+	return true
+end
+
 -- msg, sz: a packed message, freed by packrequest
 local function send_request(addr, msg, sz)
 	local current = session
@@ -58,6 +109,10 @@ local function send_request(addr, msg, sz)
 	if tag then
 		frame = trace_frame(tag) .. frame
 	end
+	if parts == nil and gather(frame) then
+		return channel:response(current)
+	end
+	flush()
 	return channel:request(frame, current, parts)
 end
 
@@ -122,15 +177,84 @@ function command.req(addr, msg, sz)
 	skynet.response()(false)
 end
 
+local function release_drained()
+	if pushing > 0 or overloaded or #drain_waiters == 0 then
+		return
+	end
+	local waiting = drain_waiters
+	drain_waiters = {}
+	for _, co in ipairs(waiting) do
+		skynet.wakeup(co)
+	end
+end
+
+-- bytes written so far on the channel's socket, nil when it has none
+local function bytes_written()
+	local sock = channel.sock
+	if sock then
+		for _, s in ipairs(socket.netstat()) do
+			if s.id == sock[1] then
+				return s.write
+			end
+		end
+	end
+end
+
+-- While drained calls wait on a full socket, the peer must keep reading:
+-- a socket that writes nothing for twice timeout (a stopped or unplugged
+-- peer) is given up; what it held is lost, and the waiters go on.
+local function watch_drain()
+	local written, still = bytes_written(), 0
+	while #drain_waiters > 0 do
+		skynet.sleep(timeout // 2 + 1)
+		local now = bytes_written()
+		if overloaded and not channel.sock then
+			overloaded = false -- the connection went with its unsent bytes
+			release_drained()
+		elseif overloaded and now == written then
+			still = still + timeout // 2 + 1
+		else
+			written, still = now, 0
+		end
+		if still >= 2 * timeout then
+			skynet.error(string.format("cluster node [%s] reads nothing for %.1f s, drop the connection and its unsent messages", node, still / 100))
+			channel:changehost(channel.host, channel.port)
+			overloaded, still = false, 0
+			release_drained()
+		end
+	end
+	drain_watching = false
+end
+
+function command.drained()
+	flush()
+	if pushing > 0 or overloaded then
+		local co = coroutine.running()
+		drain_waiters[#drain_waiters + 1] = co
+		if not drain_watching then
+			drain_watching = true
+			skynet.fork(watch_drain)
+		end
+		skynet.wait(co)
+	end
+	skynet.ret()
+end
+
 function command.push(addr, msg, sz)
 	local frame, next_session, parts = core.packpush(addr, session, msg, sz)
 	if parts then -- a push in parts uses a session
 		session = next_session
+	elseif gather(frame) then
+		return
 	end
+	flush()
+	pushing = pushing + 1
 	local ok, err = pcall(channel.request, channel, frame, nil, parts)
+	pushing = pushing - 1
 	if not ok then
 		skynet.error(string.format("cluster push to [%s] failed: %s", node, tostring(err)))
 	end
+	release_drained()
 end
 
 function command.changenode(host, port)
@@ -160,6 +284,10 @@ skynet.start(function()
 		response = read_response,
 		nodelay = true,
 		connect_timeout = timeout,
+		overload = function(full)
+			overloaded = full
+			release_drained()
+		end,
 	}
 	skynet.dispatch("lua", function(_, _, cmd, ...)
 		local f = command[cmd]

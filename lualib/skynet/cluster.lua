@@ -13,18 +13,62 @@
 -- "@name" registered there with cluster.register.  Each node is reached
 -- through one clustersender service (one TCP connection); clusterd keeps
 -- the node table (config key `cluster`).
+--
+-- Flow control: a service's one-way sends to a node are counted (bytes,
+-- plus a fixed cost per message); every WINDOW of them it asks the sender
+-- to confirm it has caught up ("drained": every earlier message is in the
+-- socket, and the socket's unsent bytes are below its warning mark) and
+-- the sending coroutine waits for that answer.  So a loop of cluster.send
+-- keeps at most about two windows per service queued in the sender, never
+-- an unbounded backlog; order is untouched (the wait comes after a send).
 local skynet = require "skynet"
 
 local cluster = {}
 local clusterd
 
 local senders = {}   -- node -> its clustersender
--- node -> the lookup under way: { coroutines waiting..., sends = { queued } }
+-- node -> the lookup under way: { coroutines waiting..., sends = { queued },
+-- queued = their cost }
 local lookups = {}
+
+local WINDOW = 64 * 1024   -- the cost of sends between two drain confirmations
+local MESSAGE_COST = 64    -- a message's cost beyond its bytes (queue entry, frame)
+local unconfirmed = {}     -- sender -> cost sent since its last confirmation
+local draining = {}        -- sender -> coroutines waiting for the confirmation asked for
+
+-- Waits until sender s confirms it has caught up; threads of this service
+-- reaching the window meanwhile wait for the same confirmation.
+local function drain(s)
+	local co = coroutine.running()
+	local waiting = draining[s]
+	if waiting then
+		waiting[#waiting + 1] = co
+		skynet.wait(co)
+		return
+	end
+	waiting = {}
+	draining[s] = waiting
+	unconfirmed[s] = 0
+	-- a sender that is gone has nothing left to drain
+	pcall(skynet.call, s, "lua", "drained")
+	draining[s] = nil
+	for _, w in ipairs(waiting) do
+		skynet.wakeup(w)
+	end
+end
+
+-- counts a send's cost to s; true when the window is full
+local function sent(s, sz)
+	local cost = (unconfirmed[s] or 0) + sz + MESSAGE_COST
+	unconfirmed[s] = cost
+	return cost >= WINDOW
+end
 
 local function deliver_queued(sender, sends)
 	for _, m in ipairs(sends) do
-		skynet.send(sender, "lua", "push", m.address, skynet.pack(skynet.unpack(m.packed)))
+		local msg, sz = skynet.pack(skynet.unpack(m.packed))
+		skynet.send(sender, "lua", "push", m.address, msg, sz)
+		sent(sender, sz)
 	end
 end
 
@@ -48,7 +92,7 @@ end
 local function pending_lookup(node)
 	local q = lookups[node]
 	if q == nil then
-		q = { sends = {} }
+		q = { sends = {}, queued = 0 }
 		lookups[node] = q
 		skynet.fork(lookup, node, q)
 	end
@@ -75,13 +119,31 @@ function cluster.call(node, address, ...)
 	return skynet.call(s, "lua", "req", address, skynet.pack(...))
 end
 
+-- May suspend the calling coroutine: to wait for the sender to catch up
+-- (see flow control above), or for the node's sender once a window's worth
+-- of sends is queued for it.  Messages to an unknown or down node are
+-- dropped; the failed lookup is logged.
 function cluster.send(node, address, ...)
 	local s = senders[node]
 	if s then
-		skynet.send(s, "lua", "push", address, skynet.pack(...))
-	else
-		local sends = pending_lookup(node).sends
-		sends[#sends + 1] = { address = address, packed = skynet.packstring(...) }
+		local msg, sz = skynet.pack(...)
+		skynet.send(s, "lua", "push", address, msg, sz)
+		if sent(s, sz) then
+			drain(s)
+		end
+		return
+	end
+	local q = pending_lookup(node)
+	local packed = skynet.packstring(...)
+	q.sends[#q.sends + 1] = { address = address, packed = packed }
+	q.queued = q.queued + #packed + MESSAGE_COST
+	if q.queued >= WINDOW then
+		q.queued = 0
+		local found
+		found, s = pcall(get_sender, node)
+		if found and (unconfirmed[s] or 0) >= WINDOW then
+			drain(s)
+		end
 	end
 end
 

@@ -1,9 +1,9 @@
 -- The client node of test/bench/bench_cluster.sh, calling node "server"
 -- (bench_cluster_server.lua): sequential cluster.call round trips/s, the
 -- same with 16 callers, a burst of one-way cluster.send counted at the
--- receiver (with this node's peak RSS during it; the shell reads the
--- sender's peak queue length from the overload warnings), and calls
--- carrying 1 MB.
+-- receiver (with this node's peak RSS and the sender's queue length,
+-- sampled during it; the shell also reads the overload warnings), and
+-- calls carrying 1 MB.
 local skynet = require "skynet"
 local cluster = require "skynet.cluster"
 local B = require "benchlib"
@@ -39,9 +39,10 @@ local function calls_per_s(callers)
 end
 
 local function burst()
-	local sampler = skynet.newservice("bench_cluster_rss")
+	local sampler = skynet.newservice("bench_cluster_rss", cluster.get_sender("server"))
 	skynet.sleep(5)
 	local before = skynet.call(sampler, "lua")
+	local server_before = cluster.call("server", "@sink", "rss")
 	local base = cluster.call("server", "@sink", "count")
 	local t0 = skynet.hpc()
 	for i = 1, BURST do
@@ -55,9 +56,11 @@ local function burst()
 	end
 	B.report("cluster_send_per_s", BURST / took)
 	skynet.sleep(2)
-	local peak = skynet.call(sampler, "lua")
+	local peak, queue_peak = skynet.call(sampler, "lua")
+	B.report("cluster_send_queue_sampled", queue_peak)
 	B.report("cluster_send_rss_peak_mb", peak / 1024)
 	B.report("cluster_send_rss_growth_mb", (peak - before) / 1024)
+	B.report("cluster_recv_rss_growth_mb", (cluster.call("server", "@sink", "rss") - server_before) / 1024)
 end
 
 -- up to BIG_CALLS calls, fewer when they take over SECONDS in all

@@ -1,9 +1,15 @@
 -- The service the cluster benchmark calls on the server node: answers
--- calls, counts one-way messages.
+-- calls, counts one-way messages; "rss" answers the node's peak RSS (KB)
+-- from the sampler given as argument.
 local skynet = require "skynet"
 
+local sampler = tonumber((...))
 local received = 0
 local CMD = {}
+
+function CMD.rss()
+	return (skynet.call(sampler, "lua"))
+end
 
 function CMD.echo(...)
 	return ...

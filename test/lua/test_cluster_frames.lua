@@ -257,7 +257,7 @@ local function check_wire()
 	T.ok(mmore and not mpush, "multi request, not push")
 end
 
--- our frames read back, parts reassembled with append/concat
+-- our frames read back, parts reassembled with concat
 local function check_round_trip()
 	local payload = pattern(100000)
 	local first, _, parts = core.packrequest("@svc", 42, driver.str2p(payload))
@@ -265,14 +265,14 @@ local function check_round_trip()
 	T.eq(addr, "@svc", "address")
 	T.eq(session, 42, "session")
 	T.ok(msg == nil and more, "head")
-	local req = {}
-	core.append(req, nil, size)
+	local req = { size }
 	for i, p in ipairs(parts) do
 		local none, s, m, sz, pmore = core.unpackrequest(p:sub(3))
 		T.eq(none, false, "part has no address")
 		T.eq(s, 42, "part session")
 		T.eq(pmore, i < #parts, "more parts follow")
-		core.append(req, m, sz)
+		T.eq(#m, sz, "a part's bytes")
+		req[#req + 1] = m
 	end
 	local m, sz = core.concat(req)
 	T.eq(sz, #payload, "reassembled size")
