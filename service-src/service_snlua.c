@@ -14,7 +14,9 @@
 #include <lualib.h>
 
 #include <assert.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +31,7 @@ struct snlua {
 	struct spinlock active_lock; /* guards activeL against the signal */
 	lua_State *activeL;          /* the thread running Lua code right now */
 	struct skynet_resume_hook resume_hook; /* skynet.profile's, when it times something */
+	unsigned cache_generation;   /* of the chunks it was given ahead (see ahead_of_time) */
 };
 
 /* ---- the code cache: file name -> bytecode, shared by every VM ---- */
@@ -46,20 +49,31 @@ static struct {
 	struct spinlock lock;
 	struct code_entry *bucket[CODE_CACHE_BUCKETS];
 	struct code_entry *retired;
+	unsigned generation; /* counts clearcache calls */
 	char library_dir[256]; /* the folder of lualoader: the framework's Lua library */
 } CC;
 
+/* eight bytes a step: keys of module lookups hold whole search paths */
 static unsigned hash_name(const char *name) {
-	unsigned h = 2166136261u;
-	for (; *name; name++)
-		h = (h ^ (unsigned char)*name) * 16777619u;
-	return h % CODE_CACHE_BUCKETS;
+	size_t len = strlen(name);
+	uint64_t h = len, w;
+	for (; len >= 8; len -= 8, name += 8) {
+		memcpy(&w, name, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15u;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, name, len);
+	h = (h ^ w) * 0x9e3779b97f4a7c15u;
+	h ^= h >> 32;
+	return (unsigned)(h % CODE_CACHE_BUCKETS);
 }
 
 static struct code_entry *cache_find(const char *name) {
 	struct code_entry *e;
+	unsigned h = hash_name(name);
 	spinlock_lock(&CC.lock);
-	for (e = CC.bucket[hash_name(name)]; e; e = e->next)
+	for (e = CC.bucket[h]; e; e = e->next)
 		if (strcmp(e->name, name) == 0)
 			break;
 	spinlock_unlock(&CC.lock);
@@ -257,8 +271,41 @@ static void cache_store(lua_State *L, const char *name) {
 	skynet_free(b.data);
 }
 
-/* pushes the chunk of filename (or the error), compiled once per node */
-static int load_cached(lua_State *L, const char *filename, const char *mode) {
+/* registry fields of a VM while it starts: the chunks loaded into it
+ * ahead of time (file name -> function, each used once), and the names of
+ * the files it loads (see "VMs built ahead") */
+#define AHEAD_CHUNKS "skynet_ahead"
+#define STARTUP_FILES "skynet_startup"
+#define STARTUP_FILES_MAX 8
+
+/* pushes the chunk of filename loaded ahead of time, if there is one */
+static int take_ahead(lua_State *L, const char *filename) {
+	if (lua_getfield(L, LUA_REGISTRYINDEX, AHEAD_CHUNKS) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (lua_getfield(L, -1, filename) != LUA_TFUNCTION) {
+		lua_pop(L, 2);
+		return 0;
+	}
+	lua_pushnil(L);
+	lua_setfield(L, -3, filename);
+	lua_remove(L, -2);
+	return 1;
+}
+
+static void note_startup_file(lua_State *L, const char *filename) {
+	if (lua_getfield(L, LUA_REGISTRYINDEX, STARTUP_FILES) == LUA_TTABLE) {
+		lua_Integer n = luaL_len(L, -1);
+		if (n < STARTUP_FILES_MAX) {
+			lua_pushstring(L, filename);
+			lua_rawseti(L, -2, n + 1);
+		}
+	}
+	lua_pop(L, 1);
+}
+
+static int load_compiled(lua_State *L, const char *filename, const char *mode) {
 	struct code_entry *e = cache_find(filename);
 	if (e == NULL) {
 		int status = luaL_loadfilex(L, filename, mode);
@@ -269,6 +316,14 @@ static int load_cached(lua_State *L, const char *filename, const char *mode) {
 	lua_pushfstring(L, "@%s", filename);
 	int status = luaL_loadbufferx(L, e->code, e->sz, lua_tostring(L, -1), "b");
 	lua_remove(L, -2);
+	return status;
+}
+
+/* pushes the chunk of filename (or the error), compiled once per node */
+static int load_cached(lua_State *L, const char *filename, const char *mode) {
+	int status = take_ahead(L, filename) ? LUA_OK : load_compiled(L, filename, mode);
+	if (status == LUA_OK)
+		note_startup_file(L, filename);
 	return status;
 }
 
@@ -319,6 +374,7 @@ static void cache_put(const char *name, const char *value, size_t sz) {
 static int clear_cache(lua_State *L) {
 	(void)L;
 	spinlock_lock(&CC.lock);
+	CC.generation++;
 	for (int i = 0; i < CODE_CACHE_BUCKETS; i++) {
 		struct code_entry *e = CC.bucket[i];
 		CC.bucket[i] = NULL;
@@ -333,6 +389,13 @@ static int clear_cache(lua_State *L) {
 	return 0;
 }
 
+static unsigned cache_generation(void) {
+	spinlock_lock(&CC.lock);
+	unsigned generation = CC.generation;
+	spinlock_unlock(&CC.lock);
+	return generation;
+}
+
 /* ---- finding modules and services, with lookups remembered node-wide ---- */
 
 /* Pushes the file package.searchpath finds for name along path, or nil and
@@ -343,42 +406,49 @@ static int clear_cache(lua_State *L) {
  * per node, until the console's clearcache). */
 static int search_file(lua_State *L, const char *name, const char *path, const char *sep,
 	int remember_miss) {
-	lua_pushfstring(L, "\1%s\2%s\2%s", name, path, sep);
-	const char *key = lua_tostring(L, -1);
-	struct code_entry *e = cache_find(key);
-	if (e) {
-		lua_pop(L, 1);
-		if (e->sz > 0 && e->code[0] == '\0') {
-			lua_pushnil(L);
-			lua_pushlstring(L, e->code + 1, e->sz - 1);
-			return 0;
-		}
+	/* the key "\1name\2path\2sep", built without making a Lua string of it */
+	luaL_Buffer key;
+	luaL_buffinit(L, &key);
+	int key_slot = lua_gettop(L);
+	luaL_addchar(&key, '\1');
+	luaL_addstring(&key, name);
+	luaL_addchar(&key, '\2');
+	luaL_addstring(&key, path);
+	luaL_addchar(&key, '\2');
+	luaL_addstring(&key, sep);
+	luaL_addchar(&key, '\0');
+	const char *k = luaL_buffaddr(&key);
+	struct code_entry *e = cache_find(k);
+	int found = 0;
+	if (e && e->sz > 0 && e->code[0] == '\0') {
+		lua_pushnil(L);
+		lua_pushlstring(L, e->code + 1, e->sz - 1);
+	} else if (e) {
 		lua_pushlstring(L, e->code, e->sz);
-		return 1;
+		found = 1;
+	} else {
+		lua_getfield(L, lua_upvalueindex(1), "searchpath");
+		lua_pushstring(L, name);
+		lua_pushstring(L, path);
+		lua_pushstring(L, sep);
+		lua_call(L, 3, 2);
+		size_t sz;
+		const char *file = lua_tolstring(L, -2, &sz);
+		if (file) {
+			cache_put(k, file, sz);
+			lua_pop(L, 1);
+			found = 1;
+		} else if (remember_miss) {
+			lua_pushlstring(L, "", 1); /* a miss: a NUL, then the error */
+			lua_pushvalue(L, -2);
+			lua_concat(L, 2);
+			const char *miss = lua_tolstring(L, -1, &sz);
+			cache_put(k, miss, sz);
+			lua_pop(L, 1);
+		}
 	}
-	lua_getfield(L, lua_upvalueindex(1), "searchpath");
-	lua_pushstring(L, name);
-	lua_pushstring(L, path);
-	lua_pushstring(L, sep);
-	lua_call(L, 3, 2);
-	size_t sz;
-	const char *found = lua_tolstring(L, -2, &sz);
-	if (found) {
-		cache_put(key, found, sz);
-		lua_pop(L, 1);
-		lua_remove(L, -2);
-		return 1;
-	}
-	if (remember_miss) {
-		lua_pushlstring(L, "", 1); /* a miss: a NUL, then the error */
-		lua_pushvalue(L, -2);
-		lua_concat(L, 2);
-		const char *miss = lua_tolstring(L, -1, &sz);
-		cache_put(key, miss, sz);
-		lua_pop(L, 1);
-	}
-	lua_remove(L, -3);
-	return 0;
+	lua_remove(L, key_slot);
+	return found;
 }
 
 /* searches the path in package[field] (upvalue 1 is package) */
@@ -688,11 +758,11 @@ static void set_path_globals(struct skynet_context *ctx, lua_State *L) {
 	lua_setglobal(L, "LUA_PRELOAD");
 }
 
-static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args, size_t sz) {
+/* the set-up of a VM that does not depend on its service; the collector
+ * stays stopped until the service has loaded */
+static void prepare_vm(struct snlua *l) {
 	lua_State *L = l->L;
-	l->ctx = ctx;
 	lua_gc(L, LUA_GCSTOP, 0);
-	skynet_memory_register(&l->mem, skynet_current_handle());
 	lua_pushboolean(L, 1); /* tell libraries to ignore the environment */
 	lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
 	open_libs(L);
@@ -701,12 +771,26 @@ static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args
 	lua_setfield(L, LUA_REGISTRYINDEX, SKYNET_RESUME_HOOK);
 	lua_pushcfunction(L, cached_loadfile);
 	lua_setglobal(L, "loadfile");
-	lua_pushlightuserdata(L, ctx);
-	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_context");
 	lua_pushcfunction(L, clear_cache);
 	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_codecache_clear");
 	install_searchers(L);
+}
+
+static void publish_startup_files(lua_State *L);
+
+static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args, size_t sz) {
+	lua_State *L = l->L;
+	l->ctx = ctx;
+	skynet_memory_register(&l->mem, skynet_current_handle());
+	lua_pushlightuserdata(L, ctx);
+	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_context");
 	set_path_globals(ctx, L);
+	if (l->cache_generation != cache_generation()) {
+		lua_pushnil(L); /* compiled before a clearcache */
+		lua_setfield(L, LUA_REGISTRYINDEX, AHEAD_CHUNKS);
+	}
+	lua_newtable(L);
+	lua_setfield(L, LUA_REGISTRYINDEX, STARTUP_FILES);
 
 	lua_pushcfunction(L, traceback);
 	assert(lua_gettop(L) == 1);
@@ -725,6 +809,11 @@ static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args
 		return 1;
 	}
 	lua_settop(L, 0);
+	publish_startup_files(L);
+	lua_pushnil(L); /* chunks it did not ask for are garbage now */
+	lua_setfield(L, LUA_REGISTRYINDEX, AHEAD_CHUNKS);
+	lua_pushnil(L);
+	lua_setfield(L, LUA_REGISTRYINDEX, STARTUP_FILES);
 	if (lua_getfield(L, LUA_REGISTRYINDEX, "memlimit") == LUA_TNUMBER) {
 		size_t limit = (size_t)lua_tointeger(L, -1);
 		l->mem_limit = limit;
@@ -785,7 +874,7 @@ static void *lalloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 	return p;
 }
 
-struct snlua *snlua_create(void) {
+static struct snlua *new_vm(void) {
 	struct snlua *l = skynet_malloc(sizeof(*l));
 	memset(l, 0, sizeof(*l));
 	l->mem_report = MEMORY_WARNING_REPORT;
@@ -797,7 +886,131 @@ struct snlua *snlua_create(void) {
 	 * full pass, which also frees what loading left behind */
 	lua_gc(l->L, LUA_GCGEN, 0, 0);
 	l->activeL = l->L;
+	prepare_vm(l);
+	l->cache_generation = cache_generation();
 	return l;
+}
+
+/* ---- VMs built ahead ----
+ *
+ * Most of a spawn is building the VM: creating it, opening its libraries,
+ * loading the chunks every service starts with (the loader, skynet.lua and
+ * what it requires).  None of that depends on the service, and a spawn is a
+ * chain of messages (newservice, the launcher, the new service's start,
+ * its answer) that keeps one core busy at a time.  So a builder thread keeps
+ * READY_VMS VMs ready, built up to the point where they need their service,
+ * and snlua_create takes one; when none is ready it builds one itself.
+ *
+ * The chunks loaded ahead are the files the last service to start loaded
+ * while its main chunk ran (STARTUP_FILES), each compiled into the VM and
+ * kept by file name (AHEAD_CHUNKS): load_cached hands one out instead of
+ * loading the file when the service asks for it.  What a service does not ask
+ * for is dropped when its main chunk has run, and collected as garbage. */
+
+#define READY_VMS 4
+
+static struct {
+	pthread_once_t once;
+	pthread_mutex_t lock;
+	pthread_cond_t wanted;
+	struct snlua *ready[READY_VMS];
+	int count;
+	char *startup[STARTUP_FILES_MAX]; /* the last service's STARTUP_FILES */
+	int nstartup;
+} AHEAD = { .once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER, .wanted = PTHREAD_COND_INITIALIZER };
+
+/* the files the VM on top of the stack loaded while it started become
+ * those the next VMs are built with */
+static void publish_startup_files(lua_State *L) {
+	lua_getfield(L, LUA_REGISTRYINDEX, STARTUP_FILES);
+	int n = (int)luaL_len(L, -1);
+	pthread_mutex_lock(&AHEAD.lock);
+	int same = n == AHEAD.nstartup;
+	for (int i = 0; i < n && same; i++) {
+		lua_rawgeti(L, -1, i + 1);
+		same = strcmp(lua_tostring(L, -1), AHEAD.startup[i]) == 0;
+		lua_pop(L, 1);
+	}
+	if (!same) {
+		for (int i = 0; i < AHEAD.nstartup; i++)
+			skynet_free(AHEAD.startup[i]);
+		for (int i = 0; i < n; i++) {
+			lua_rawgeti(L, -1, i + 1);
+			AHEAD.startup[i] = skynet_strdup(lua_tostring(L, -1));
+			lua_pop(L, 1);
+		}
+		AHEAD.nstartup = n;
+	}
+	pthread_mutex_unlock(&AHEAD.lock);
+	lua_pop(L, 1);
+}
+
+struct file_list {
+	char *name[STARTUP_FILES_MAX];
+	int n;
+};
+
+/* AHEAD_CHUNKS of the files in the light userdata */
+static int lload_ahead(lua_State *L) {
+	struct file_list *files = lua_touserdata(L, 1);
+	lua_createtable(L, 0, files->n);
+	for (int i = 0; i < files->n; i++) {
+		if (load_compiled(L, files->name[i], "bt") == LUA_OK)
+			lua_setfield(L, -2, files->name[i]);
+		else
+			lua_pop(L, 1); /* it will meet the error itself */
+	}
+	lua_setfield(L, LUA_REGISTRYINDEX, AHEAD_CHUNKS);
+	return 0;
+}
+
+static struct snlua *build_ahead(struct file_list *files) {
+	struct snlua *l = new_vm();
+	lua_pushcfunction(l->L, lload_ahead);
+	lua_pushlightuserdata(l->L, files);
+	if (lua_pcall(l->L, 1, 0, 0) != LUA_OK)
+		lua_pop(l->L, 1); /* out of memory: the VM starts without them */
+	return l;
+}
+
+static void *builder(void *arg) {
+	(void)arg;
+	for (;;) {
+		struct file_list files;
+		pthread_mutex_lock(&AHEAD.lock);
+		while (AHEAD.count == READY_VMS)
+			pthread_cond_wait(&AHEAD.wanted, &AHEAD.lock);
+		files.n = AHEAD.nstartup;
+		for (int i = 0; i < files.n; i++)
+			files.name[i] = skynet_strdup(AHEAD.startup[i]);
+		pthread_mutex_unlock(&AHEAD.lock);
+		struct snlua *l = build_ahead(&files);
+		for (int i = 0; i < files.n; i++)
+			skynet_free(files.name[i]);
+		pthread_mutex_lock(&AHEAD.lock);
+		AHEAD.ready[AHEAD.count++] = l; /* only the builder adds */
+		pthread_mutex_unlock(&AHEAD.lock);
+	}
+	return NULL;
+}
+
+static void start_builder(void) {
+	pthread_t thread;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&thread, &attr, builder, NULL) == 0)
+		pthread_setname_np(thread, "snlua builder");
+	pthread_attr_destroy(&attr);
+}
+
+struct snlua *snlua_create(void) {
+	pthread_once(&AHEAD.once, start_builder);
+	pthread_mutex_lock(&AHEAD.lock);
+	struct snlua *l = AHEAD.count > 0 ? AHEAD.ready[--AHEAD.count] : NULL;
+	pthread_cond_signal(&AHEAD.wanted);
+	pthread_mutex_unlock(&AHEAD.lock);
+	return l ? l : new_vm();
 }
 
 void snlua_release(struct snlua *l) {
