@@ -99,6 +99,17 @@ void skynet_malloc_init(void) {
 }
 
 /*
+ * Purging freed pages (madvise) flushes every core's TLB, an interrupt to
+ * each that the caller waits for: in a VM, killing 20,000 services spent
+ * most of its time there, 1,500 kills/s.  jemalloc's background thread
+ * purges instead (12,000 kills/s).
+ */
+void skynet_malloc_purge_in_background(void) {
+	bool enable = true;
+	mallctl("background_thread", NULL, NULL, &enable, sizeof(enable));
+}
+
+/*
  * jemalloc purges dirty pages as they age past dirty_decay_ms, but only
  * when an arena allocates or frees: after a burst, an idle node keeps its
  * peak RSS.  Asking every arena to decay applies the same aging rule.
@@ -110,6 +121,9 @@ void skynet_malloc_decay(void) {
 }
 #else
 void skynet_malloc_init(void) {
+}
+
+void skynet_malloc_purge_in_background(void) {
 }
 
 void skynet_malloc_decay(void) {
