@@ -902,12 +902,14 @@ static struct snlua *new_vm(void) {
  * and snlua_create takes one; when none is ready it builds one itself.
  *
  * The chunks loaded ahead are the files the last service to start loaded
- * while its main chunk ran (STARTUP_FILES), each compiled into the VM and
- * kept by file name (AHEAD_CHUNKS): load_cached hands one out instead of
- * loading the file when the service asks for it.  What a service does not ask
- * for is dropped when its main chunk has run, and collected as garbage. */
+ * while its main chunk ran (STARTUP_FILES), each compiled into the VM from
+ * the code cache (up to AHEAD_CHUNK_MAX bytes of bytecode) and kept by file
+ * name (AHEAD_CHUNKS): load_cached hands one out instead of loading the file
+ * when the service asks for it.  What a service does not ask for is dropped
+ * when its main chunk has run, and collected with the garbage of loading. */
 
 #define READY_VMS 4
+#define AHEAD_CHUNK_MAX ((size_t)64 << 10)
 
 static struct {
 	pthread_once_t once;
@@ -950,15 +952,20 @@ struct file_list {
 	int n;
 };
 
-/* AHEAD_CHUNKS of the files in the light userdata */
+/* AHEAD_CHUNKS of the files in the light userdata that are in the code
+ * cache and small: a VM waiting in the pool should not hold a big table
+ * literal that the next service may never ask for */
 static int lload_ahead(lua_State *L) {
 	struct file_list *files = lua_touserdata(L, 1);
 	lua_createtable(L, 0, files->n);
 	for (int i = 0; i < files->n; i++) {
-		if (load_compiled(L, files->name[i], "bt") == LUA_OK)
+		struct code_entry *e = cache_find(files->name[i]);
+		if (e == NULL || e->sz > AHEAD_CHUNK_MAX)
+			continue;
+		if (load_compiled(L, files->name[i], "b") == LUA_OK)
 			lua_setfield(L, -2, files->name[i]);
 		else
-			lua_pop(L, 1); /* it will meet the error itself */
+			lua_pop(L, 1); /* the service meets the error itself */
 	}
 	lua_setfield(L, LUA_REGISTRYINDEX, AHEAD_CHUNKS);
 	return 0;
