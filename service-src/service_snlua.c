@@ -899,7 +899,9 @@ static struct snlua *new_vm(void) {
  * chain of messages (newservice, the launcher, the new service's start,
  * its answer) that keeps one core busy at a time.  So a builder thread keeps
  * READY_VMS VMs ready, built up to the point where they need their service,
- * and snlua_create takes one; when none is ready it builds one itself.
+ * and snlua_create takes one; when none is ready it builds one itself.  The
+ * builder starts with the BUILDER_AFTER-th VM: a node that boots a handful
+ * of services and idles keeps neither the thread nor the VMs.
  *
  * The chunks loaded ahead are the files the last service to start loaded
  * while its main chunk ran (STARTUP_FILES), each compiled into the VM from
@@ -908,18 +910,19 @@ static struct snlua *new_vm(void) {
  * when the service asks for it.  What a service does not ask for is dropped
  * when its main chunk has run, and collected with the garbage of loading. */
 
-#define READY_VMS 4
+#define READY_VMS 2
+#define BUILDER_AFTER 32
 #define AHEAD_CHUNK_MAX ((size_t)64 << 10)
 
 static struct {
-	pthread_once_t once;
+	atomic_int created; /* VMs asked for */
 	pthread_mutex_t lock;
 	pthread_cond_t wanted;
 	struct snlua *ready[READY_VMS];
 	int count;
 	char *startup[STARTUP_FILES_MAX]; /* the last service's STARTUP_FILES */
 	int nstartup;
-} AHEAD = { .once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER, .wanted = PTHREAD_COND_INITIALIZER };
+} AHEAD = { .lock = PTHREAD_MUTEX_INITIALIZER, .wanted = PTHREAD_COND_INITIALIZER };
 
 /* the files the VM on top of the stack loaded while it started become
  * those the next VMs are built with */
@@ -1012,7 +1015,14 @@ static void start_builder(void) {
 }
 
 struct snlua *snlua_create(void) {
-	pthread_once(&AHEAD.once, start_builder);
+	if (atomic_load_explicit(&AHEAD.created, memory_order_relaxed) < BUILDER_AFTER) {
+		/* counts up to BUILDER_AFTER (and a few more, from racing threads) */
+		int created = atomic_fetch_add_explicit(&AHEAD.created, 1, memory_order_relaxed) + 1;
+		if (created == BUILDER_AFTER)
+			start_builder();
+		if (created <= BUILDER_AFTER)
+			return new_vm();
+	}
 	pthread_mutex_lock(&AHEAD.lock);
 	struct snlua *l = AHEAD.count > 0 ? AHEAD.ready[--AHEAD.count] : NULL;
 	pthread_cond_signal(&AHEAD.wanted);

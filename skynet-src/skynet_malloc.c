@@ -24,13 +24,15 @@
  * (when freed memory ages out, dirty_decay_ms) gives its pages back, so
  * that a reused piece is populated again.  Only what jemalloc hands out is
  * populated, but a piece is populated whole where a small node might
- * touch only part of a slab: so this starts once POPULATE_AFTER bytes have
- * been committed in all, and an idle node keeps its footprint.  Pieces
+ * touch only part of a slab: so this starts once the node has grown
+ * (GROWN_NODE), and an idle node keeps its footprint.  Pieces
  * bigger than POPULATE_MAX (a large buffer that may be touched sparsely)
  * fault in as they are touched.  A kernel without MADV_POPULATE_WRITE
  * (before 5.14) faults everything in, as if this were not here.
  */
-#define POPULATE_AFTER ((size_t)8 << 20)
+/* a node that has committed this much in all is a big one (an idle node
+ * stays far below): its pages are populated, and purged in the background */
+#define GROWN_NODE ((size_t)8 << 20)
 #define POPULATE_MAX ((size_t)256 << 10)
 
 /* freed pages go back to the system after about this long (jemalloc's
@@ -58,7 +60,7 @@ static bool commit_pages(extent_hooks_t *hooks, void *addr, size_t size, size_t 
 	(void)size;
 	(void)arena;
 	size_t before = atomic_fetch_add_explicit(&committed_bytes, length, memory_order_relaxed);
-	if (before > POPULATE_AFTER && length <= POPULATE_MAX
+	if (before > GROWN_NODE && length <= POPULATE_MAX
 		&& !atomic_load_explicit(&populate_unsupported, memory_order_relaxed)
 		&& madvise((char *)addr + offset, length, MADV_POPULATE_WRITE) != 0 && errno == EINVAL)
 		atomic_store_explicit(&populate_unsupported, true, memory_order_relaxed);
@@ -101,10 +103,17 @@ void skynet_malloc_init(void) {
 /*
  * Purging freed pages (madvise) flushes every core's TLB, an interrupt to
  * each that the caller waits for: in a VM, killing 20,000 services spent
- * most of its time there, 1,500 kills/s.  jemalloc's background thread
- * purges instead (12,000 kills/s).
+ * most of its time there, 1,500 kills/s.  Once the node has grown past
+ * GROWN_NODE, jemalloc's background thread purges instead (~10,000
+ * kills/s); a small node saves the thread's memory.  It is started from
+ * here, by the timer thread: after the daemon's fork (a forked child has
+ * no such thread), and never from a hook (jemalloc holds its locks there).
  */
-void skynet_malloc_purge_in_background(void) {
+static void purge_in_background_when_grown(void) {
+	static bool started;
+	if (started || atomic_load_explicit(&committed_bytes, memory_order_relaxed) <= GROWN_NODE)
+		return;
+	started = true;
 	bool enable = true;
 	mallctl("background_thread", NULL, NULL, &enable, sizeof(enable));
 }
@@ -115,15 +124,13 @@ void skynet_malloc_purge_in_background(void) {
  * peak RSS.  Asking every arena to decay applies the same aging rule.
  */
 void skynet_malloc_decay(void) {
+	purge_in_background_when_grown();
 	char name[64];
 	snprintf(name, sizeof(name), "arena.%u.decay", (unsigned)MALLCTL_ARENAS_ALL);
 	mallctl(name, NULL, NULL, NULL, 0);
 }
 #else
 void skynet_malloc_init(void) {
-}
-
-void skynet_malloc_purge_in_background(void) {
 }
 
 void skynet_malloc_decay(void) {

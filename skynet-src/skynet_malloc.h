@@ -16,10 +16,6 @@
 
 /* tunes the allocator; runs before any thread starts */
 void skynet_malloc_init(void);
-/* gives freed memory back to the system on the allocator's own thread, not
- * on the thread that frees it; called after the daemon's fork (the forked
- * child has no such thread) */
-void skynet_malloc_purge_in_background(void);
 /* gives freed memory back to the system as it ages; the timer thread
  * calls it once a second (an idle node would otherwise keep it) */
 void skynet_malloc_decay(void);

@@ -424,7 +424,6 @@ int skynet_start(struct skynet_config *config) {
 	install_signals();
 	if (config->daemon && daemon_init(config->daemon))
 		return 1;
-	skynet_malloc_purge_in_background();
 	skynet_harbor_init(config->harbor);
 	skynet_handle_init(config->harbor);
 	skynet_mq_init();
