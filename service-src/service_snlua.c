@@ -18,6 +18,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MEMORY_WARNING_REPORT (1024 * 1024 * 32)
@@ -898,10 +899,13 @@ static struct snlua *new_vm(void) {
  * what it requires).  None of that depends on the service, and a spawn is a
  * chain of messages (newservice, the launcher, the new service's start,
  * its answer) that keeps one core busy at a time.  So a builder thread keeps
- * READY_VMS VMs ready, built up to the point where they need their service,
+ * up to snlua_prebuild VMs ready (a config key; 0, the default, builds none
+ * ahead), built up to the point where they need their service,
  * and snlua_create takes one; when none is ready it builds one itself.  The
  * builder starts with the BUILDER_AFTER-th VM: a node that boots a handful
- * of services and idles keeps neither the thread nor the VMs.
+ * of services and idles keeps neither the thread nor the VMs.  It pays only
+ * where a core is idle: on a loaded 2-core VM, waking the builder and moving
+ * each VM between cores cost more than the work moved off the chain.
  *
  * The chunks loaded ahead are the files the last service to start loaded
  * while its main chunk ran (STARTUP_FILES), each compiled into the VM from
@@ -910,7 +914,7 @@ static struct snlua *new_vm(void) {
  * when the service asks for it.  What a service does not ask for is dropped
  * when its main chunk has run, and collected with the garbage of loading. */
 
-#define READY_VMS 2
+#define READY_VMS_MAX 16
 #define BUILDER_AFTER 32
 #define AHEAD_CHUNK_MAX ((size_t)64 << 10)
 
@@ -918,8 +922,9 @@ static struct {
 	atomic_int created; /* VMs asked for */
 	pthread_mutex_t lock;
 	pthread_cond_t wanted;
-	struct snlua *ready[READY_VMS];
+	struct snlua *ready[READY_VMS_MAX];
 	int count;
+	int target; /* the config's snlua_prebuild: 0, no builder */
 	char *startup[STARTUP_FILES_MAX]; /* the last service's STARTUP_FILES */
 	int nstartup;
 } AHEAD = { .lock = PTHREAD_MUTEX_INITIALIZER, .wanted = PTHREAD_COND_INITIALIZER };
@@ -988,7 +993,7 @@ static void *builder(void *arg) {
 	for (;;) {
 		struct file_list files;
 		pthread_mutex_lock(&AHEAD.lock);
-		while (AHEAD.count == READY_VMS)
+		while (AHEAD.count == AHEAD.target)
 			pthread_cond_wait(&AHEAD.wanted, &AHEAD.lock);
 		files.n = AHEAD.nstartup;
 		for (int i = 0; i < files.n; i++)
@@ -1005,6 +1010,13 @@ static void *builder(void *arg) {
 }
 
 static void start_builder(void) {
+	const char *n = skynet_command(NULL, "GETENV", "snlua_prebuild");
+	long target = n ? strtol(n, NULL, 10) : 0;
+	if (target <= 0)
+		return;
+	pthread_mutex_lock(&AHEAD.lock);
+	AHEAD.target = target < READY_VMS_MAX ? (int)target : READY_VMS_MAX;
+	pthread_mutex_unlock(&AHEAD.lock);
 	pthread_t thread;
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
@@ -1025,7 +1037,10 @@ struct snlua *snlua_create(void) {
 	}
 	pthread_mutex_lock(&AHEAD.lock);
 	struct snlua *l = AHEAD.count > 0 ? AHEAD.ready[--AHEAD.count] : NULL;
-	pthread_cond_signal(&AHEAD.wanted);
+	/* woken when half are gone, it refills them in a row: a wakeup is a
+	 * system call and an interrupt to another core, dear in a VM */
+	if (AHEAD.target > 0 && AHEAD.count <= AHEAD.target / 2)
+		pthread_cond_signal(&AHEAD.wanted);
 	pthread_mutex_unlock(&AHEAD.lock);
 	return l ? l : new_vm();
 }
