@@ -14,11 +14,9 @@
 #include <lualib.h>
 
 #include <assert.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define MEMORY_WARNING_REPORT (1024 * 1024 * 32)
@@ -32,7 +30,6 @@ struct snlua {
 	struct spinlock active_lock; /* guards activeL against the signal */
 	lua_State *activeL;          /* the thread running Lua code right now */
 	struct skynet_resume_hook resume_hook; /* skynet.profile's, when it times something */
-	unsigned cache_generation;   /* of the chunks it was given ahead (see ahead_of_time) */
 };
 
 /* ---- the code cache: file name -> bytecode, shared by every VM ---- */
@@ -50,7 +47,6 @@ static struct {
 	struct spinlock lock;
 	struct code_entry *bucket[CODE_CACHE_BUCKETS];
 	struct code_entry *retired;
-	unsigned generation; /* counts clearcache calls */
 	char library_dir[256]; /* the folder of lualoader: the framework's Lua library */
 } CC;
 
@@ -272,41 +268,8 @@ static void cache_store(lua_State *L, const char *name) {
 	skynet_free(b.data);
 }
 
-/* registry fields of a VM while it starts: the chunks loaded into it
- * ahead of time (file name -> function, each used once), and the names of
- * the files it loads (see "VMs built ahead") */
-#define AHEAD_CHUNKS "skynet_ahead"
-#define STARTUP_FILES "skynet_startup"
-#define STARTUP_FILES_MAX 8
-
-/* pushes the chunk of filename loaded ahead of time, if there is one */
-static int take_ahead(lua_State *L, const char *filename) {
-	if (lua_getfield(L, LUA_REGISTRYINDEX, AHEAD_CHUNKS) != LUA_TTABLE) {
-		lua_pop(L, 1);
-		return 0;
-	}
-	if (lua_getfield(L, -1, filename) != LUA_TFUNCTION) {
-		lua_pop(L, 2);
-		return 0;
-	}
-	lua_pushnil(L);
-	lua_setfield(L, -3, filename);
-	lua_remove(L, -2);
-	return 1;
-}
-
-static void note_startup_file(lua_State *L, const char *filename) {
-	if (lua_getfield(L, LUA_REGISTRYINDEX, STARTUP_FILES) == LUA_TTABLE) {
-		lua_Integer n = luaL_len(L, -1);
-		if (n < STARTUP_FILES_MAX) {
-			lua_pushstring(L, filename);
-			lua_rawseti(L, -2, n + 1);
-		}
-	}
-	lua_pop(L, 1);
-}
-
-static int load_compiled(lua_State *L, const char *filename, const char *mode) {
+/* pushes the chunk of filename (or the error), compiled once per node */
+static int load_cached(lua_State *L, const char *filename, const char *mode) {
 	struct code_entry *e = cache_find(filename);
 	if (e == NULL) {
 		int status = luaL_loadfilex(L, filename, mode);
@@ -317,14 +280,6 @@ static int load_compiled(lua_State *L, const char *filename, const char *mode) {
 	lua_pushfstring(L, "@%s", filename);
 	int status = luaL_loadbufferx(L, e->code, e->sz, lua_tostring(L, -1), "b");
 	lua_remove(L, -2);
-	return status;
-}
-
-/* pushes the chunk of filename (or the error), compiled once per node */
-static int load_cached(lua_State *L, const char *filename, const char *mode) {
-	int status = take_ahead(L, filename) ? LUA_OK : load_compiled(L, filename, mode);
-	if (status == LUA_OK)
-		note_startup_file(L, filename);
 	return status;
 }
 
@@ -375,7 +330,6 @@ static void cache_put(const char *name, const char *value, size_t sz) {
 static int clear_cache(lua_State *L) {
 	(void)L;
 	spinlock_lock(&CC.lock);
-	CC.generation++;
 	for (int i = 0; i < CODE_CACHE_BUCKETS; i++) {
 		struct code_entry *e = CC.bucket[i];
 		CC.bucket[i] = NULL;
@@ -388,13 +342,6 @@ static int clear_cache(lua_State *L) {
 	}
 	spinlock_unlock(&CC.lock);
 	return 0;
-}
-
-static unsigned cache_generation(void) {
-	spinlock_lock(&CC.lock);
-	unsigned generation = CC.generation;
-	spinlock_unlock(&CC.lock);
-	return generation;
 }
 
 /* ---- finding modules and services, with lookups remembered node-wide ---- */
@@ -759,11 +706,11 @@ static void set_path_globals(struct skynet_context *ctx, lua_State *L) {
 	lua_setglobal(L, "LUA_PRELOAD");
 }
 
-/* the set-up of a VM that does not depend on its service; the collector
- * stays stopped until the service has loaded */
-static void prepare_vm(struct snlua *l) {
+static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args, size_t sz) {
 	lua_State *L = l->L;
+	l->ctx = ctx;
 	lua_gc(L, LUA_GCSTOP, 0);
+	skynet_memory_register(&l->mem, skynet_current_handle());
 	lua_pushboolean(L, 1); /* tell libraries to ignore the environment */
 	lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
 	open_libs(L);
@@ -772,26 +719,12 @@ static void prepare_vm(struct snlua *l) {
 	lua_setfield(L, LUA_REGISTRYINDEX, SKYNET_RESUME_HOOK);
 	lua_pushcfunction(L, cached_loadfile);
 	lua_setglobal(L, "loadfile");
+	lua_pushlightuserdata(L, ctx);
+	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_context");
 	lua_pushcfunction(L, clear_cache);
 	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_codecache_clear");
 	install_searchers(L);
-}
-
-static void publish_startup_files(lua_State *L);
-
-static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args, size_t sz) {
-	lua_State *L = l->L;
-	l->ctx = ctx;
-	skynet_memory_register(&l->mem, skynet_current_handle());
-	lua_pushlightuserdata(L, ctx);
-	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_context");
 	set_path_globals(ctx, L);
-	if (l->cache_generation != cache_generation()) {
-		lua_pushnil(L); /* compiled before a clearcache */
-		lua_setfield(L, LUA_REGISTRYINDEX, AHEAD_CHUNKS);
-	}
-	lua_newtable(L);
-	lua_setfield(L, LUA_REGISTRYINDEX, STARTUP_FILES);
 
 	lua_pushcfunction(L, traceback);
 	assert(lua_gettop(L) == 1);
@@ -810,11 +743,6 @@ static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args
 		return 1;
 	}
 	lua_settop(L, 0);
-	publish_startup_files(L);
-	lua_pushnil(L); /* chunks it did not ask for are garbage now */
-	lua_setfield(L, LUA_REGISTRYINDEX, AHEAD_CHUNKS);
-	lua_pushnil(L);
-	lua_setfield(L, LUA_REGISTRYINDEX, STARTUP_FILES);
 	if (lua_getfield(L, LUA_REGISTRYINDEX, "memlimit") == LUA_TNUMBER) {
 		size_t limit = (size_t)lua_tointeger(L, -1);
 		l->mem_limit = limit;
@@ -875,7 +803,7 @@ static void *lalloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 	return p;
 }
 
-static struct snlua *new_vm(void) {
+struct snlua *snlua_create(void) {
 	struct snlua *l = skynet_malloc(sizeof(*l));
 	memset(l, 0, sizeof(*l));
 	l->mem_report = MEMORY_WARNING_REPORT;
@@ -887,162 +815,7 @@ static struct snlua *new_vm(void) {
 	 * full pass, which also frees what loading left behind */
 	lua_gc(l->L, LUA_GCGEN, 0, 0);
 	l->activeL = l->L;
-	prepare_vm(l);
-	l->cache_generation = cache_generation();
 	return l;
-}
-
-/* ---- VMs built ahead ----
- *
- * Most of a spawn is building the VM: creating it, opening its libraries,
- * loading the chunks every service starts with (the loader, skynet.lua and
- * what it requires).  None of that depends on the service, and a spawn is a
- * chain of messages (newservice, the launcher, the new service's start,
- * its answer) that keeps one core busy at a time.  So a builder thread keeps
- * up to snlua_prebuild VMs ready (a config key; 0, the default, builds none
- * ahead), built up to the point where they need their service,
- * and snlua_create takes one; when none is ready it builds one itself.  The
- * builder starts with the BUILDER_AFTER-th VM: a node that boots a handful
- * of services and idles keeps neither the thread nor the VMs.  It pays only
- * where a core is idle: on a loaded 2-core VM, waking the builder and moving
- * each VM between cores cost more than the work moved off the chain.
- *
- * The chunks loaded ahead are the files the last service to start loaded
- * while its main chunk ran (STARTUP_FILES), each compiled into the VM from
- * the code cache (up to AHEAD_CHUNK_MAX bytes of bytecode) and kept by file
- * name (AHEAD_CHUNKS): load_cached hands one out instead of loading the file
- * when the service asks for it.  What a service does not ask for is dropped
- * when its main chunk has run, and collected with the garbage of loading. */
-
-#define READY_VMS_MAX 16
-#define BUILDER_AFTER 32
-#define AHEAD_CHUNK_MAX ((size_t)64 << 10)
-
-static struct {
-	atomic_int created; /* VMs asked for */
-	pthread_mutex_t lock;
-	pthread_cond_t wanted;
-	struct snlua *ready[READY_VMS_MAX];
-	int count;
-	int target; /* the config's snlua_prebuild: 0, no builder */
-	char *startup[STARTUP_FILES_MAX]; /* the last service's STARTUP_FILES */
-	int nstartup;
-} AHEAD = { .lock = PTHREAD_MUTEX_INITIALIZER, .wanted = PTHREAD_COND_INITIALIZER };
-
-/* the files the VM on top of the stack loaded while it started become
- * those the next VMs are built with */
-static void publish_startup_files(lua_State *L) {
-	lua_getfield(L, LUA_REGISTRYINDEX, STARTUP_FILES);
-	int n = (int)luaL_len(L, -1);
-	pthread_mutex_lock(&AHEAD.lock);
-	int same = n == AHEAD.nstartup;
-	for (int i = 0; i < n && same; i++) {
-		lua_rawgeti(L, -1, i + 1);
-		same = strcmp(lua_tostring(L, -1), AHEAD.startup[i]) == 0;
-		lua_pop(L, 1);
-	}
-	if (!same) {
-		for (int i = 0; i < AHEAD.nstartup; i++)
-			skynet_free(AHEAD.startup[i]);
-		for (int i = 0; i < n; i++) {
-			lua_rawgeti(L, -1, i + 1);
-			AHEAD.startup[i] = skynet_strdup(lua_tostring(L, -1));
-			lua_pop(L, 1);
-		}
-		AHEAD.nstartup = n;
-	}
-	pthread_mutex_unlock(&AHEAD.lock);
-	lua_pop(L, 1);
-}
-
-struct file_list {
-	char *name[STARTUP_FILES_MAX];
-	int n;
-};
-
-/* AHEAD_CHUNKS of the files in the light userdata that are in the code
- * cache and small: a VM waiting in the pool should not hold a big table
- * literal that the next service may never ask for */
-static int lload_ahead(lua_State *L) {
-	struct file_list *files = lua_touserdata(L, 1);
-	lua_createtable(L, 0, files->n);
-	for (int i = 0; i < files->n; i++) {
-		struct code_entry *e = cache_find(files->name[i]);
-		if (e == NULL || e->sz > AHEAD_CHUNK_MAX)
-			continue;
-		if (load_compiled(L, files->name[i], "b") == LUA_OK)
-			lua_setfield(L, -2, files->name[i]);
-		else
-			lua_pop(L, 1); /* the service meets the error itself */
-	}
-	lua_setfield(L, LUA_REGISTRYINDEX, AHEAD_CHUNKS);
-	return 0;
-}
-
-static struct snlua *build_ahead(struct file_list *files) {
-	struct snlua *l = new_vm();
-	lua_pushcfunction(l->L, lload_ahead);
-	lua_pushlightuserdata(l->L, files);
-	if (lua_pcall(l->L, 1, 0, 0) != LUA_OK)
-		lua_pop(l->L, 1); /* out of memory: the VM starts without them */
-	return l;
-}
-
-static void *builder(void *arg) {
-	(void)arg;
-	for (;;) {
-		struct file_list files;
-		pthread_mutex_lock(&AHEAD.lock);
-		while (AHEAD.count == AHEAD.target)
-			pthread_cond_wait(&AHEAD.wanted, &AHEAD.lock);
-		files.n = AHEAD.nstartup;
-		for (int i = 0; i < files.n; i++)
-			files.name[i] = skynet_strdup(AHEAD.startup[i]);
-		pthread_mutex_unlock(&AHEAD.lock);
-		struct snlua *l = build_ahead(&files);
-		for (int i = 0; i < files.n; i++)
-			skynet_free(files.name[i]);
-		pthread_mutex_lock(&AHEAD.lock);
-		AHEAD.ready[AHEAD.count++] = l; /* only the builder adds */
-		pthread_mutex_unlock(&AHEAD.lock);
-	}
-	return NULL;
-}
-
-static void start_builder(void) {
-	const char *n = skynet_command(NULL, "GETENV", "snlua_prebuild");
-	long target = n ? strtol(n, NULL, 10) : 0;
-	if (target <= 0)
-		return;
-	pthread_mutex_lock(&AHEAD.lock);
-	AHEAD.target = target < READY_VMS_MAX ? (int)target : READY_VMS_MAX;
-	pthread_mutex_unlock(&AHEAD.lock);
-	pthread_t thread;
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&thread, &attr, builder, NULL) == 0)
-		pthread_setname_np(thread, "snlua builder");
-	pthread_attr_destroy(&attr);
-}
-
-struct snlua *snlua_create(void) {
-	if (atomic_load_explicit(&AHEAD.created, memory_order_relaxed) < BUILDER_AFTER) {
-		/* counts up to BUILDER_AFTER (and a few more, from racing threads) */
-		int created = atomic_fetch_add_explicit(&AHEAD.created, 1, memory_order_relaxed) + 1;
-		if (created == BUILDER_AFTER)
-			start_builder();
-		if (created <= BUILDER_AFTER)
-			return new_vm();
-	}
-	pthread_mutex_lock(&AHEAD.lock);
-	struct snlua *l = AHEAD.count > 0 ? AHEAD.ready[--AHEAD.count] : NULL;
-	/* woken when half are gone, it refills them in a row: a wakeup is a
-	 * system call and an interrupt to another core, dear in a VM */
-	if (AHEAD.target > 0 && AHEAD.count <= AHEAD.target / 2)
-		pthread_cond_signal(&AHEAD.wanted);
-	pthread_mutex_unlock(&AHEAD.lock);
-	return l ? l : new_vm();
 }
 
 void snlua_release(struct snlua *l) {
