@@ -15,6 +15,7 @@
 
 #include <assert.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -49,17 +50,27 @@ static struct {
 	char library_dir[256]; /* the folder of lualoader: the framework's Lua library */
 } CC;
 
+/* eight bytes a step: keys of module lookups hold whole search paths */
 static unsigned hash_name(const char *name) {
-	unsigned h = 2166136261u;
-	for (; *name; name++)
-		h = (h ^ (unsigned char)*name) * 16777619u;
-	return h % CODE_CACHE_BUCKETS;
+	size_t len = strlen(name);
+	uint64_t h = len, w;
+	for (; len >= 8; len -= 8, name += 8) {
+		memcpy(&w, name, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15u;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, name, len);
+	h = (h ^ w) * 0x9e3779b97f4a7c15u;
+	h ^= h >> 32;
+	return (unsigned)(h % CODE_CACHE_BUCKETS);
 }
 
 static struct code_entry *cache_find(const char *name) {
 	struct code_entry *e;
+	unsigned h = hash_name(name);
 	spinlock_lock(&CC.lock);
-	for (e = CC.bucket[hash_name(name)]; e; e = e->next)
+	for (e = CC.bucket[h]; e; e = e->next)
 		if (strcmp(e->name, name) == 0)
 			break;
 	spinlock_unlock(&CC.lock);
@@ -343,42 +354,49 @@ static int clear_cache(lua_State *L) {
  * per node, until the console's clearcache). */
 static int search_file(lua_State *L, const char *name, const char *path, const char *sep,
 	int remember_miss) {
-	lua_pushfstring(L, "\1%s\2%s\2%s", name, path, sep);
-	const char *key = lua_tostring(L, -1);
-	struct code_entry *e = cache_find(key);
-	if (e) {
-		lua_pop(L, 1);
-		if (e->sz > 0 && e->code[0] == '\0') {
-			lua_pushnil(L);
-			lua_pushlstring(L, e->code + 1, e->sz - 1);
-			return 0;
-		}
+	/* the key "\1name\2path\2sep", built without making a Lua string of it */
+	luaL_Buffer key;
+	luaL_buffinit(L, &key);
+	int key_slot = lua_gettop(L);
+	luaL_addchar(&key, '\1');
+	luaL_addstring(&key, name);
+	luaL_addchar(&key, '\2');
+	luaL_addstring(&key, path);
+	luaL_addchar(&key, '\2');
+	luaL_addstring(&key, sep);
+	luaL_addchar(&key, '\0');
+	const char *k = luaL_buffaddr(&key);
+	struct code_entry *e = cache_find(k);
+	int found = 0;
+	if (e && e->sz > 0 && e->code[0] == '\0') {
+		lua_pushnil(L);
+		lua_pushlstring(L, e->code + 1, e->sz - 1);
+	} else if (e) {
 		lua_pushlstring(L, e->code, e->sz);
-		return 1;
+		found = 1;
+	} else {
+		lua_getfield(L, lua_upvalueindex(1), "searchpath");
+		lua_pushstring(L, name);
+		lua_pushstring(L, path);
+		lua_pushstring(L, sep);
+		lua_call(L, 3, 2);
+		size_t sz;
+		const char *file = lua_tolstring(L, -2, &sz);
+		if (file) {
+			cache_put(k, file, sz);
+			lua_pop(L, 1);
+			found = 1;
+		} else if (remember_miss) {
+			lua_pushlstring(L, "", 1); /* a miss: a NUL, then the error */
+			lua_pushvalue(L, -2);
+			lua_concat(L, 2);
+			const char *miss = lua_tolstring(L, -1, &sz);
+			cache_put(k, miss, sz);
+			lua_pop(L, 1);
+		}
 	}
-	lua_getfield(L, lua_upvalueindex(1), "searchpath");
-	lua_pushstring(L, name);
-	lua_pushstring(L, path);
-	lua_pushstring(L, sep);
-	lua_call(L, 3, 2);
-	size_t sz;
-	const char *found = lua_tolstring(L, -2, &sz);
-	if (found) {
-		cache_put(key, found, sz);
-		lua_pop(L, 1);
-		lua_remove(L, -2);
-		return 1;
-	}
-	if (remember_miss) {
-		lua_pushlstring(L, "", 1); /* a miss: a NUL, then the error */
-		lua_pushvalue(L, -2);
-		lua_concat(L, 2);
-		const char *miss = lua_tolstring(L, -1, &sz);
-		cache_put(key, miss, sz);
-		lua_pop(L, 1);
-	}
-	lua_remove(L, -3);
-	return 0;
+	lua_remove(L, key_slot);
+	return found;
 }
 
 /* searches the path in package[field] (upvalue 1 is package) */
