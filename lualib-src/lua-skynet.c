@@ -3,7 +3,6 @@
  * context is the lightuserdata "skynet_context" in the registry (set by
  * snlua); every function here gets it as upvalue 1.
  */
-#include "lua-dispatch.h"
 #include "lua-seri.h"
 #include "skynet.h"
 
@@ -35,8 +34,6 @@ static int traceback(lua_State *L) {
 
 static const char CALLBACK_KEY = 0; /* its address keys the callback in the registry */
 
-static const char CALLBACK_THREAD_KEY = 0; /* the thread the callback runs on */
-
 static const char PENDING_KEY = 0; /* see lpending */
 
 static void report_error(struct skynet_context *context, lua_State *L, int r, int session,
@@ -57,8 +54,8 @@ static void report_error(struct skynet_context *context, lua_State *L, int r, in
 }
 
 /*
- * Calls the Lua callback(type, msg, sz, session, source) on its own
- * thread, whose stack holds nothing else.  When it raises, the error is logged and the pending function
+ * Calls the Lua callback(type, msg, sz, session, source) on the main
+ * thread.  When it raises, the error is logged and the pending function
  * runs what the failed dispatch left undone (forks, error answers), again
  * after each runtime error it raises: each one consumes what raised it.
  * The callback is looked up for every message: a handler may replace it
@@ -109,14 +106,9 @@ static int lcallback(lua_State *L) {
 	luaL_checktype(L, 1, LUA_TFUNCTION);
 	lua_settop(L, 1);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &CALLBACK_KEY);
-	lua_State *cb_thread;
-	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &CALLBACK_THREAD_KEY) == LUA_TTHREAD) {
-		cb_thread = lua_tothread(L, -1);
-	} else {
-		cb_thread = lua_newthread(L);
-		lua_rawsetp(L, LUA_REGISTRYINDEX, &CALLBACK_THREAD_KEY);
-	}
-	skynet_callback(context, cb_thread, forward ? forward_cb : message_cb);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+	lua_State *gL = lua_tothread(L, -1);
+	skynet_callback(context, gL, forward ? forward_cb : message_cb);
 	return 0;
 }
 
@@ -452,7 +444,6 @@ LUAMOD_API int luaopen_skynet_core(lua_State *L) {
 		{ "hpc", lhpc },
 		{ "clearcache", lclearcache },
 		{ "tohandle", ltohandle },
-		{ "dispatcher", skynet_dispatcher_new },
 		{ NULL, NULL },
 	};
 	lua_createtable(L, 0, sizeof(l) / sizeof(l[0]) + sizeof(l2) / sizeof(l2[0]) - 2);

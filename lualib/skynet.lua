@@ -12,6 +12,8 @@ local tostring = tostring
 local type = type
 local pairs = pairs
 local error = error
+local string_format = string.format
+local coroutine_create = coroutine.create
 local coroutine_resume = coroutine.resume -- snlua's, which tracks the running thread
 local coroutine_yield = coroutine.yield
 local coroutine_running = coroutine.running
@@ -35,14 +37,9 @@ local PTYPE_RESPONSE = 1
 local PTYPE_ERROR = 7
 local PTYPE_DEBUG = 9
 local PTYPE_LUA = 10
+local PTYPE_TRACE = 12
 
--- The message path (sessions, the coroutine pool, resume and suspend,
--- wake-ups, failed calls, forks, calls and responses) is C, with the
--- tables it keeps: lualib-src/lua-dispatch.c.
-local dispatcher = c.dispatcher(skynet, c, coroutine_resume, tracelog)
-local proto, session_id_coroutine, session_coroutine_id, session_coroutine_address,
-	watching_session, unresponse, fork_queue, forgotten_callers = dispatcher.tables()
-local self_handle
+local proto = {}
 skynet.proto = proto
 
 function skynet.register_protocol(class)
@@ -55,24 +52,246 @@ function skynet.register_protocol(class)
 	proto[id] = class
 end
 
-local new_session = dispatcher.new_session
-local running = dispatcher.running
+-- session bookkeeping
+local session_id_coroutine = {}     -- session -> waiting thread, timeout function, or "BREAK"
+local session_coroutine_id = {}     -- thread -> session of the request it handles
+local session_coroutine_address = {} -- thread -> source of that request
+local session_coroutine_tracetag = {} -- thread -> its trace tag, or false: never traced
+local trace_source = {}             -- source -> the tag of its next request
+local unresponse = {}               -- response closure -> address
+local watching_session = {}         -- session -> address called
+local sleep_session = {}            -- token -> session
+local wakeup_queue = { h = 1, t = 0 } -- tokens to wake, from h to t
+local error_queue = {}
+local fork_queue = { h = 1, t = 0 }  -- pairs: a parked thread, then its body
+local running_thread
+local self_handle
+
+local session_counter = 0
+
+-- sessions wrap around at 2^31 and skip any still pending, so a response
+-- can never reach the wrong waiting call
+local function new_session()
+	local s = session_counter
+	repeat
+		s = s + 1
+		if s > 0x7fffffff then
+			s = 1
+		end
+	until session_id_coroutine[s] == nil
+	session_counter = s
+	return s
+end
 
 -- sends with a nil session (c.send(addr, type, nil, ...)) and the TIMEOUT
 -- command take theirs from here too: one id space for the service
 c.sessionallocator(new_session)
--- after a handler raised, the core runs what its dispatch left undone
-c.pending(dispatcher.pending)
 
--- calls, sends, responses and timeouts are the dispatcher's too
-local yield_call = dispatcher.yield_call
-skynet.call = dispatcher.call
-skynet.send = dispatcher.send
-skynet.ret = dispatcher.ret
-skynet.timeout = dispatcher.timeout
+-- coroutine pool: a finished handler parks its thread for the next one.
+-- Weak, so an idle service gives its threads back to the GC; pool_size
+-- counts the slots in use, some of which the GC may have emptied.
+local coroutine_pool = setmetatable({}, { __mode = "kv" })
+local pool_size = 0
+
+-- callers whose request a finished handler never answered: they wait
+-- until this service exits, which then tells them it is gone
+local forgotten_callers = {}
+
+local function finish_request(co)
+	local session = session_coroutine_id[co]
+	if session and session ~= 0 then
+		local source = session_coroutine_address[co]
+		skynet.error(string_format("Maybe forgot response session %d from %s", session, skynet.address(source)))
+		forgotten_callers[source] = true
+	end
+	session_coroutine_id[co] = nil
+	session_coroutine_address[co] = nil
+	session_coroutine_tracetag[co] = nil
+end
+
+local function run_body(body, ...)
+	body(...)
+end
+
+-- a pooled thread runs each body from the same line, so the stacks of
+-- threads waiting in the same place look the same (skynet.uniqtask)
+local function pooled_thread()
+	local self_co = coroutine_running()
+	while true do
+		run_body(coroutine_yield "SUSPEND") -- parked until the next body
+		if session_coroutine_tracetag[self_co] then
+			tracelog(session_coroutine_tracetag[self_co], "end")
+		end
+		finish_request(self_co)
+		pool_size = pool_size + 1
+		coroutine_pool[pool_size] = self_co
+	end
+end
+
+-- a parked thread: its first resume brings the body and its arguments,
+-- so a message costs one resume, not two
+local function co_create()
+	local n = pool_size
+	if n > 0 then
+		local co = coroutine_pool[n]
+		coroutine_pool[n] = nil
+		pool_size = n - 1
+		if co then
+			return co
+		end
+	end
+	local co = coroutine_create(pooled_thread)
+	coroutine_resume(co)
+	return co
+end
+
+local suspend
+
+local function resume(co, ...)
+	running_thread = co
+	return suspend(co, coroutine_resume(co, ...))
+end
+
+local function dispatch_wakeup()
+	local queue = wakeup_queue
+	while queue.h <= queue.t do
+		local h = queue.h
+		local token = queue[h]
+		queue[h] = nil
+		queue.h = h + 1
+		local session = sleep_session[token]
+		if session then
+			local co = session_id_coroutine[session]
+			if session_coroutine_tracetag[co] then
+				tracelog(session_coroutine_tracetag[co], "resume")
+			end
+			session_id_coroutine[session] = "BREAK"
+			running_thread = co
+			return suspend(co, coroutine_resume(co, false, "BREAK", nil, session))
+		end
+	end
+	queue.h, queue.t = 1, 0
+end
+
+local function dispatch_error_queue()
+	local session = table.remove(error_queue, 1)
+	if session then
+		local co = session_id_coroutine[session]
+		session_id_coroutine[session] = nil
+		running_thread = co
+		return suspend(co, coroutine_resume(co, false, nil, nil, session))
+	end
+end
+
+-- what a resumed thread left behind: an error, a wait, or the service quitting
+function suspend(co, result, command)
+	if not result then
+		local session = session_coroutine_id[co]
+		if session then
+			if session ~= 0 then
+				if session_coroutine_tracetag[co] then
+					tracelog(session_coroutine_tracetag[co], "error")
+				end
+				c_send(session_coroutine_address[co], PTYPE_ERROR, session, "")
+			end
+			session_coroutine_id[co] = nil
+		end
+		session_coroutine_address[co] = nil
+		session_coroutine_tracetag[co] = nil
+		-- out of memory (memlimit), even the traceback may fail: the dead
+		-- thread's stack is released before the error goes on
+		local ok, tb = pcall(traceback, co, error_text(command))
+		coroutine_close(co)
+		if running_thread == co then
+			running_thread = nil
+		end
+		error(ok and tb or command, 0)
+	end
+	if command == "SUSPEND" then
+		return dispatch_wakeup()
+	elseif command == "QUIT" then
+		coroutine_close(co)
+		return
+	elseif command == "USER" then
+		error("Can't yield in a skynet coroutine: use skynet.coroutine\n" .. traceback(co))
+	elseif command == nil then
+		-- a thread outside the pool finished (a debugger session, the
+		-- collector of skynet.request): run the wakeups it queued
+		return dispatch_wakeup()
+	else
+		error("Unknown command : " .. tostring(command) .. "\n" .. traceback(co))
+	end
+end
+
+-- ---- calls, sends, responses ----
+
+local function yield_call(service, session)
+	watching_session[session] = service
+	session_id_coroutine[session] = running_thread
+	local succ, msg, sz = coroutine_yield "SUSPEND"
+	watching_session[session] = nil
+	if not succ then
+		error(string_format("call failed: service %s exited or raised an error", skynet.address(service)))
+	end
+	return msg, sz
+end
+
+function skynet.call(addr, typename, ...)
+	local tag = session_coroutine_tracetag[running_thread]
+	if tag then
+		tracelog(tag, "call", 2)
+		c_send(addr, PTYPE_TRACE, 0, tag)
+	end
+	local p = proto[typename]
+	local session = new_session()
+	if c_send(addr, p.id, session, p.pack(...)) == nil then
+		error("call to invalid address " .. skynet.address(addr))
+	end
+	return p.unpack(yield_call(addr, session))
+end
+
+function skynet.send(addr, typename, ...)
+	local p = proto[typename]
+	return c_send(addr, p.id, 0, p.pack(...))
+end
+
+function skynet.ret(msg, sz)
+	msg = msg or ""
+	local co = running_thread
+	local session = session_coroutine_id[co]
+	if session_coroutine_tracetag[co] then
+		tracelog(session_coroutine_tracetag[co], "response")
+	end
+	if session == nil then
+		if sz ~= nil then
+			c.trash(msg, sz)
+		end
+		error "No session to respond to"
+	end
+	session_coroutine_id[co] = nil
+	if session == 0 then
+		if sz ~= nil then
+			c.trash(msg, sz)
+		end
+		return false -- a send: nobody waits for the answer
+	end
+	return c_send(session_coroutine_address[co], PTYPE_RESPONSE, session, msg, sz) ~= nil
+end
+
+-- ---- time ----
+
+function skynet.timeout(ti, func)
+	local session = new_session()
+	c.timeout(ti, session, self_handle)
+	-- the function gets a thread only when it fires: 100k pending timeouts
+	-- cost a closure each, not a coroutine each
+	session_id_coroutine[session] = func
+end
 
 skynet.now = c.now
 skynet.hpc = c.hpc
+
+-- ---- addresses and names ----
 
 function skynet.self()
 	return self_handle
@@ -80,7 +299,137 @@ end
 
 -- ---- messages in ----
 
-skynet.dispatch_message = dispatcher.dispatch
+-- what a message nobody expects meets (skynet.dispatch_unknown_request
+-- and dispatch_unknown_response replace them)
+local unknown = {}
+
+function unknown.request(session, address, msg, sz, prototype)
+	skynet.error(string_format("Unknown request (%s): %s", prototype, c.tostring(msg, sz)))
+	error(string_format("Unknown session : %d from %x", session, address))
+end
+
+function unknown.response(session, address, msg, sz)
+	skynet.error(string_format("Response message : %s", c.tostring(msg, sz)))
+	error(string_format("Unknown session : %d from %x", session, address))
+end
+
+-- an error message: session 0 means the source died, else that call failed
+local function dispatch_error(session, source)
+	if session == 0 then
+		for s, addr in pairs(watching_session) do
+			if addr == source then
+				error_queue[#error_queue + 1] = s
+			end
+		end
+	elseif watching_session[session] then
+		error_queue[#error_queue + 1] = session
+	end
+end
+
+local early_requests -- requests that arrived before the start function began
+
+-- a request's trace: p.trace false never traces, a tag sent by the caller
+-- goes on, p.trace true starts a new tag (skynet.traceproto)
+local function trace_request(co, traceflag, source)
+	local tag = trace_source[source]
+	trace_source[source] = nil
+	if traceflag == false then
+		session_coroutine_tracetag[co] = false
+	elseif tag then
+		tracelog(tag, "request")
+		session_coroutine_tracetag[co] = tag
+	elseif traceflag then
+		running_thread = co
+		skynet.trace()
+	end
+end
+
+local function raw_dispatch_message(prototype, msg, sz, session, source)
+	if prototype == PTYPE_RESPONSE then
+		local co = session_id_coroutine[session]
+		if co == "BREAK" then
+			session_id_coroutine[session] = nil
+		elseif co == nil then
+			unknown.response(session, source, msg, sz)
+		else
+			session_id_coroutine[session] = nil
+			if type(co) == "function" then
+				return resume(co_create(), co)
+			end
+			if session_coroutine_tracetag[co] then
+				tracelog(session_coroutine_tracetag[co], "resume")
+			end
+			return resume(co, true, msg, sz, session)
+		end
+	elseif prototype == PTYPE_ERROR then
+		dispatch_error(session, source)
+		return dispatch_error_queue()
+	else
+		local p = proto[prototype]
+		local f = p and p.dispatch
+		-- a protocol may serve some messages without a thread: p.direct
+		-- handles them (it must not yield) and says so by returning true
+		local direct = p and p.direct
+		if direct and session == 0 and direct(msg, sz) then
+			return dispatch_wakeup()
+		end
+		if p == nil and prototype == PTYPE_TRACE then
+			-- the tag of the next request from source
+			trace_source[source] = c.tostring(msg, sz)
+			return
+		end
+		if f == nil and early_requests then
+			-- the start function has not run yet: keep it for later
+			early_requests[#early_requests + 1] = { prototype, c.tostring(msg, sz), sz, session, source }
+			return
+		end
+		if f == nil then
+			trace_source[source] = nil
+			if session ~= 0 then
+				c_send(source, PTYPE_ERROR, session, "")
+			end
+			return unknown.request(session, source, msg, sz, prototype)
+		end
+		local co = co_create()
+		session_coroutine_id[co] = session
+		session_coroutine_address[co] = source
+		if p.trace ~= nil or trace_source[source] then
+			trace_request(co, p.trace, source)
+		end
+		return resume(co, f, session, source, p.unpack(msg, sz))
+	end
+end
+
+-- the forks and error answers a dispatch leaves; after a handler raised,
+-- the core calls this again (c.pending) until it runs through
+local function dispatch_pending()
+	while true do
+		local h = fork_queue.h
+		local co = fork_queue[h]
+		if co == nil then
+			fork_queue.h, fork_queue.t = 1, 0
+			break
+		end
+		local body = fork_queue[h + 1]
+		fork_queue[h] = nil
+		fork_queue[h + 1] = nil
+		fork_queue.h = h + 2
+		resume(co, body)
+	end
+	while error_queue[1] do
+		dispatch_error_queue()
+	end
+end
+c.pending(dispatch_pending)
+
+-- no pcall here: a raised error goes to the core, which logs it and runs
+-- dispatch_pending (one protected call per message, not two)
+function skynet.dispatch_message(...)
+	raw_dispatch_message(...)
+	if fork_queue[fork_queue.h] or error_queue[1] then
+		dispatch_pending()
+	end
+end
 
 function skynet.dispatch(typename, func)
 	local p = proto[typename]
@@ -121,11 +470,8 @@ local function release_waiters()
 	end
 	-- an error with session 0 says "this service is down": the callers it
 	-- forgot fail their calls to it, the services it called forget it
-	local peers = {}
-	for address in pairs(forgotten_callers) do
-		peers[address] = true
-		forgotten_callers[address] = nil
-	end
+	local peers = forgotten_callers
+	forgotten_callers = {}
 	for _, address in pairs(watching_session) do
 		peers[address] = true
 	end
@@ -144,7 +490,6 @@ function skynet.exit()
 	fork_queue.h, fork_queue.t = 1, 0
 	skynet.send(".launcher", "lua", "REMOVE", self_handle, false)
 	release_waiters()
-	local running_thread = running()
 	for session, co in pairs(session_id_coroutine) do
 		if type(co) == "thread" and co ~= running_thread then
 			coroutine_close(co)
@@ -173,7 +518,8 @@ skynet.require = skynet_require.require
 -- requests that came before the start function began (someone who knew
 -- the address early) wait until it has set up its handlers
 function skynet.init_service(start)
-	local early = dispatcher.early(false) or {}
+	local early = early_requests or {}
+	early_requests = nil
 	local ok, err = xpcall(function()
 		skynet_require.init_all()
 		start()
@@ -189,8 +535,8 @@ function skynet.init_service(start)
 	end
 	local self_co = coroutine_running()
 	for _, m in ipairs(early) do
-		local replayed, rerr = pcall(dispatcher.raw_dispatch, table.unpack(m, 1, 5))
-		dispatcher.set_running(self_co)
+		local replayed, rerr = pcall(raw_dispatch_message, table.unpack(m, 1, 5))
+		running_thread = self_co
 		if not replayed then
 			skynet.error(error_text(rerr))
 		end
@@ -198,7 +544,7 @@ function skynet.init_service(start)
 end
 
 function skynet.start(start_func)
-	dispatcher.early(true)
+	early_requests = {}
 	c.callback(skynet.dispatch_message)
 	skynet.timeout(0, function()
 		skynet.init_service(start_func)
@@ -233,10 +579,10 @@ skynet.register_protocol {
 	unpack = skynet.unpack,
 	dispatch = function(...)
 		local dispatch = require("skynet.debug").init(skynet, {
-			suspend = dispatcher.suspend,
+			suspend = suspend,
 			-- resumes a thread the debugger stopped, as the running thread
 			resume = function(co, ...)
-				dispatcher.set_running(co)
+				running_thread = co
 				return coroutine_resume(co, ...)
 			end,
 			session_id_coroutine = session_id_coroutine,
@@ -249,6 +595,30 @@ self_handle = c.addresscommand "REG"
 
 -- The rest of the API loads on first use, a part at a time, until the
 -- name asked for is there: an idle service keeps only what it runs.
+local internal = {
+	c = c,
+	proto = proto,
+	session_id_coroutine = session_id_coroutine,
+	session_coroutine_id = session_coroutine_id,
+	session_coroutine_address = session_coroutine_address,
+	session_coroutine_tracetag = session_coroutine_tracetag,
+	unresponse = unresponse,
+	watching_session = watching_session,
+	sleep_session = sleep_session,
+	wakeup_queue = wakeup_queue,
+	fork_queue = fork_queue,
+	unknown = unknown,
+	new_session = new_session,
+	co_create = co_create,
+	yield_call = yield_call,
+	finish_request = finish_request,
+	dispatch_error = dispatch_error,
+	self = self_handle,
+	running_thread = function()
+		return running_thread
+	end,
+}
+
 local lazy_parts = { "skynet.common", "skynet.extra" }
 local parts_loaded = 0
 
@@ -258,7 +628,7 @@ setmetatable(skynet, { __index = function(t, k)
 		if parts_loaded == #lazy_parts then
 			setmetatable(t, nil)
 		end
-		require(lazy_parts[parts_loaded])(t, dispatcher.internal())
+		require(lazy_parts[parts_loaded])(t, internal)
 		local v = rawget(t, k)
 		if v ~= nil then
 			return v

@@ -1,8 +1,8 @@
 -- Session ids wrap around at 2^31 without a response ever reaching the wrong
 -- waiting call: calls, sleeps and waits still pending at low session numbers
 -- are skipped when the counter comes round to them.  Weeks of traffic are
--- simulated by moving this service's session counter (through skynet.lua's
--- dispatcher, an upvalue of skynet.start, found with the debug library).
+-- simulated by moving this service's session counter (the upvalue
+-- session_counter of skynet.lua's session allocator) with the debug library.
 local skynet = require "skynet"
 local T = require "testlib"
 
@@ -22,9 +22,13 @@ end
 
 -- set_counter(n): the next session allocated is n + 1 (skipping pending ones)
 local function session_counter_setter()
-	local _, dispatcher = upvalue(skynet.start, "dispatcher")
-	T.ok(dispatcher and dispatcher.session, "skynet.lua's dispatcher can move its session counter")
-	return dispatcher.session
+	local _, allocator = upvalue(skynet.genid, "new_session")
+	allocator = allocator or skynet.genid
+	local idx = upvalue(allocator, "session_counter")
+	T.ok(idx, "skynet.lua allocates sessions from an upvalue named session_counter")
+	return function(n)
+		debug.setupvalue(allocator, idx, n)
+	end
 end
 
 -- T.started, for threads that must not raise: the waiter gives their results

@@ -28,7 +28,8 @@ end
 T.run(function()
 	local svc = skynet.newservice("traceback_svc")
 	local files = check_frames(skynet.call(svc, "lua", "direct"), "direct")
-	T.ok(files["traceback_svc.lua"] and files["traceback_mod.lua"], "direct: service and module frames")
+	T.ok(files["traceback_svc.lua"] and files["traceback_mod.lua"] and files["skynet.lua"],
+		"direct: service, module and skynet.lua frames")
 	files = check_frames(skynet.call(svc, "lua", "after_sleep"), "after sleep")
 	T.ok(files["traceback_svc.lua"] and files["traceback_mod.lua"], "after sleep: service and module frames")
 	local tb = skynet.call(svc, "lua", "error_in_fork")
