@@ -16,7 +16,8 @@ net_start
 # (it reports leaks at shutdown instead)
 python3 - "$node_pid" "$GATE_PORT" "$ECHO_PORT" "${SANITIZE:-0}" <<'PY' || { tail -40 "$log"; exit 1; }
 import os, socket, struct, sys, time
-pid, gate_port, echo_port, sanitize = map(int, sys.argv[1:])
+pid, gate_port, echo_port = map(int, sys.argv[1:4])
+sanitize = sys.argv[4] != "0"  # SANITIZE=1 (ASan) or thread
 
 def fds():
     return len(os.listdir(f"/proc/{pid}/fd"))
