@@ -41,7 +41,7 @@ deaf = "127.0.0.1:$PDEAF"
 NODES
 
 sanitized=
-grep -qa __asan_init ./skynet && sanitized='sanitized = "yes"'
+grep -qaE "__asan_init|__tsan_init" ./skynet && sanitized='sanitized = "yes"'
 node_config "$SCRATCH/b.lua" cluster_burst_node <<CONF
 cluster = "$SCRATCH/nodes.lua"
 cluster_self = "nb"
