@@ -11,6 +11,7 @@ N=${SPAWN_N:-100000}
 out=test/out/bench
 mkdir -p "$out"
 here=$PWD
+source test/interop/ref_lib.sh
 
 figures() { # log -> "overall last_tenth kill" (services/s)
 	awk '/BENCH spawn_services_per_s/ { s = $NF }
@@ -27,18 +28,7 @@ run_ours() {
 }
 
 run_reference() {
-	cat >"$out/ref_scale_config.lua" <<-EOC
-		root = "$SKYNET_REF/"
-		thread = 2
-		harbor = 0
-		bootstrap = "snlua bootstrap"
-		start = "bench_spawn"
-		cpath = root .. "cservice/?.so"
-		luaservice = root .. "service/?.lua;$here/test/bench/?.lua"
-		lualoader = root .. "lualib/loader.lua"
-		lua_path = root .. "lualib/?.lua;" .. root .. "lualib/?/init.lua;$here/test/bench/?.lua"
-		lua_cpath = root .. "luaclib/?.so"
-	EOC
+	ref_config "$SKYNET_REF" bench_spawn "$here/test/bench" >"$out/ref_scale_config.lua"
 	(cd "$SKYNET_REF" && SPAWN_N=$N timeout 1800 ./skynet "$here/$out/ref_scale_config.lua") \
 		>"$out/ref_spawn_scale.log" 2>&1
 	figures "$out/ref_spawn_scale.log"
