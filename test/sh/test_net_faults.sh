@@ -15,45 +15,18 @@ net_start
 # a sanitizer build keeps freed memory in quarantine: no RSS check there
 # (it reports leaks at shutdown instead)
 python3 - "$node_pid" "$GATE_PORT" "$ECHO_PORT" "${SANITIZE:-0}" <<'PY' || { tail -40 "$log"; exit 1; }
-import os, socket, struct, sys, time
+import os, struct, sys, time
 pid, gate_port, echo_port = map(int, sys.argv[1:4])
 sanitize = sys.argv[4] != "0"  # SANITIZE=1 (ASan) or thread
+sys.path.insert(0, "test")
+from net_client import ask, connect, recv_exact, reset
+import net_client
 
 def fds():
-    return len(os.listdir(f"/proc/{pid}/fd"))
+    return net_client.fds(pid)
 
 def rss_kb():
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-
-def connect(port):
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return s
-
-def reset(s):
-    # close with RST instead of FIN
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    s.close()
-
-def pack(text):
-    return struct.pack(">H", len(text)) + text.encode()
-
-def recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = s.recv(n - len(buf))
-        if not chunk:
-            raise EOFError("closed")
-        buf += chunk
-    return buf
-
-def ask(s, text):
-    s.sendall(pack(text))
-    n = struct.unpack(">H", recv_exact(s, 2))[0]
-    return recv_exact(s, n).decode()
+    return net_client.rss_kb(pid)
 
 def healthy(gate, echo, what):
     if ask(gate, "ping") != "pong":

@@ -13,34 +13,14 @@ net_setup
 net_start
 
 python3 - "$GATE_PORT" "$MAXCLIENT" <<'PY' || { cat "$log"; exit 1; }
-import socket, struct, sys, time
+import sys, time
 port, maxclient = int(sys.argv[1]), int(sys.argv[2])
+sys.path.insert(0, "test")
+from net_client import ask, pack, reply
+import net_client
 
 def connect():
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return s
-
-def pack(text):
-    data = text.encode()
-    return struct.pack(">H", len(data)) + data
-
-def recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = s.recv(n - len(buf))
-        if not chunk:
-            raise EOFError("connection closed")
-        buf += chunk
-    return buf
-
-def reply(s):
-    n = struct.unpack(">H", recv_exact(s, 2))[0]
-    return recv_exact(s, n).decode()
-
-def ask(s, text):
-    s.sendall(pack(text))
-    return reply(s)
+    return net_client.connect(port)
 
 def check(got, want, what):
     if got != want:

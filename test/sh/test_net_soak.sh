@@ -16,42 +16,22 @@ net_setup
 net_start
 
 python3 - "$node_pid" "$GATE_PORT" "$ECHO_PORT" "${SANITIZE:-0}" "${SOAK_SECONDS:-25}" <<'PY' || { tail -30 "$log"; exit 1; }
-import os, random, re, socket, struct, subprocess, sys, threading, time
-pid, gate_port, echo_port, sanitize, soak_seconds = map(int, sys.argv[1:])
+import random, socket, struct, subprocess, sys, threading, time
+pid, gate_port, echo_port, soak_seconds = map(int, sys.argv[1:4] + sys.argv[5:6])
+sanitize = sys.argv[4] != "0"  # SANITIZE=1 (ASan) or thread
+sys.path.insert(0, "test")
+from net_client import connect, pack, recv_exact, reset
+import net_client
 
 def rss_mb():
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+    return net_client.rss_kb(pid) / 1024
 
 def fds():
-    return len(os.listdir(f"/proc/{pid}/fd"))
+    return net_client.fds(pid)
 
 def node_sockets():
     out = subprocess.run(["ss", "-tanpH"], capture_output=True, text=True, check=True).stdout
     return [l for l in out.splitlines() if f"pid={pid}," in l]
-
-def connect(port):
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return s
-
-def reset(s):
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    s.close()
-
-def pack(data):
-    return struct.pack(">H", len(data)) + data
-
-def recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = s.recv(n - len(buf))
-        if not chunk:
-            raise EOFError("closed")
-        buf += chunk
-    return buf
 
 stop = threading.Event()
 counts = {}
