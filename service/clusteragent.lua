@@ -19,36 +19,20 @@ local looking_up = false
 local large = {}   -- session -> { size, part, part..., addr, push, got, tracetag }
 local tracetag     -- the trace tag the peer sent for its next request
 
-local gathered = {} -- small answers waiting for the end of a busy spell
-local gathered_n = 0
+-- small answers written in a busy spell go out together (skynet.cluster.gather)
+local gathered = require "skynet.cluster.gather"(function(data)
+	socket.write(fd, data)
+end)
 
-local function flush()
-	if gathered_n > 0 then
-		local data = gathered_n == 1 and gathered[1] or table.concat(gathered, "", 1, gathered_n)
-		gathered, gathered_n = {}, 0
-		socket.write(fd, data)
-	end
-end
-
--- A small answer is written at once when no other message waits for this
--- agent; else it is gathered with the answers those bring, and all are
--- written together once the messages queued now are handled (a timeout of
--- 0 queues behind them): one write, one wakeup of the peer, for many.
 -- An answer in parts goes at low priority, after what was gathered.
 local function write(frames)
 	if type(frames) == "table" then
-		flush()
+		gathered.flush()
 		for _, f in ipairs(frames) do
 			socket.lwrite(fd, f)
 		end
-	elseif gathered_n == 0 and skynet.stat "mqlen" == 0 then
+	elseif not gathered.add(frames) then
 		socket.write(fd, frames)
-	else
-		gathered_n = gathered_n + 1
-		gathered[gathered_n] = frames
-		if gathered_n == 1 then
-			skynet.timeout(0, flush)
-		end
 	end
 end
 

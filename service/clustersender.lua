@@ -31,9 +31,7 @@ local pushing = 0         -- pushes waiting for the connection to be made
 local overloaded = false  -- the socket holds more unsent bytes than its warning mark
 local drain_waiters = {}  -- coroutines of drained calls, waiting
 local drain_watching = false
-local gathered = {}       -- small frames kept to be written together (see gather)
-local gathered_n = 0
-local gathered_on         -- the connection they were kept for
+local gathered_on         -- the connection the gathered frames were kept for
 
 local command = {}
 
@@ -60,15 +58,12 @@ local function trace_frame(tag)
 	return core.packtrace(tag)
 end
 
--- Writes what gather kept, in one write; dropped (and logged) when the
--- connection it was kept for has gone meanwhile.
-local function flush()
-	if gathered_n == 0 then
-		return
-	end
-	local data = gathered_n == 1 and gathered[1] or table.concat(gathered, "", 1, gathered_n)
-	local n, sock = gathered_n, gathered_on
-	gathered, gathered_n, gathered_on = {}, 0, nil
+-- Small frames written in a busy spell go out together
+-- (skynet.cluster.gather); dropped (and logged) when the connection they
+-- were kept for has gone meanwhile.
+local gathered = require "skynet.cluster.gather"(function(data, n)
+	local sock = gathered_on
+	gathered_on = nil
 	local ok, err = channel.sock == sock, "the connection was lost"
 	if ok then
 		ok, err = pcall(channel.request, channel, data)
@@ -76,28 +71,21 @@ local function flush()
 	if not ok then
 		skynet.error(string.format("cluster node [%s]: %d messages not sent: %s", node, n, tostring(err)))
 	end
-end
+end)
+local flush = gathered.flush
 
--- A small frame is written at once when no other message waits for this
--- sender; else it is kept with the frames those bring, and all are written
--- together once the messages queued now are handled (a timeout of 0 queues
--- behind them): one write, one wakeup of the peer, for many.  Answers
--- false when the frame must be written the ordinary way (no connection).
+-- Keeps frame to be written with others; false when it must be written
+-- the ordinary way (no connection, or nothing else waiting).
 local function gather(frame)
 	local sock = channel.sock
-	if not sock or socket.disconnected(sock[1]) or (gathered_n == 0 and skynet.stat "mqlen" == 0) then
+	if not sock or socket.disconnected(sock[1]) then
 		return false
 	end
 	if gathered_on ~= sock then
 		flush()
 		gathered_on = sock
 	end
-	gathered_n = gathered_n + 1
-	gathered[gathered_n] = frame
-	if gathered_n == 1 then
-		skynet.timeout(0, flush)
-	end
-	return true
+	return gathered.add(frame)
 end
 
 -- msg, sz: a packed message, freed by packrequest
