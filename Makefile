@@ -49,7 +49,8 @@ LUACLIB_ROOTS = $(patsubst lualib-src/%/,luaclib/%.so,$(wildcard lualib-src/*/))
 client_EXTRA = $(wildcard lualib-src/lua-crypt.c lualib-src/crypt_*.c)
 ltls_LIBS = -lssl
 CRYPTO_LIBS = -lcrypto
-LOADGEN = $(patsubst test/%.c,$(OBJDIR)/test/%,$(wildcard test/loadgen.c))
+# the echo load generator and the bare C echo server it is compared with
+NET_TOOLS = $(patsubst test/%.c,$(OBJDIR)/test/%,$(wildcard test/loadgen.c test/echo_bare.c))
 EXAMPLES = $(patsubst examples/%.c,$(OBJDIR)/examples/%,$(wildcard examples/*.c))
 CTESTS = $(patsubst test/c/%.c,$(OBJDIR)/test/%,$(wildcard test/c/test_*.c))
 STAMP = build/.mode-$(MODE)
@@ -57,7 +58,7 @@ STAMP = build/.mode-$(MODE)
 # prerequisites may name $$@ (DEPFILE) or $$* (the luaclib roots)
 .SECONDEXPANSION:
 
-all: skynet $(CSERVICES) luaclib/skynet.so $(LUACLIB_ROOTS) $(CTESTS) $(LOADGEN) $(EXAMPLES)
+all: skynet $(CSERVICES) luaclib/skynet.so $(LUACLIB_ROOTS) $(CTESTS) $(NET_TOOLS) $(EXAMPLES)
 
 $(STAMP):
 	@mkdir -p build
@@ -96,7 +97,7 @@ $(OBJDIR)/test/tsan_longjmp.o: test/tsan_longjmp.c
 	@mkdir -p $(OBJDIR)/test
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(OBJDIR)/test/loadgen: test/loadgen.c
+$(NET_TOOLS): $(OBJDIR)/test/%: test/%.c
 	@mkdir -p $(OBJDIR)/test
 	$(CC) $(CFLAGS) -O2 -o $@ $< $(LDFLAGS) -lpthread
 

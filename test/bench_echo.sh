@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
-# The TCP echo benchmark: boots test/bench/echo_server.lua (thread = 2) and
-# drives it with build/<mode>/test/loadgen from outside the node, client and
-# server sharing the machine.  Two loads, RUNS runs each (default 5):
-# 64-byte messages over 50 connections and 64 KB messages over 10, one
-# message in flight per connection.  Prints the median round trips/s of each
-# against its floor; exit status 1 when one misses it.
-# Usage: test/bench_echo.sh   (SECONDS_PER_RUN, RUNS and ECHO_PORT override)
+# The TCP echo benchmark: boots test/bench/echo_server.lua (thread = 2) and,
+# beside it, build/<mode>/test/echo_bare (a single-threaded C epoll echo
+# server, the yardstick), and drives both with build/<mode>/test/loadgen
+# from outside, client and servers sharing the machine.  Two loads, RUNS runs
+# each (default 5), the two servers taking turns: 64-byte messages over 50
+# connections and 64 KB messages over 10, one message in flight per
+# connection.  Prints the node's median round trips/s against its floor and
+# against the bare server's median of the same sitting; exit status 1 when
+# one misses its limit.
+# Usage: test/bench_echo.sh   (SECONDS_PER_RUN, RUNS, ECHO_PORT, BARE_PORT override)
 cd "$(dirname "$0")/.." || exit 1
 source test/bench/bench_lib.sh
 OBJDIR=${OBJDIR:-build/release}
 RUNS=${RUNS:-5}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-3}
 export ECHO_PORT=${ECHO_PORT:-$(python3 test/free_port.py)}
+BARE_PORT=${BARE_PORT:-$(python3 test/free_port.py)}
 LOADGEN=$OBJDIR/test/loadgen
+BARE=$OBJDIR/test/echo_bare
+BARE_RATIO=0.8  # the node's floor, as a share of the bare server's figure
 out=test/out/bench
 mkdir -p "$out"
 
@@ -22,10 +28,12 @@ LOADS=(
 	"10|65536|15000|echo 64 KB x 10 connections, round trips/s"
 )
 
-if [ ! -x "$LOADGEN" ]; then
-	echo "bench_echo: $LOADGEN is missing (run make)"
-	exit 1
-fi
+for tool in "$LOADGEN" "$BARE"; do
+	if [ ! -x "$tool" ]; then
+		echo "bench_echo: $tool is missing (run make)"
+		exit 1
+	fi
+done
 
 log=$out/echo_server.log
 if ! start_bench_node test/bench/config_echo.lua "$log" ECHO_READY; then
@@ -33,23 +41,44 @@ if ! start_bench_node test/bench/config_echo.lua "$log" ECHO_READY; then
 	exit 1
 fi
 
+if ! start_bare_server "$out/echo_bare.log" ECHO_READY "$BARE" -p "$BARE_PORT"; then
+	echo "bench_echo: the bare echo server did not start (is port $BARE_PORT free?), see $out/echo_bare.log"
+	exit 1
+fi
+
+# round_trips PORT CONNS BYTES: one loadgen run, its round trips/s
+round_trips() {
+	"$LOADGEN" -p "$1" -c "$2" -s "$3" -t "$SECONDS_PER_RUN" 2>>"$log" | awk '{ print $1 }'
+}
+
+# passes VALUE LIMIT: VALUE is a number at least LIMIT
+passes() {
+	[ -n "$1" ] && awk -v v="$1" -v l="$2" 'BEGIN { exit !(v >= l) }'
+}
+
 status=0
 printf '%-52s %12s %14s  %s  %s\n' "figure (median of $RUNS runs)" median limit result runs
 for load in "${LOADS[@]}"; do
 	IFS='|' read -r conns bytes floor what <<<"$load"
 	values=()
+	bare=()
 	for _ in $(seq "$RUNS"); do
-		v=$("$LOADGEN" -p "$ECHO_PORT" -c "$conns" -s "$bytes" -t "$SECONDS_PER_RUN" 2>>"$log" | awk '{ print $1 }')
+		v=$(round_trips "$ECHO_PORT" "$conns" "$bytes")
 		[ -n "$v" ] && values+=("$v")
+		v=$(round_trips "$BARE_PORT" "$conns" "$bytes")
+		[ -n "$v" ] && bare+=("$v")
 	done
 	m=$(printf '%s\n' "${values[@]}" | median)
-	if [ -n "$m" ] && awk -v m="$m" -v f="$floor" 'BEGIN { exit !(m >= f) }'; then
-		result=PASS
-	else
-		result=FAIL
-		status=1
-	fi
+	b=$(printf '%s\n' "${bare[@]}" | median)
+	result=PASS
+	passes "$m" "$floor" || { result=FAIL; status=1; }
 	printf '%-52s %12s %14s  %-6s  [%s]\n' "$what" "${m:-none}" ">= $floor" "$result" "${values[*]}"
+	ratio=$(awk -v m="${m:-0}" -v b="${b:-0}" 'BEGIN { if (b > 0) printf "%.2f", m / b }')
+	result=PASS
+	passes "$ratio" "$BARE_RATIO" || { result=FAIL; status=1; }
+	printf '%-52s %12s %14s  %-6s  [%s]\n' "  bare C epoll server, same sitting" "${b:-none}" \
+		"" "" "${bare[*]}"
+	printf '%-52s %12s %14s  %-6s\n' "  node / bare" "x${ratio:-?}" ">= x$BARE_RATIO" "$result"
 done
 stop_bench_node
 exit $status

@@ -10,19 +10,36 @@ median() { # numbers on stdin -> median (mean of the middle two for an even coun
 }
 
 node_pid=
+bare_pid=
+trap '[ -n "$node_pid" ] && kill -KILL "$node_pid" 2>/dev/null; [ -n "$bare_pid" ] && kill -KILL "$bare_pid" 2>/dev/null' EXIT
+
+# wait_ready LOG READY PID: waits up to 10 s for the text READY in LOG from
+# the live process PID
+wait_ready() {
+	for _ in $(seq 100); do
+		grep -q "$2" "$1" && break
+		sleep 0.1
+	done
+	grep -q "$2" "$1" && kill -0 "$3" 2>/dev/null
+}
 
 # start_bench_node CONFIG LOG READY: runs ./skynet CONFIG in the background
 # (killed if the script exits first) and waits up to 10 s for the text READY
 # in LOG.  Sets node_pid; returns 1 when the node did not get ready.
 start_bench_node() {
-	trap '[ -n "$node_pid" ] && kill -KILL "$node_pid" 2>/dev/null' EXIT
 	./skynet "$1" >"$2" 2>&1 &
 	node_pid=$!
-	for _ in $(seq 100); do
-		grep -q "$3" "$2" && break
-		sleep 0.1
-	done
-	grep -q "$3" "$2" && kill -0 "$node_pid" 2>/dev/null
+	wait_ready "$2" "$3" "$node_pid"
+}
+
+# start_bare_server LOG READY COMMAND...: the same for a program that is not
+# a node (a yardstick to compare with); sets bare_pid, killed on exit
+start_bare_server() {
+	local log=$1 ready=$2
+	shift 2
+	"$@" >"$log" 2>&1 &
+	bare_pid=$!
+	wait_ready "$log" "$ready" "$bare_pid"
 }
 
 # stop_bench_node: SIGTERM shuts the node down cleanly; one that hangs is killed
