@@ -125,31 +125,44 @@ return_head(lua_State *L, int pool, struct socket_buffer *sb) {
 	lua_rawseti(L, pool, 1);
 }
 
+/*
+ * The buffer functions run for every message a socket brings, so they find
+ * the metatables of buffers and pools in their upvalues, not in the
+ * registry by name (a string lookup each).
+ */
+#define BUFFER_METATABLE lua_upvalueindex(1)
+#define POOL_METATABLE lua_upvalueindex(2)
+
+/* the value at index has the metatable at mt */
+static bool
+has_metatable(lua_State *L, int index, int mt) {
+	if (!lua_getmetatable(L, index))
+		return false;
+	bool same = lua_rawequal(L, -1, mt);
+	lua_pop(L, 1);
+	return same;
+}
+
 static struct socket_buffer *
 checkbuffer(lua_State *L) {
-	return luaL_checkudata(L, 1, BUFFER_TYPE);
+	if (!has_metatable(L, 1, BUFFER_METATABLE))
+		luaL_typeerror(L, 1, BUFFER_TYPE);
+	return lua_touserdata(L, 1);
 }
 
 /* the pool at index: a table marked as a pool, or an empty one, marked now */
 static void
 mark_pool(lua_State *L, int index) {
 	luaL_checktype(L, index, LUA_TTABLE);
-	if (lua_getmetatable(L, index)) {
-		luaL_getmetatable(L, POOL_TYPE);
-		bool pool = lua_rawequal(L, -1, -2);
-		lua_pop(L, 2);
-		if (pool)
-			return;
+	if (has_metatable(L, index, POOL_METATABLE))
+		return;
+	if (lua_getmetatable(L, index))
 		luaL_argerror(L, index, "not a buffer pool");
-	}
 	lua_pushnil(L);
 	if (lua_next(L, index)) {
 		luaL_argerror(L, index, "not a buffer pool (a pool starts as an empty table)");
 	}
-	if (luaL_newmetatable(L, POOL_TYPE)) {
-		lua_pushboolean(L, 0);
-		lua_setfield(L, -2, "__metatable");
-	}
+	lua_pushvalue(L, POOL_METATABLE);
 	lua_setmetatable(L, index);
 }
 
@@ -173,7 +186,8 @@ lnewbuffer(lua_State *L) {
 	sb->size = 0;
 	sb->offset = 0;
 	sb->head = sb->tail = NULL;
-	luaL_setmetatable(L, BUFFER_TYPE);
+	lua_pushvalue(L, BUFFER_METATABLE);
+	lua_setmetatable(L, -2);
 	return 1;
 }
 
@@ -845,9 +859,13 @@ luaopen_skynet_socketdriver(lua_State *L) {
 		{ "udp_address", ludp_address },
 		{ NULL, NULL },
 	};
+	luaL_newlibtable(L, pure);
 	luaL_newmetatable(L, BUFFER_TYPE);
-	lua_pop(L, 1);
-	luaL_newlib(L, pure);
+	if (luaL_newmetatable(L, POOL_TYPE)) {
+		lua_pushboolean(L, 0);
+		lua_setfield(L, -2, "__metatable");
+	}
+	luaL_setfuncs(L, pure, 2);
 	luaL_Reg with_context[] = {
 		{ "connect", lconnect },
 		{ "close", lclose },
