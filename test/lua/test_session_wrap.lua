@@ -1,8 +1,8 @@
 -- Session ids wrap around at 2^31 without a response ever reaching the wrong
 -- waiting call: calls, sleeps and waits still pending at low session numbers
 -- are skipped when the counter comes round to them.  Weeks of traffic are
--- simulated by moving this service's session counter (the upvalue
--- session_counter of skynet.lua's session allocator) with the debug library.
+-- simulated by moving this service's session counter (last_session of
+-- skynet.lua's dispatcher, found with the debug library).
 local skynet = require "skynet"
 local T = require "testlib"
 
@@ -22,13 +22,9 @@ end
 
 -- set_counter(n): the next session allocated is n + 1 (skipping pending ones)
 local function session_counter_setter()
-	local _, allocator = upvalue(skynet.genid, "new_session")
-	allocator = allocator or skynet.genid
-	local idx = upvalue(allocator, "session_counter")
-	T.ok(idx, "skynet.lua allocates sessions from an upvalue named session_counter")
-	return function(n)
-		debug.setupvalue(allocator, idx, n)
-	end
+	local _, dispatcher = upvalue(skynet.start, "D")
+	T.ok(dispatcher and dispatcher.last_session, "skynet.lua's dispatcher, an upvalue named D of skynet.start")
+	return dispatcher.last_session
 end
 
 -- T.started, for threads that must not raise: the waiter gives their results
