@@ -129,11 +129,11 @@ int dispatch_callback(lua_State *L) {
 	return 0;
 }
 
-/* pending(f): what runs after a callback raised, until it runs through */
-static int lpending(lua_State *L) {
+int dispatch_pending(lua_State *L) {
 	luaL_checktype(L, 1, LUA_TFUNCTION);
 	lua_settop(L, 1);
-	lua_pushvalue(L, lua_upvalueindex(1));
+	if (push_dispatcher(L) == NULL)
+		return luaL_error(L, "this service has no dispatcher (skynet.lua makes it)");
 	lua_insert(L, 1);
 	lua_setiuservalue(L, 1, UV_PENDING_HOOK);
 	return 0;
@@ -172,10 +172,10 @@ int dispatch_newsession(lua_State *L, int *session) {
 	return 1;
 }
 
-/* last_session([n]): the last session handed out; n moves it (the next is
- * searched from n + 1), as weeks of traffic would */
-static int llast_session(lua_State *L) {
-	struct dispatcher *d = self(L);
+int dispatch_lastsession(lua_State *L) {
+	struct dispatcher *d = push_dispatcher(L);
+	if (d == NULL)
+		return luaL_error(L, "this service has no dispatcher (skynet.lua makes it)");
 	lua_pushinteger(L, d->session);
 	if (!lua_isnoneornil(L, 1)) {
 		lua_Integer n = luaL_checkinteger(L, 1);
@@ -239,10 +239,11 @@ static void add_method(lua_State *L, int t, const char *name, lua_CFunction f, i
 }
 
 /*
- * dispatcher(pending, body): the service's dispatcher, as a table of its
- * methods (new_session, last_session, pending, callback, co_create, park);
- * pending is the table whose keys are the sessions waited on, body the
- * function a pooled thread runs.  A service makes one.
+ * dispatcher(pending, body): makes the service's dispatcher (one per
+ * service) and returns its methods used per message, new_session,
+ * co_create and park, in a table; pending is the table whose keys are the
+ * sessions waited on, body the function a pooled thread runs.  The rest
+ * (callback, pending, lastsession) are skynet.core's functions.
  */
 int dispatch_new(lua_State *L) {
 	luaL_checktype(L, 1, LUA_TTABLE);
@@ -265,14 +266,10 @@ int dispatch_new(lua_State *L) {
 	lua_pushvalue(L, 3);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &DISPATCHER_KEY);
 
-	lua_createtable(L, 0, 6); /* 4: the methods */
+	lua_createtable(L, 0, 3); /* 4: the methods */
 	lua_pushvalue(L, 1);
 	add_method(L, 4, "new_session", lnew_session, 3, 1);
 	lua_pop(L, 1);
-	add_method(L, 4, "last_session", llast_session, 3, 0);
-	add_method(L, 4, "pending", lpending, 3, 0);
-	lua_pushcfunction(L, dispatch_callback);
-	lua_setfield(L, 4, "callback");
 	lua_createtable(L, 0, 0); /* the pool, weak */
 	lua_createtable(L, 0, 1);
 	lua_pushliteral(L, "kv");

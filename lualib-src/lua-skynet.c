@@ -324,6 +324,8 @@ LUAMOD_API int luaopen_skynet_core(lua_State *L) {
 		{ "clearcache", lclearcache },
 		{ "tohandle", ltohandle },
 		{ "callback", dispatch_callback },
+		{ "pending", dispatch_pending },
+		{ "lastsession", dispatch_lastsession },
 		{ NULL, NULL },
 	};
 	lua_createtable(L, 0, sizeof(l) / sizeof(l[0]) + sizeof(l2) / sizeof(l2[0]) - 2);

@@ -86,7 +86,7 @@ local function run_body(body, ...)
 	body(...)
 end
 
-local D -- the dispatcher
+local park -- the dispatcher's, below
 
 -- the body of a pooled thread: its first resume brings the body of a
 -- message and its arguments, so a message costs one resume, not two.  It
@@ -94,7 +94,6 @@ local D -- the dispatcher
 -- the same place look the same (skynet.uniqtask).
 local function pooled_thread()
 	local self_co = coroutine_running()
-	local park = D.park
 	while true do
 		run_body(coroutine_yield "SUSPEND") -- parked until the next body
 		if session_coroutine_tracetag[self_co] then
@@ -112,9 +111,10 @@ end
 -- response can never reach the wrong waiting call; sends with a nil session
 -- (c.send(addr, type, nil, ...)) and the TIMEOUT command take theirs from
 -- it too: one id space for the service.
-D = c.dispatcher(session_id_coroutine, pooled_thread)
-local new_session = D.new_session
-local co_create = D.co_create
+local dispatcher = c.dispatcher(session_id_coroutine, pooled_thread)
+local new_session = dispatcher.new_session
+local co_create = dispatcher.co_create
+park = dispatcher.park
 
 local suspend
 
@@ -391,7 +391,7 @@ local function dispatch_pending()
 		dispatch_error_queue()
 	end
 end
-D.pending(dispatch_pending)
+c.pending(dispatch_pending)
 
 -- no pcall here: a raised error goes to the dispatcher, which logs it and runs
 -- dispatch_pending (one protected call per message, not two)
@@ -468,7 +468,7 @@ function skynet.exit()
 		session_id_coroutine[session] = nil
 	end
 	-- whatever arrives from now on gets an error answer
-	D.callback(function(prototype, msg, sz, session, source)
+	c.callback(function(prototype, msg, sz, session, source)
 		if session ~= 0 and source ~= 0 and prototype ~= PTYPE_RESPONSE and prototype ~= PTYPE_ERROR then
 			c_send(source, PTYPE_ERROR, session, "")
 		end
@@ -516,7 +516,7 @@ end
 
 function skynet.start(start_func)
 	early_requests = {}
-	D.callback(skynet.dispatch_message)
+	c.callback(skynet.dispatch_message)
 	skynet.timeout(0, function()
 		skynet.init_service(start_func)
 	end)
