@@ -173,6 +173,7 @@ int dispatch_newsession(lua_State *L, int *session) {
 }
 
 int dispatch_lastsession(lua_State *L) {
+	lua_settop(L, 1);
 	struct dispatcher *d = push_dispatcher(L);
 	if (d == NULL)
 		return luaL_error(L, "this service has no dispatcher (skynet.lua makes it)");
