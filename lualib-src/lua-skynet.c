@@ -1,8 +1,11 @@
 /*
  * skynet.core: the C functions behind lualib/skynet.lua.  The service's
  * context is the lightuserdata "skynet_context" in the registry (set by
- * snlua); every function here gets it as upvalue 1.
+ * snlua); every function here gets it as upvalue 1.  The message callback,
+ * the session allocator and the pool of handler threads belong to the
+ * service's dispatcher (lua-dispatch.c).
  */
+#include "lua-dispatch.h"
 #include "lua-seri.h"
 #include "skynet.h"
 
@@ -19,112 +22,15 @@ static struct skynet_context *get_context(lua_State *L) {
 	return lua_touserdata(L, lua_upvalueindex(1));
 }
 
-/* ---- the message callback ---- */
-
-/* an error that already carries a traceback (from the coroutine that
- * raised it) is logged with that one only */
-static int traceback(lua_State *L) {
-	const char *msg = lua_tostring(L, 1);
-	if (msg == NULL)
-		lua_pushliteral(L, "(error object is not a string)");
-	else if (strstr(msg, "\nstack traceback:\n") == NULL)
-		luaL_traceback(L, L, msg, 1);
-	return 1;
-}
-
-static const char CALLBACK_KEY = 0; /* its address keys the callback in the registry */
-
-static const char PENDING_KEY = 0; /* see lpending */
-
-static void report_error(struct skynet_context *context, lua_State *L, int r, int session,
-	uint32_t source, size_t sz) {
-	const char *self = skynet_command(context, "REG", NULL);
-	switch (r) {
-	case LUA_ERRRUN:
-		skynet_error(context, "lua call [%x to %s : %d msgsz = %d] error : %s",
-			source, self, session, (int)sz, lua_tostring(L, -1));
-		break;
-	case LUA_ERRMEM:
-		skynet_error(context, "lua memory error : [%x to %s : %d] %s", source, self, session, lua_tostring(L, -1));
-		break;
-	default:
-		skynet_error(context, "lua error %d : [%x to %s : %d]", r, source, self, session);
-		break;
-	}
-}
-
-/*
- * Calls the Lua callback(type, msg, sz, session, source) on the main
- * thread.  When it raises, the error is logged and the pending function
- * runs what the failed dispatch left undone (forks, error answers), again
- * after each runtime error it raises: each one consumes what raised it.
- * The callback is looked up for every message: a handler may replace it
- * (skynet.exit does), and the next message of the same batch must see that.
- */
-static int message_cb(struct skynet_context *context, void *ud, int type, int session,
-	uint32_t source, const void *msg, size_t sz) {
-	lua_State *L = ud;
-	if (lua_gettop(L) == 0)
-		lua_pushcfunction(L, traceback); /* stays at stack slot 1 */
-	lua_settop(L, 1);
-	lua_rawgetp(L, LUA_REGISTRYINDEX, &CALLBACK_KEY);
-	lua_pushinteger(L, type);
-	lua_pushlightuserdata(L, (void *)msg);
-	lua_pushinteger(L, (lua_Integer)sz);
-	lua_pushinteger(L, session);
-	lua_pushinteger(L, source);
-	int r = lua_pcall(L, 5, 0, 1);
-	while (r != LUA_OK) {
-		report_error(context, L, r, session, source, sz);
-		lua_settop(L, 1);
-		if (r != LUA_ERRRUN || lua_rawgetp(L, LUA_REGISTRYINDEX, &PENDING_KEY) != LUA_TFUNCTION)
-			break;
-		r = lua_pcall(L, 0, 0, 1);
-	}
-	lua_settop(L, 1);
-	return 0;
-}
-
-/* forward mode (skynet.forward_type): the message was redirected, keep it */
-static int forward_cb(struct skynet_context *context, void *ud, int type, int session,
-	uint32_t source, const void *msg, size_t sz) {
-	message_cb(context, ud, type, session, source, msg, sz);
-	return 1;
-}
-
-/* pending(f): what message_cb calls after a callback raised */
-static int lpending(lua_State *L) {
-	luaL_checktype(L, 1, LUA_TFUNCTION);
-	lua_settop(L, 1);
-	lua_rawsetp(L, LUA_REGISTRYINDEX, &PENDING_KEY);
-	return 0;
-}
-
-static int lcallback(lua_State *L) {
-	struct skynet_context *context = get_context(L);
-	int forward = lua_toboolean(L, 2);
-	luaL_checktype(L, 1, LUA_TFUNCTION);
-	lua_settop(L, 1);
-	lua_rawsetp(L, LUA_REGISTRYINDEX, &CALLBACK_KEY);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
-	lua_State *gL = lua_tothread(L, -1);
-	skynet_callback(context, gL, forward ? forward_cb : message_cb);
-	return 0;
-}
-
 /* ---- commands ---- */
 
-/* command(cmd [, param]): the raw answer of skynet_command, or NULL */
-static int new_session(lua_State *L, int *type);
-
 /*
- * TIMEOUT from Lua: the session comes from the service's allocator (see
- * new_session), not the core's, which does not know the ids Lua waits on.
+ * TIMEOUT from Lua: the session comes from the service's dispatcher, not
+ * the core's allocator, which does not know the ids Lua waits on.
  */
 static const char *timeout_command(lua_State *L, const char *parm, char *result, size_t size) {
-	int type = 0;
-	int session = new_session(L, &type);
-	if (type) /* no Lua allocator: the core's command */
+	int session;
+	if (!dispatch_newsession(L, &session))
 		return skynet_command(get_context(L), "TIMEOUT", parm);
 	long long ticks = strtoll(parm ? parm : "0", NULL, 10);
 	int ti = ticks > INT_MAX ? INT_MAX : ticks < 0 ? 0 : (int)ticks;
@@ -250,33 +156,6 @@ static int get_message(lua_State *L, int index, int *type, void **msg, size_t *s
 	return luaL_error(L, "invalid param %s", luaL_typename(L, index));
 }
 
-static const char SESSION_KEY = 0; /* see lsessionallocator */
-
-/*
- * A session for send(..., nil, ...): from the service's Lua allocator when
- * skynet.lua registered it, so that it cannot be an id a Lua call still
- * waits on; else the core allocates one as it sends.
- */
-static int new_session(lua_State *L, int *type) {
-	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &SESSION_KEY) != LUA_TFUNCTION) {
-		lua_pop(L, 1);
-		*type |= PTYPE_TAG_ALLOCSESSION;
-		return 0;
-	}
-	lua_call(L, 0, 1);
-	int session = (int)luaL_checkinteger(L, -1);
-	lua_pop(L, 1);
-	return session;
-}
-
-/* sessionallocator(f): f() gives the sessions of send(..., nil, ...) */
-static int lsessionallocator(lua_State *L) {
-	luaL_checktype(L, 1, LUA_TFUNCTION);
-	lua_settop(L, 1);
-	lua_rawsetp(L, LUA_REGISTRYINDEX, &SESSION_KEY);
-	return 0;
-}
-
 /*
  * send(dest, type, session, msg, sz) -> session, or nil when dest is gone;
  * session nil allocates one.
@@ -295,9 +174,11 @@ static int send_message(lua_State *L, int source, int idx_type) {
 	luaL_argcheck(L, ptype >= 0 && ptype <= 0xff, idx_type, "message type out of range 0..255");
 	int type = (int)ptype;
 	int session = 0;
-	if (lua_isnil(L, idx_type + 1))
-		session = new_session(L, &type);
-	else
+	if (lua_isnil(L, idx_type + 1)) {
+		/* from the dispatcher: never an id a Lua call still waits on */
+		if (!dispatch_newsession(L, &session))
+			type |= PTYPE_TAG_ALLOCSESSION;
+	} else
 		session = (int)luaL_checkinteger(L, idx_type + 1);
 	void *msg = NULL;
 	size_t len = 0;
@@ -421,7 +302,6 @@ LUAMOD_API int luaopen_skynet_core(lua_State *L) {
 	luaL_checkversion(L);
 	luaL_Reg l[] = {
 		{ "send", lsend },
-		{ "sessionallocator", lsessionallocator },
 		{ "redirect", lredirect },
 		{ "command", lcommand },
 		{ "intcommand", lintcommand },
@@ -429,8 +309,7 @@ LUAMOD_API int luaopen_skynet_core(lua_State *L) {
 		{ "timeout", ltimeout },
 		{ "error", lerror },
 		{ "harbor", lharbor },
-		{ "callback", lcallback },
-		{ "pending", lpending },
+		{ "dispatcher", dispatch_new },
 		{ NULL, NULL },
 	};
 	/* functions that need no context */
@@ -444,6 +323,9 @@ LUAMOD_API int luaopen_skynet_core(lua_State *L) {
 		{ "hpc", lhpc },
 		{ "clearcache", lclearcache },
 		{ "tohandle", ltohandle },
+		{ "callback", dispatch_callback },
+		{ "pending", dispatch_pending },
+		{ "lastsession", dispatch_lastsession },
 		{ NULL, NULL },
 	};
 	lua_createtable(L, 0, sizeof(l) / sizeof(l[0]) + sizeof(l2) / sizeof(l2[0]) - 2);

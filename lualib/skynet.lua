@@ -13,7 +13,6 @@ local type = type
 local pairs = pairs
 local error = error
 local string_format = string.format
-local coroutine_create = coroutine.create
 local coroutine_resume = coroutine.resume -- snlua's, which tracks the running thread
 local coroutine_yield = coroutine.yield
 local coroutine_running = coroutine.running
@@ -67,32 +66,6 @@ local fork_queue = { h = 1, t = 0 }  -- pairs: a parked thread, then its body
 local running_thread
 local self_handle
 
-local session_counter = 0
-
--- sessions wrap around at 2^31 and skip any still pending, so a response
--- can never reach the wrong waiting call
-local function new_session()
-	local s = session_counter
-	repeat
-		s = s + 1
-		if s > 0x7fffffff then
-			s = 1
-		end
-	until session_id_coroutine[s] == nil
-	session_counter = s
-	return s
-end
-
--- sends with a nil session (c.send(addr, type, nil, ...)) and the TIMEOUT
--- command take theirs from here too: one id space for the service
-c.sessionallocator(new_session)
-
--- coroutine pool: a finished handler parks its thread for the next one.
--- Weak, so an idle service gives its threads back to the GC; pool_size
--- counts the slots in use, some of which the GC may have emptied.
-local coroutine_pool = setmetatable({}, { __mode = "kv" })
-local pool_size = 0
-
 -- callers whose request a finished handler never answered: they wait
 -- until this service exits, which then tells them it is gone
 local forgotten_callers = {}
@@ -113,8 +86,12 @@ local function run_body(body, ...)
 	body(...)
 end
 
--- a pooled thread runs each body from the same line, so the stacks of
--- threads waiting in the same place look the same (skynet.uniqtask)
+local park -- the dispatcher's, below
+
+-- the body of a pooled thread: its first resume brings the body of a
+-- message and its arguments, so a message costs one resume, not two.  It
+-- runs each body from the same line, so the stacks of threads waiting in
+-- the same place look the same (skynet.uniqtask).
 local function pooled_thread()
 	local self_co = coroutine_running()
 	while true do
@@ -123,27 +100,21 @@ local function pooled_thread()
 			tracelog(session_coroutine_tracetag[self_co], "end")
 		end
 		finish_request(self_co)
-		pool_size = pool_size + 1
-		coroutine_pool[pool_size] = self_co
+		park(self_co)
 	end
 end
 
--- a parked thread: its first resume brings the body and its arguments,
--- so a message costs one resume, not two
-local function co_create()
-	local n = pool_size
-	if n > 0 then
-		local co = coroutine_pool[n]
-		coroutine_pool[n] = nil
-		pool_size = n - 1
-		if co then
-			return co
-		end
-	end
-	local co = coroutine_create(pooled_thread)
-	coroutine_resume(co)
-	return co
-end
+-- The service's dispatcher (lualib-src/lua-dispatch.c) owns the message
+-- callback and the thread it runs on, the hook run after a handler raised,
+-- the session allocator and the pool of handler threads.  Sessions wrap
+-- around at 2^31 and skip any still pending in session_id_coroutine, so a
+-- response can never reach the wrong waiting call; sends with a nil session
+-- (c.send(addr, type, nil, ...)) and the TIMEOUT command take theirs from
+-- it too: one id space for the service.
+local dispatcher = c.dispatcher(session_id_coroutine, pooled_thread)
+local new_session = dispatcher.new_session
+local co_create = dispatcher.co_create
+park = dispatcher.park
 
 local suspend
 
@@ -401,7 +372,7 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 end
 
 -- the forks and error answers a dispatch leaves; after a handler raised,
--- the core calls this again (c.pending) until it runs through
+-- the dispatcher calls this again (its pending hook) until it runs through
 local function dispatch_pending()
 	while true do
 		local h = fork_queue.h
@@ -422,7 +393,7 @@ local function dispatch_pending()
 end
 c.pending(dispatch_pending)
 
--- no pcall here: a raised error goes to the core, which logs it and runs
+-- no pcall here: a raised error goes to the dispatcher, which logs it and runs
 -- dispatch_pending (one protected call per message, not two)
 function skynet.dispatch_message(...)
 	raw_dispatch_message(...)

@@ -550,6 +550,14 @@ static int resume_tracked(struct snlua *l, lua_State *L, lua_State *co, int narg
 		lua_xmove(co, L, nres);
 		return nres;
 	}
+	/*
+	 * Out of memory (skynet.memlimit): the dead thread's stack may hold
+	 * what filled the memory, and until it lets go the caller cannot even
+	 * allocate a call frame to report the error.  Release it now, before
+	 * anything else runs (its traceback is lost: it could not be built).
+	 */
+	if (status == LUA_ERRMEM)
+		lua_resetthread(co);
 	lua_xmove(co, L, 1);
 	return -1;
 }

@@ -47,6 +47,38 @@ local function exit_before_answer()
 	T.raises(nil, skynet.call, svc, "lua", "echo")
 end
 
+-- a handler that raises spoils nothing for the messages behind it in the
+-- same worker batch: each is dispatched, answered or failed on its own,
+-- and the forks a raising handler queued run before the next one
+local function errors_within_a_batch()
+	local svc = skynet.newservice("echo_svc")
+	for i = 1, 5 do
+		local req = skynet.request()
+		for n = 1, 30 do
+			if n % 3 == 0 then
+				req:add { svc, "lua", "fail", "batch boom " .. n .. " (expected by the test)" }
+			elseif n % 3 == 1 then
+				req:add { svc, "lua", "fork_then_fail", "batch fork boom (expected by the test)" }
+			else
+				req:add { svc, "lua", "echo", n }
+			end
+		end
+		local echoed, failed = 0, 0
+		for req_, resp in req:select() do -- sends the 30 requests at once
+			if resp then
+				T.eq(resp[1], req_[4], "an echo behind raising handlers got its own answer")
+				echoed = echoed + 1
+			else
+				failed = failed + 1
+			end
+		end
+		T.eq(echoed, 10, "echoes answered in a batch with raising handlers (try " .. i .. ")")
+		T.eq(failed, 20, "raising handlers failed their calls (try " .. i .. ")")
+		local forked = skynet.call(svc, "lua", "forked")
+		T.eq(forked, string.rep("first,third", 10 * i, ","), "every fork of a raising handler ran (try " .. i .. ")")
+	end
+end
+
 -- skynet.exit takes effect at once: a request queued right behind the
 -- message that exits gets an error, even when the same worker batch
 -- delivers both
@@ -128,6 +160,7 @@ end
 T.run(function()
 	missing_destinations()
 	handler_errors()
+	errors_within_a_batch()
 	exit_before_answer()
 	exit_then_request()
 	killed_before_answer()

@@ -18,6 +18,13 @@ T.run(function()
 	-- an unprotected allocation failure in a handler fails the call
 	T.raises(nil, skynet.call, svc, "lua", "alloc", 20000)
 	T.eq(select(2, skynet.call(svc, "lua", "try_alloc", 10)), 10, "service survives")
+	-- again and again, running out at different points: the thread that
+	-- ran out lets go of its memory before the error is reported, so the
+	-- caller is always told and the memory is usable again
+	for i = 1, 20 do
+		T.raises(nil, skynet.call, svc, "lua", "alloc", 4000 + i * 7)
+		T.eq(select(2, skynet.call(svc, "lua", "try_alloc", i)), i, "service survives failure " .. i)
+	end
 	T.eq(skynet.call(other, "lua", "echo", "fine"), "fine", "other services unaffected")
 	-- the test service itself has no limit
 	local big = string.rep("y", 20 * 1024 * 1024)

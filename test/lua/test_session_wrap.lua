@@ -1,35 +1,15 @@
 -- Session ids wrap around at 2^31 without a response ever reaching the wrong
 -- waiting call: calls, sleeps and waits still pending at low session numbers
 -- are skipped when the counter comes round to them.  Weeks of traffic are
--- simulated by moving this service's session counter (the upvalue
--- session_counter of skynet.lua's session allocator) with the debug library.
+-- simulated by moving this service's session counter (skynet.core's
+-- lastsession, the dispatcher's).
 local skynet = require "skynet"
 local T = require "testlib"
 
 local TOP = 0x7fffffff
 
-local function upvalue(f, name)
-	for i = 1, math.huge do
-		local n, v = debug.getupvalue(f, i)
-		if n == nil then
-			return nil
-		end
-		if n == name then
-			return i, v
-		end
-	end
-end
-
 -- set_counter(n): the next session allocated is n + 1 (skipping pending ones)
-local function session_counter_setter()
-	local _, allocator = upvalue(skynet.genid, "new_session")
-	allocator = allocator or skynet.genid
-	local idx = upvalue(allocator, "session_counter")
-	T.ok(idx, "skynet.lua allocates sessions from an upvalue named session_counter")
-	return function(n)
-		debug.setupvalue(allocator, idx, n)
-	end
-end
+local set_counter = require("skynet.core").lastsession
 
 -- T.started, for threads that must not raise: the waiter gives their results
 local function started(f, ...)
@@ -42,7 +22,6 @@ local function started(f, ...)
 end
 
 T.run(function()
-	local set_counter = session_counter_setter()
 	local svc = skynet.newservice("echo_svc")
 
 	-- long-lived waits at sessions 11, 12 and 13
@@ -67,6 +46,7 @@ T.run(function()
 	for i = 1, 60 do
 		T.eq(skynet.call(svc, "lua", "echo", i), i, "sequential call " .. i .. " across the wrap")
 		local id = skynet.genid()
+		T.eq(set_counter(), id, "lastsession tells the id genid handed out")
 		T.ok(id >= 1 and id <= TOP, "session " .. id .. " in range")
 		T.ok(id ~= 11 and id ~= 12 and id ~= 13, "pending session " .. id .. " handed out again")
 		if id < last then
