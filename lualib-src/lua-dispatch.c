@@ -1,9 +1,8 @@
 /*
  * A Lua service's dispatcher: the one object between the core and
  * skynet.lua (skynet.core's dispatcher(pending, body)).  It owns
- *  - the message callback, run on the main thread (a thread of its own
- *    would cost an idle service ~0.9 KB: generational GC never shrinks
- *    the main thread's stack, which loading left large and idle);
+ *  - the message callback and the Lua thread it runs on (snlua shrinks
+ *    the main thread's stack after loading, so that thread costs little);
  *  - the pending hook, run after a callback raised, and the loop that logs
  *    such errors and recovers;
  *  - the session allocator: ids wrap at 2^31 and skip every id still a key
@@ -27,13 +26,13 @@
 
 struct dispatcher {
 	struct skynet_context *context;
-	lua_State *thread; /* the callback's: the main thread; stack [1] traceback, [2] this object */
+	lua_State *thread; /* the callback's; its stack: [1] traceback, [2] this object */
 	int session;       /* the last session handed out */
 	int pooled;        /* slots of the pool in use (the GC may have emptied some) */
 };
 
 /* the object's user values */
-enum { UV_CALLBACK = 1, UV_PENDING_HOOK, UV_SESSIONS, UV_COUNT = UV_SESSIONS };
+enum { UV_CALLBACK = 1, UV_PENDING_HOOK, UV_SESSIONS, UV_THREAD, UV_COUNT = UV_THREAD };
 
 /* its address keys the service's dispatcher in the registry */
 static const char DISPATCHER_KEY = 0;
@@ -76,8 +75,7 @@ static void report_error(struct skynet_context *context, lua_State *L, int r, in
 
 /*
  * Calls the Lua callback(type, msg, sz, session, source) on the
- * dispatcher's thread, whose stack is set up by the first message (the
- * thread is idle then: loading is over).  When it raises, the error is logged and the pending
+ * dispatcher's thread.  When it raises, the error is logged and the pending
  * hook runs what the failed dispatch left undone (forks, error answers),
  * again after each runtime error it raises: each one consumes what raised
  * it.  The callback is read for every message: a handler may replace it
@@ -87,10 +85,6 @@ static int message_cb(struct skynet_context *context, void *ud, int type, int se
 	uint32_t source, const void *msg, size_t sz) {
 	struct dispatcher *d = ud;
 	lua_State *L = d->thread;
-	if (lua_gettop(L) == 0) {
-		lua_pushcfunction(L, traceback);
-		lua_rawgetp(L, LUA_REGISTRYINDEX, &DISPATCHER_KEY);
-	}
 	lua_settop(L, 2);
 	lua_getiuservalue(L, 2, UV_CALLBACK);
 	lua_pushinteger(L, type);
@@ -264,11 +258,13 @@ int dispatch_new(lua_State *L) {
 	d->context = lua_touserdata(L, lua_upvalueindex(1));
 	d->session = 0;
 	d->pooled = 0;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
-	d->thread = lua_tothread(L, -1);
-	lua_pop(L, 1);
+	d->thread = lua_newthread(L);
+	lua_setiuservalue(L, 3, UV_THREAD);
 	lua_pushvalue(L, 1);
 	lua_setiuservalue(L, 3, UV_SESSIONS);
+	lua_pushcfunction(d->thread, traceback);
+	lua_pushvalue(L, 3);
+	lua_xmove(L, d->thread, 1);
 	lua_pushvalue(L, 3);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &DISPATCHER_KEY);
 

@@ -759,6 +759,10 @@ static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args
 		lua_setfield(L, LUA_REGISTRYINDEX, "memlimit");
 	}
 	lua_pop(L, 1);
+	/* loading grew the main thread's stack (each require nests calls) and
+	 * the generational collector never shrinks a stack: messages run on
+	 * threads of their own, so give the main thread's back */
+	lua_resetthread(L);
 	lua_gc(L, LUA_GCRESTART, 0);
 	return 0;
 }

@@ -236,7 +236,7 @@ skynet.register_protocol {
 	dispatch = function(_, _, event, ...)
 		handlers[event](...)
 	end,
-	-- data never yields: it is buffered on the service's main thread,
+	-- data never yields: it is buffered on the callback's thread,
 	-- without a coroutine per message (the reader is woken after)
 	direct = function(msg, sz)
 		local event, id, size, data = driver.unpack(msg, sz)
