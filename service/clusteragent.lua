@@ -16,7 +16,7 @@ fd = tonumber(fd)
 local names = {}   -- "name" -> handle, registered names already asked for
 local backlog = { h = 1, t = 0 } -- requests waiting behind a name lookup
 local looking_up = false
-local large = {}   -- session -> { size, part, part..., addr, push, got, tracetag }
+local large = {}   -- session -> { assembly, addr, push, tracetag }
 local tracetag     -- the trace tag the peer sent for its next request
 
 -- small answers written in a busy spell go out together (skynet.cluster.gather)
@@ -24,15 +24,15 @@ local gathered = require "skynet.cluster.gather"(function(data)
 	socket.write(fd, data)
 end)
 
--- An answer in parts goes at low priority, after what was gathered.
-local function write(frames)
-	if type(frames) == "table" then
+-- frame: an answer's frame (a string), or the buffer of all the frames of
+-- an answer in parts (wiresz bytes), which goes at low priority, after
+-- what was gathered.
+local function write(frame, wiresz)
+	if wiresz then
 		gathered.flush()
-		for _, f in ipairs(frames) do
-			socket.lwrite(fd, f)
-		end
-	elseif not gathered.add(frames) then
-		socket.write(fd, frames)
+		socket.lwrite(fd, frame, wiresz)
+	elseif not gathered.add(frame) then
+		socket.write(fd, frame)
 	end
 end
 
@@ -143,24 +143,22 @@ local function serve(addr, session, msg, sz, push, tracetag)
 	end
 end
 
--- one part (a string) of a request in parts; the whole request once it is
--- complete
-local function add_part(session, part, last)
+-- one part of a request in parts (bytes: n bytes inside the frame being
+-- handled); the whole request once it is complete
+local function add_part(session, bytes, n, last)
 	local req = large[session]
-	if req == nil or req.got + #part > req[1] then
+	if req == nil or not req[1]:append(bytes, n) then
 		large[session] = nil
 		if last then
 			reply_error(session, "Invalid large req")
 		end
 		return
 	end
-	req.got = req.got + #part
-	req[#req + 1] = part
 	if not last then
 		return
 	end
 	large[session] = nil
-	local m, s = core.concat(req)
+	local m, s = req[1]:take()
 	if not m then
 		return reply_error(session, "Invalid large req")
 	end
@@ -182,12 +180,12 @@ local function dispatch(_, _, msg, sz)
 		return
 	end
 	if addr == false then
-		return add_part(session, m, not more)
+		return add_part(session, m, s, not more)
 	end
 	local tag = tracetag
 	tracetag = nil
 	if more then -- the head of a request in parts: s is its size
-		large[session] = { s, addr = addr, push = push, got = 0, tracetag = tag }
+		large[session] = { core.assembly(s), addr = addr, push = push, tracetag = tag }
 		return
 	end
 	return serve(addr, session, m, s, push, tag)
