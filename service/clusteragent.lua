@@ -4,8 +4,19 @@
 -- its answer is written to FD as soon as it is ready.  Requests reach their
 -- services in the order they came: while a "@name" is looked up (a call to
 -- clusterd), the requests after it wait their turn.
+--
+-- One-way messages could come faster than their service takes them, and
+-- pile up in memory.  The gate stops reading the connection while this
+-- agent is behind; and while a service it passes them to has too many
+-- messages waiting (QUEUE_HIGH, or BIG_HIGH after a message in parts),
+-- this agent holds the connection (gate: hold, release) until the service
+-- is down to a quarter of that.  The peer's sender then finds its socket
+-- full and waits (cluster.send's flow control): memory stays bounded at
+-- both ends, and nothing is lost or reordered.
 local skynet = require "skynet"
+local c = require "skynet.core"
 local socket = require "skynet.socket"
+local driver = require "skynet.socketdriver"
 local core = require "skynet.cluster.core"
 
 local clusterd, gate, fd = ...
@@ -18,6 +29,13 @@ local backlog = { h = 1, t = 0 } -- requests waiting behind a name lookup
 local looking_up = false
 local large = {}   -- session -> { assembly, addr, push, tracetag }
 local tracetag     -- the trace tag the peer sent for its next request
+
+local QUEUE_HIGH = 1024  -- messages waiting in a service that hold the connection
+local BIG_HIGH = 4       -- the same after a message in parts (PART_SIZE or more)
+local PART_SIZE = 0x8000
+local CHECK_EVERY = 16   -- one-way messages between two looks at a queue
+local pushed = 0
+local holding = false
 
 -- small answers written in a busy spell go out together (skynet.cluster.gather)
 local gathered = require "skynet.cluster.gather"(function(data)
@@ -65,6 +83,36 @@ local function answer_query(session, msg, sz)
 	end
 end
 
+-- releases the connection once addr is down to a quarter of limit
+local function release_when_drained(addr, limit)
+	while c.mqlen(addr) > limit // 4 do
+		skynet.sleep(1)
+	end
+	holding = false
+	skynet.send(gate, "lua", "release", fd)
+end
+
+-- after a one-way message of sz bytes to addr (a handle or a name)
+local function hold_back(addr, sz)
+	if holding or type(addr) ~= "number" then
+		return
+	end
+	local limit = BIG_HIGH
+	if sz < PART_SIZE then
+		pushed = pushed + 1
+		if pushed % CHECK_EVERY ~= 0 then
+			return
+		end
+		limit = QUEUE_HIGH
+	end
+	if c.mqlen(addr) > limit then
+		holding = true
+		driver.pause(fd) -- at once; the gate keeps it paused until released
+		skynet.send(gate, "lua", "hold", fd)
+		skynet.fork(release_when_drained, addr, limit)
+	end
+end
+
 -- a request to addr, a handle or ".name" (nil: a name not registered);
 -- msg/sz the payload as it came (freed here)
 local function deliver(addr, session, msg, sz, push, tracetag)
@@ -77,6 +125,7 @@ local function deliver(addr, session, msg, sz, push, tracetag)
 	end
 	if push then
 		skynet.rawsend(addr, "lua", msg, sz)
+		hold_back(addr, sz)
 		return
 	end
 	local ok, rmsg, rsz

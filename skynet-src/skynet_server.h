@@ -21,8 +21,6 @@ struct message_queue *skynet_context_message_dispatch(struct skynet_monitor *,
 int skynet_context_total(void);
 /* dispatches what is queued for a context outside the workers */
 void skynet_context_dispatchall(struct skynet_context *context);
-/* the queue length of a service, or -1 when it is gone */
-int skynet_context_mqlen(uint32_t handle);
 
 /* the service may own sockets (it made a socket request): a service that
  * never did skips the socket thread when it is deleted (cheaper kills) */

@@ -4,6 +4,9 @@
  * every result of the socket thread becomes a PTYPE_SOCKET message to that
  * handle, and a service that ends takes its sockets with it.  The config
  * key socket_write_limit bounds what may wait to be sent on one socket.
+ * A service with more than BUSY_QUEUE messages waiting gets nothing more
+ * read from its TCP sockets until it is down to that: a peer that sends
+ * faster than the service works is held back by TCP, not kept in memory.
  */
 #include "skynet.h"
 #include "skynet_socket.h"
@@ -20,6 +23,7 @@
 /* an address or error text travels after the message header, cut here */
 #define TEXT_MAX 128
 #define DEFAULT_WRITE_LIMIT ((size_t)64 << 20)
+#define BUSY_QUEUE 8
 
 static struct socket_server *server;
 
@@ -56,6 +60,11 @@ log_overflow(int id, uintptr_t owner, size_t queued, size_t limit) {
 		id, (unsigned)owner, queued, limit);
 }
 
+static bool
+owner_busy(uintptr_t owner) {
+	return skynet_context_mqlen((uint32_t)owner) > BUSY_QUEUE;
+}
+
 void
 skynet_socket_init(void) {
 	size_t limit = write_limit_from_config();
@@ -65,6 +74,7 @@ skynet_socket_init(void) {
 		exit(1);
 	}
 	socket_server_limit_writes(server, limit, log_overflow);
+	socket_server_throttle_reads(server, owner_busy);
 }
 
 void
