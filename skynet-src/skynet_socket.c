@@ -5,8 +5,10 @@
  * handle, and a service that ends takes its sockets with it.  The config
  * key socket_write_limit bounds what may wait to be sent on one socket.
  * A service with more than BUSY_QUEUE messages waiting gets nothing more
- * read from its TCP sockets until it is down to that: a peer that sends
- * faster than the service works is held back by TCP, not kept in memory.
+ * read from its TCP sockets that stream in large chunks until it is down
+ * to that: a peer that sends faster than the service works is held back by
+ * TCP, not kept in memory (a 256 KB read of small packets is thousands of
+ * messages once a gate cuts it up).
  */
 #include "skynet.h"
 #include "skynet_socket.h"
@@ -23,7 +25,7 @@
 /* an address or error text travels after the message header, cut here */
 #define TEXT_MAX 128
 #define DEFAULT_WRITE_LIMIT ((size_t)64 << 20)
-#define BUSY_QUEUE 8
+#define BUSY_QUEUE 2
 
 static struct socket_server *server;
 

@@ -13,7 +13,7 @@ local QUEUE_BOUND = 4096         -- messages in the sender's queue
 local LUA_BOUND_KB = 8 * 1024    -- the sender's Lua memory
 local RSS_GROWTH_BOUND_KB = 16 * 1024
 local SLOW_BURST = 30000         -- messages of 1000 bytes to a slow service: ~35 MB if all queued
-local RECEIVER_GROWTH_BOUND_KB = 20 * 1024 -- ~33 MB when nothing holds the reading back
+local RECEIVER_GROWTH_BOUND_KB = 16 * 1024 -- ~33 MB when nothing holds the reading back
 local DEAF_BURST = 20000         -- messages of 1000 bytes to a peer that never reads
 local DEAF_SECONDS = 60
 
