@@ -4,7 +4,7 @@
  * every result of the socket thread becomes a PTYPE_SOCKET message to that
  * handle, and a service that ends takes its sockets with it.  The config
  * key socket_write_limit bounds what may wait to be sent on one socket.
- * A service with more than BUSY_QUEUE messages waiting gets nothing more
+ * A service with more than SKYNET_SOCKET_BUSY_QUEUE messages waiting gets nothing more
  * read from its TCP sockets that stream in large chunks until it is down
  * to that: a peer that sends faster than the service works is held back by
  * TCP, not kept in memory (a 256 KB read of small packets is thousands of
@@ -25,7 +25,6 @@
 /* an address or error text travels after the message header, cut here */
 #define TEXT_MAX 128
 #define DEFAULT_WRITE_LIMIT ((size_t)64 << 20)
-#define BUSY_QUEUE 2
 
 static struct socket_server *server;
 
@@ -64,7 +63,13 @@ log_overflow(int id, uintptr_t owner, size_t queued, size_t limit) {
 
 static bool
 owner_busy(uintptr_t owner) {
-	return skynet_context_mqlen((uint32_t)owner) > BUSY_QUEUE;
+	return skynet_context_reads_held((uint32_t)owner, SKYNET_SOCKET_BUSY_QUEUE);
+}
+
+void
+skynet_socket_owner_ready(void) {
+	if (server)
+		socket_server_owner_ready(server);
 }
 
 void

@@ -175,6 +175,7 @@ enum request_type {
 	REQ_ABANDON = 'A', /* hand the socket to nobody until someone starts it */
 	REQ_OVERFLOW = 'V', /* close a socket over the write limit */
 	REQ_EXIT = 'X', /* end the socket thread */
+	REQ_WAKE = 'Y', /* nothing: look at the held sockets again now */
 };
 
 struct request {
@@ -1012,6 +1013,10 @@ handle_request(struct socket_server *ss, struct request *req, struct socket_mess
 	case REQ_PAUSE:
 		pause_socket(ss, req);
 		return -1;
+	case REQ_WAKE:
+		if (ss->throttled)
+			resume_throttled(ss);
+		return -1;
 	case REQ_CLOSE:
 		return close_socket(ss, req, result, false);
 	case REQ_SHUTDOWN:
@@ -1456,6 +1461,11 @@ socket_server_start(struct socket_server *ss, uintptr_t opaque, int id) {
 void
 socket_server_pause(struct socket_server *ss, uintptr_t opaque, int id) {
 	simple_request(ss, REQ_PAUSE, opaque, id);
+}
+
+void
+socket_server_owner_ready(struct socket_server *ss) {
+	simple_request(ss, REQ_WAKE, 0, 0);
 }
 
 void
