@@ -44,7 +44,7 @@
 #define OWN_BLOCKS 64    /* sizes double, so 64 blocks exceed any address space */
 #define BORROW_MIN 4096  /* strings this long are referenced, not copied to a block */
 #define MAX_BORROWED 32  /* later long strings are copied */
-#define MAX_BLOCKS (OWN_BLOCKS + MAX_BORROWED)
+#define MAX_BLOCKS (OWN_BLOCKS + 2 * MAX_BORROWED) /* a string, then the rest of a block */
 
 enum { T_NIL, T_BOOLEAN, T_NUMBER, T_POINTER, T_SHORT_STRING, T_LONG_STRING, T_TABLE };
 /* number cookies: how the number follows */
@@ -78,7 +78,6 @@ struct writer {
 	size_t owned;     /* the size of the newest block of our own */
 	int nblock;       /* the last one is current */
 	int borrowed;     /* blocks that are strings' bytes */
-	int writable;     /* the current block is ours (not a borrowed string) */
 	struct block block[MAX_BLOCKS];
 	uint8_t first[FIRST_BLOCK];
 };
@@ -91,16 +90,13 @@ static void writer_init(struct writer *w, lua_State *L, int anchor) {
 	w->owned = FIRST_BLOCK;
 	w->nblock = 1;
 	w->borrowed = 0;
-	w->writable = 1;
 	w->block[0].data = w->first;
 }
 
 /* notes how much of the current block is used, before another starts */
 static void close_block(struct writer *w) {
-	if (w->writable) {
-		struct block *cur = &w->block[w->nblock - 1];
-		cur->len = (size_t)(w->p - cur->data);
-	}
+	struct block *cur = &w->block[w->nblock - 1];
+	cur->len = (size_t)(w->p - cur->data);
 }
 
 /* Links the value on the stack top (a new block, or a string referenced)
@@ -130,12 +126,12 @@ static void new_block(struct writer *w, size_t need) {
 	w->p = data;
 	w->end = data + size;
 	w->owned = size;
-	w->writable = 1;
 }
 
 /* Makes the string at idx (len bytes at s) a block of its own, referenced
  * from the chain (a __pairs iterator's string may live nowhere else);
- * false when it must be copied instead. */
+ * writing goes on in the rest of the current block.  False when the
+ * string must be copied instead. */
 static int borrow_string(struct writer *w, int idx, const char *s, size_t len) {
 	if (len < BORROW_MIN || w->borrowed == MAX_BORROWED)
 		return 0;
@@ -149,8 +145,7 @@ static int borrow_string(struct writer *w, int idx, const char *s, size_t len) {
 	b->data = (uint8_t *)s; /* only read, when gathered */
 	b->len = len;
 	w->borrowed++;
-	w->writable = 0;
-	w->p = w->end = w->first; /* no room: the next write starts a block */
+	w->block[w->nblock++].data = w->p;
 	return 1;
 }
 
