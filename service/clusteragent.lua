@@ -92,9 +92,9 @@ local function release_when_drained(addr, limit)
 	skynet.send(gate, "lua", "release", fd)
 end
 
--- after a one-way message of sz bytes to addr (a handle or a name)
+-- after a one-way message of sz bytes to addr (a handle or a ".name")
 local function hold_back(addr, sz)
-	if holding or type(addr) ~= "number" then
+	if holding then
 		return
 	end
 	local limit = BIG_HIGH
@@ -104,6 +104,9 @@ local function hold_back(addr, sz)
 			return
 		end
 		limit = QUEUE_HIGH
+	end
+	if type(addr) == "string" then
+		addr = skynet.localname(addr) or 0
 	end
 	if c.mqlen(addr) > limit then
 		holding = true
