@@ -97,50 +97,100 @@ static size_t request_head(uint8_t *head, const struct target *t, uint8_t kind, 
 }
 
 #define PART_HEAD 7 /* length prefix, kind, session */
+#define TRACE_HEAD 3 /* length prefix, kind */
 
-/*
- * The parts of a large payload, in a new table on the stack.  msg is ours
- * to scribble on: each part after the first gets its frame head written
- * over the last bytes of the part before (already copied out), so its frame
- * is one copy of msg, not a copy into a buffer and another into a string.
- */
-static void push_request_parts(lua_State *L, uint32_t session, uint8_t *msg, size_t sz) {
-	int n = part_count(sz);
-	lua_createtable(L, n, 0);
-	for (int i = 1; i <= n; i++) {
+static void put_frame_size(uint8_t *p, size_t body) {
+	p[0] = (uint8_t)(body >> 8);
+	p[1] = (uint8_t)(body & 0xff);
+}
+
+/* the 5 bytes after a part's length: kind and session (a request's) or
+ * session and kind (a response's) */
+static void put_part_head(uint8_t *p, int response, int last, uint32_t session) {
+	if (response) {
+		put_u32(p, session);
+		p[4] = last ? RESP_PART_LAST : RESP_PART;
+	} else {
+		p[0] = last ? REQ_PART_LAST : REQ_PART;
+		put_u32(p + 1, session);
+	}
+}
+
+/* writes the frame of each part of payload at p */
+static void write_parts(uint8_t *p, int response, uint32_t session, const uint8_t *payload, size_t sz) {
+	while (sz > 0) {
 		size_t s = sz > PART_SIZE ? PART_SIZE : sz;
-		uint8_t head[5];
-		head[0] = sz > PART_SIZE ? REQ_PART : REQ_PART_LAST;
-		put_u32(head + 1, session);
-		if (i == 1) {
-			push_frame(L, head, sizeof(head), msg, s);
-		} else {
-			uint8_t *frame = msg - PART_HEAD;
-			frame[0] = (uint8_t)((s + 5) >> 8);
-			frame[1] = (uint8_t)((s + 5) & 0xff);
-			memcpy(frame + 2, head, sizeof(head));
-			lua_pushlstring(L, (const char *)frame, s + PART_HEAD);
-		}
-		lua_rawseti(L, -2, i);
-		msg += s;
+		put_frame_size(p, s + 5);
+		put_part_head(p + 2, response, sz <= PART_SIZE, session);
+		memcpy(p + PART_HEAD, payload, s);
+		p += PART_HEAD + s;
+		payload += s;
 		sz -= s;
 	}
 }
 
-static void push_request(lua_State *L, const struct target *t, uint32_t session, uint8_t *msg, size_t sz, int push) {
+/* the bytes of a trace frame for tag (at most PART_SIZE bytes) */
+static uint8_t *write_trace(uint8_t *p, const char *tag, size_t sz) {
+	put_frame_size(p, sz + 1);
+	p[2] = REQ_TRACE;
+	memcpy(p + TRACE_HEAD, tag, sz);
+	return p + TRACE_HEAD + sz;
+}
+
+/*
+ * A request in parts goes out as one skynet_malloc'ed buffer holding every
+ * frame (the trace frame if any, the head, each part): the payload is
+ * copied once, the socket takes the buffer as it is, and memory freed
+ * after the write is reused by the next large request.  Pushes the buffer;
+ * returns its size.
+ */
+static size_t push_request_parts(lua_State *L, const uint8_t *head, size_t headsz, const char *tag, size_t tagsz, uint32_t session, const uint8_t *msg, size_t sz) {
+	size_t wiresz = (tag ? TRACE_HEAD + tagsz : 0) + 2 + headsz + (size_t)part_count(sz) * PART_HEAD + sz;
+	uint8_t *wire = skynet_malloc(wiresz);
+	if (wire == NULL) {
+		skynet_free((void *)msg); /* ours to free, as whatever happens */
+		luaL_error(L, "cluster request: not enough memory for %I bytes", (lua_Integer)wiresz);
+	}
+	uint8_t *p = wire;
+	if (tag)
+		p = write_trace(p, tag, tagsz);
+	put_frame_size(p, headsz);
+	memcpy(p + 2, head, headsz);
+	write_parts(p + 2 + headsz, 0, session, msg, sz);
+	lua_pushlightuserdata(L, wire);
+	return wiresz;
+}
+
+static lua_Integer next_session(uint32_t session) {
+	return session == INT32_MAX ? 1 : (lua_Integer)session + 1;
+}
+
+/* pushes frame, next session (one part) or wire, next session, wiresz */
+static int push_request(lua_State *L, const struct target *t, uint32_t session, const uint8_t *msg, size_t sz, int push, const char *tag, size_t tagsz) {
 	uint8_t head[MAX_HEAD];
 	if (sz < PART_SIZE) {
 		size_t n = request_head(head, t, REQ_ADDR, push ? 0 : session);
-		push_frame(L, head, n, msg, sz);
-		lua_pushinteger(L, session == INT32_MAX ? 1 : session + 1);
-		return;
+		size_t body = n + sz;
+		size_t total = (tag ? TRACE_HEAD + tagsz : 0) + 2 + body;
+		luaL_Buffer b;
+		uint8_t *p = (uint8_t *)luaL_buffinitsize(L, &b, total);
+		if (tag)
+			p = write_trace(p, tag, tagsz);
+		put_frame_size(p, body);
+		memcpy(p + 2, head, n);
+		if (sz > 0)
+			memcpy(p + 2 + n, msg, sz);
+		luaL_pushresultsize(&b, total);
+		lua_pushinteger(L, next_session(session));
+		return 2;
 	}
 	/* a push in parts still needs a session to tie its parts together */
 	size_t n = request_head(head, t, REQ_ADDR_MULTI | (push ? REQ_PUSH_FLAG : 0), session);
 	put_u32(head + n, (uint32_t)sz);
-	push_frame(L, head, n + 4, NULL, 0);
-	lua_pushinteger(L, session == INT32_MAX ? 1 : session + 1);
-	push_request_parts(L, session, msg, sz);
+	size_t wiresz = push_request_parts(L, head, n + 4, tag, tagsz, session, msg, sz);
+	lua_pushinteger(L, next_session(session));
+	lua_pushinteger(L, (lua_Integer)wiresz);
+	return 3;
 }
 
 /* reads argument 1 as a target; NULL when fine, else the complaint */
@@ -162,10 +212,11 @@ static const char *check_target(lua_State *L, struct target *t) {
 }
 
 /*
- * packrequest(addr, session, msg, sz) / packpush(...): msg is a
- * skynet_malloc'ed message (skynet.pack), freed here whatever happens.
- * Returns the first frame, the next session and, for a message sent in
- * parts, a table of the part frames.
+ * packrequest(addr, session, msg, sz [, tag]) / packpush(...): msg is a
+ * skynet_malloc'ed message (skynet.pack), freed here whatever happens; tag
+ * a trace tag whose frame goes first.  Returns the frame (a string) and
+ * the next session; for a message sent in parts, a skynet_malloc'ed buffer
+ * of all the frames (lightuserdata), the next session and its size.
  */
 static int pack_request(lua_State *L, int push) {
 	void *msg = lua_touserdata(L, 3);
@@ -179,14 +230,23 @@ static int pack_request(lua_State *L, int push) {
 		err = "message size is not a valid size";
 	if (err == NULL && (!lua_isinteger(L, 2) || session <= 0 || session > INT32_MAX))
 		err = "session must be 1 to 2^31-1";
+	size_t tagsz = 0;
+	const char *tag = NULL;
+	if (err == NULL && !lua_isnoneornil(L, 5)) {
+		tag = lua_tolstring(L, 5, &tagsz);
+		if (tag == NULL || lua_type(L, 5) != LUA_TSTRING)
+			err = "trace tag must be a string";
+		else if (tagsz > PART_SIZE)
+			err = "trace tag is too long";
+	}
 	if (err) {
 		skynet_free(msg);
 		return luaL_error(L, "cluster request: %s", err);
 	}
-	lua_settop(L, 4);
-	push_request(L, &t, (uint32_t)session, msg, (size_t)sz, push);
+	lua_settop(L, 5);
+	int n = push_request(L, &t, (uint32_t)session, msg, (size_t)sz, push, tag, tagsz);
 	skynet_free(msg);
-	return lua_gettop(L) - 4;
+	return n;
 }
 
 static int lpackrequest(lua_State *L) {
@@ -259,14 +319,14 @@ static int unpack_multi(lua_State *L, const uint8_t *body, size_t sz) {
 	return 6;
 }
 
-/* false session bytes size more: one part, its bytes as a string (parts
- * are kept as strings until the last one comes: one copy, not two) */
+/* false session bytes size more: one part; bytes points into body (no
+ * copy: the caller appends them to its assembly while body lives) */
 static int unpack_part(lua_State *L, const uint8_t *body, size_t sz) {
 	if (sz < 5)
 		return luaL_error(L, "Invalid cluster multi part message");
 	lua_pushboolean(L, 0);
 	lua_pushinteger(L, get_u32(body + 1));
-	lua_pushlstring(L, (const char *)body + 5, sz - 5);
+	lua_pushlightuserdata(L, (void *)(body + 5));
 	lua_pushinteger(L, (lua_Integer)(sz - 5));
 	lua_pushboolean(L, body[0] == REQ_PART);
 	return 5;
@@ -276,7 +336,7 @@ static int unpack_part(lua_State *L, const uint8_t *body, size_t sz) {
  * unpackrequest(msg, sz) or unpackrequest(string): a request body (no
  * length prefix).  Returns what the kind byte announces (see above);
  * a trace frame returns just its tag.  A one-part payload comes back as a
- * fresh skynet_malloc'ed copy, a part as a string.
+ * fresh skynet_malloc'ed copy, a part as a pointer into the body.
  */
 static int lunpackrequest(lua_State *L) {
 	const uint8_t *body;
@@ -322,8 +382,9 @@ static void push_response_frame(lua_State *L, uint32_t session, uint8_t kind, co
 /*
  * packresponse(session, ok, msg, sz) or packresponse(session, ok, string):
  * msg is not freed (it belongs to the message being handled).  Returns a
- * frame, or a table of frames when an ok payload is over PART_SIZE; an
- * error text is cut to PART_SIZE.
+ * frame, or, when an ok payload is over PART_SIZE, all its frames in one
+ * skynet_malloc'ed buffer (lightuserdata) and its size; an error text is
+ * cut to PART_SIZE.
  */
 static int lpackresponse(lua_State *L) {
 	lua_Integer session = luaL_checkinteger(L, 1);
@@ -349,20 +410,18 @@ static int lpackresponse(lua_State *L) {
 		push_response_frame(L, (uint32_t)session, RESP_OK, msg, sz);
 		return 1;
 	}
-	int n = part_count(sz);
-	lua_createtable(L, n + 1, 0);
-	uint8_t total[4];
-	put_u32(total, (uint32_t)sz);
-	push_response_frame(L, (uint32_t)session, RESP_MULTI, total, 4);
-	lua_rawseti(L, -2, 1);
-	for (int i = 2; i <= n + 1; i++) {
-		size_t s = sz > PART_SIZE ? PART_SIZE : sz;
-		push_response_frame(L, (uint32_t)session, sz > PART_SIZE ? RESP_PART : RESP_PART_LAST, msg, s);
-		lua_rawseti(L, -2, i);
-		msg += s;
-		sz -= s;
-	}
-	return 1;
+	size_t wiresz = 2 + 9 + (size_t)part_count(sz) * PART_HEAD + sz;
+	uint8_t *wire = skynet_malloc(wiresz);
+	if (wire == NULL)
+		return luaL_error(L, "cluster response: not enough memory for %I bytes", (lua_Integer)wiresz);
+	put_frame_size(wire, 9);
+	put_u32(wire + 2, (uint32_t)session);
+	wire[6] = RESP_MULTI;
+	put_u32(wire + 7, (uint32_t)sz);
+	write_parts(wire + 11, 1, (uint32_t)session, msg, sz);
+	lua_pushlightuserdata(L, wire);
+	lua_pushinteger(L, (lua_Integer)wiresz);
+	return 2;
 }
 
 /*
@@ -439,6 +498,113 @@ static int lconcat(lua_State *L) {
 	return 2;
 }
 
+/*
+ * An assembly: the parts of one request in parts, copied as they come into
+ * one buffer of the announced size, which becomes the message for the
+ * service.  The buffer is allocated up to ASSEMBLY_FIRST bytes at once and
+ * grows with what actually arrives beyond that, so a peer's announced size
+ * costs nothing it does not send.
+ */
+#define ASSEMBLY "skynet.cluster.assembly"
+#define ASSEMBLY_FIRST ((size_t)8 << 20)
+
+struct assembly {
+	uint8_t *buf;
+	size_t size; /* announced */
+	size_t got;
+	size_t cap;
+};
+
+/* assembly(size): an empty assembly for a request of size bytes */
+static int lassembly(lua_State *L) {
+	lua_Integer size = luaL_checkinteger(L, 1);
+	luaL_argcheck(L, size >= 0 && size <= UINT32_MAX, 1, "size out of range");
+	struct assembly *a = lua_newuserdatauv(L, sizeof(*a), 0);
+	memset(a, 0, sizeof(*a));
+	a->size = (size_t)size;
+	luaL_setmetatable(L, ASSEMBLY);
+	return 1;
+}
+
+/* room for n more bytes (a->got + n <= a->size) */
+static void assembly_reserve(lua_State *L, struct assembly *a, size_t n) {
+	size_t need = a->got + n;
+	if (need <= a->cap)
+		return;
+	size_t cap = a->cap ? a->cap * 2 : ASSEMBLY_FIRST;
+	if (cap < need)
+		cap = need;
+	if (cap > a->size)
+		cap = a->size;
+	uint8_t *buf = skynet_realloc(a->buf, cap);
+	if (buf == NULL)
+		luaL_error(L, "cluster: not enough memory for a request of %I bytes", (lua_Integer)a->size);
+	a->buf = buf;
+	a->cap = cap;
+}
+
+/* asm:append(bytes, n) with bytes a pointer or a string: false when the
+ * parts would pass the announced size (nothing is kept then) */
+static int lassembly_append(lua_State *L) {
+	struct assembly *a = luaL_checkudata(L, 1, ASSEMBLY);
+	const void *bytes;
+	size_t n;
+	if (lua_type(L, 2) == LUA_TLIGHTUSERDATA) {
+		bytes = lua_touserdata(L, 2);
+		lua_Integer len = luaL_checkinteger(L, 3);
+		luaL_argcheck(L, len >= 0 && (bytes != NULL || len == 0), 3, "invalid size");
+		n = (size_t)len;
+	} else {
+		bytes = luaL_checklstring(L, 2, &n);
+	}
+	if (n > a->size - a->got) {
+		lua_pushboolean(L, 0);
+		return 1;
+	}
+	if (n > 0) {
+		assembly_reserve(L, a, n);
+		memcpy(a->buf + a->got, bytes, n);
+		a->got += n;
+	}
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* asm:take(): the whole message (msg, sz), skynet_malloc'ed, once every
+ * announced byte came (the assembly is empty after); nothing before */
+static int lassembly_take(lua_State *L) {
+	struct assembly *a = luaL_checkudata(L, 1, ASSEMBLY);
+	if (a->got != a->size)
+		return 0;
+	void *msg = a->buf ? a->buf : skynet_malloc(1);
+	lua_pushlightuserdata(L, msg);
+	lua_pushinteger(L, (lua_Integer)a->size);
+	a->buf = NULL;
+	a->got = a->cap = a->size = 0;
+	return 2;
+}
+
+static int lassembly_gc(lua_State *L) {
+	struct assembly *a = luaL_checkudata(L, 1, ASSEMBLY);
+	skynet_free(a->buf);
+	a->buf = NULL;
+	return 0;
+}
+
+static void assembly_metatable(lua_State *L) {
+	luaL_Reg methods[] = {
+		{ "append", lassembly_append },
+		{ "take", lassembly_take },
+		{ NULL, NULL },
+	};
+	luaL_newmetatable(L, ASSEMBLY);
+	luaL_newlib(L, methods);
+	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, lassembly_gc);
+	lua_setfield(L, -2, "__gc");
+	lua_pop(L, 1);
+}
+
 /* isname(addr): true for a "@name" address */
 static int lisname(lua_State *L) {
 	const char *s = lua_tostring(L, 1);
@@ -471,11 +637,13 @@ LUAMOD_API int luaopen_skynet_cluster_core(lua_State *L) {
 		{ "packresponse", lpackresponse },
 		{ "unpackresponse", lunpackresponse },
 		{ "concat", lconcat },
+		{ "assembly", lassembly },
 		{ "isname", lisname },
 		{ "nodename", lnodename },
 		{ NULL, NULL },
 	};
 	luaL_checkversion(L);
+	assembly_metatable(L);
 	luaL_newlib(L, l);
 	return 1;
 }

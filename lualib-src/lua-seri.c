@@ -22,7 +22,9 @@
  * Packing writes into a block on the C stack first, so a small message costs
  * one allocation: the final buffer. Further blocks are Lua userdata, so an
  * error in the middle (an unsupported value, a failing __pairs) leaves only
- * garbage for the collector, never a leak.
+ * garbage for the collector, never a leak.  A long string is not copied
+ * into a block: the chain of blocks keeps a reference to it, and its bytes
+ * are copied once, into the final buffer.
  */
 #include <limits.h>
 #include <stdint.h>
@@ -39,7 +41,10 @@
 #define MAX_DEPTH 32
 #define FIRST_BLOCK 128  /* bytes packed without any Lua allocation */
 #define MIN_BLOCK 256
-#define MAX_BLOCKS 64    /* sizes double, so 64 blocks exceed any address space */
+#define OWN_BLOCKS 64    /* sizes double, so 64 blocks exceed any address space */
+#define BORROW_MIN 4096  /* strings this long are referenced, not copied to a block */
+#define MAX_BORROWED 32  /* later long strings are copied */
+#define MAX_BLOCKS (OWN_BLOCKS + 2 * MAX_BORROWED) /* a string, then the rest of a block */
 
 enum { T_NIL, T_BOOLEAN, T_NUMBER, T_POINTER, T_SHORT_STRING, T_LONG_STRING, T_TABLE };
 /* number cookies: how the number follows */
@@ -70,7 +75,9 @@ struct writer {
 	lua_State *L;
 	int anchor;       /* stack slot keeping the newest userdata block alive */
 	uint8_t *p, *end; /* free space of the current block */
+	size_t owned;     /* the size of the newest block of our own */
 	int nblock;       /* the last one is current */
+	int borrowed;     /* blocks that are strings' bytes */
 	struct block block[MAX_BLOCKS];
 	uint8_t first[FIRST_BLOCK];
 };
@@ -80,30 +87,66 @@ static void writer_init(struct writer *w, lua_State *L, int anchor) {
 	w->anchor = anchor;
 	w->p = w->first;
 	w->end = w->first + FIRST_BLOCK;
+	w->owned = FIRST_BLOCK;
 	w->nblock = 1;
+	w->borrowed = 0;
 	w->block[0].data = w->first;
 }
 
-/* Starts a block of at least need bytes. Each block is a userdata whose user
- * value is the previous block, so the anchor slot keeps the whole chain alive. */
+/* notes how much of the current block is used, before another starts */
+static void close_block(struct writer *w) {
+	struct block *cur = &w->block[w->nblock - 1];
+	cur->len = (size_t)(w->p - cur->data);
+}
+
+/* Links the value on the stack top (a new block, or a string referenced)
+ * to the chain: each link's first user value is the link before, so the
+ * anchor slot keeps them all alive.  Pops it. */
+static void chain(struct writer *w) {
+	lua_State *L = w->L;
+	lua_pushvalue(L, w->anchor);
+	lua_setiuservalue(L, -2, 1);
+	lua_replace(L, w->anchor);
+}
+
+/* Starts a block of at least need bytes. */
 static void new_block(struct writer *w, size_t need) {
 	lua_State *L = w->L;
-	struct block *cur = &w->block[w->nblock - 1];
-	size_t size = (size_t)(w->end - cur->data) * 2;
+	size_t size = w->owned * 2;
 	if (size < MIN_BLOCK)
 		size = MIN_BLOCK;
 	if (size < need)
 		size = need;
 	if (w->nblock == MAX_BLOCKS)
 		luaL_error(L, "serialize: message too large");
-	cur->len = (size_t)(w->p - cur->data);
+	close_block(w);
 	uint8_t *data = lua_newuserdatauv(L, size, 1);
-	lua_pushvalue(L, w->anchor);
-	lua_setiuservalue(L, -2, 1);
-	lua_replace(L, w->anchor);
+	chain(w);
 	w->block[w->nblock++].data = data;
 	w->p = data;
 	w->end = data + size;
+	w->owned = size;
+}
+
+/* Makes the string at idx (len bytes at s) a block of its own, referenced
+ * from the chain (a __pairs iterator's string may live nowhere else);
+ * writing goes on in the rest of the current block.  False when the
+ * string must be copied instead. */
+static int borrow_string(struct writer *w, int idx, const char *s, size_t len) {
+	if (len < BORROW_MIN || w->borrowed == MAX_BORROWED)
+		return 0;
+	lua_State *L = w->L;
+	close_block(w);
+	lua_newuserdatauv(L, 0, 2);
+	lua_pushvalue(L, idx);
+	lua_setiuservalue(L, -2, 2);
+	chain(w);
+	struct block *b = &w->block[w->nblock++];
+	b->data = (uint8_t *)s; /* only read, when gathered */
+	b->len = len;
+	w->borrowed++;
+	w->block[w->nblock++].data = w->p;
+	return 1;
 }
 
 /* room for n contiguous bytes at w->p */
@@ -167,7 +210,8 @@ static void write_float(struct writer *w, lua_Number d) {
 	write_tagged(w, TAG(T_NUMBER, N_DOUBLE), bits, 8);
 }
 
-static void write_string(struct writer *w, const char *s, size_t len) {
+/* idx: the string's stack slot */
+static void write_string(struct writer *w, int idx, const char *s, size_t len) {
 	if (len <= SHORT_STRING_MAX)
 		write_byte(w, TAG(T_SHORT_STRING, len));
 	else if (len <= UINT16_MAX)
@@ -176,7 +220,8 @@ static void write_string(struct writer *w, const char *s, size_t len) {
 		write_tagged(w, TAG(T_LONG_STRING, 4), len, 4);
 	else
 		luaL_error(w->L, "serialize: string of %I bytes is too long", (lua_Integer)len);
-	write_bytes(w, s, len);
+	if (!borrow_string(w, idx, s, len))
+		write_bytes(w, s, len);
 }
 
 static void pack_value(struct writer *w, int idx, int depth);
@@ -261,7 +306,7 @@ static void pack_value(struct writer *w, int idx, int depth) {
 	case LUA_TSTRING: {
 		size_t len;
 		const char *s = lua_tolstring(L, idx, &len);
-		write_string(w, s, len);
+		write_string(w, idx, s, len);
 		break;
 	}
 	case LUA_TLIGHTUSERDATA:
@@ -277,8 +322,7 @@ static void pack_value(struct writer *w, int idx, int depth) {
 
 /* copies the blocks into one skynet_malloc'd buffer */
 static void *writer_gather(struct writer *w, size_t *size) {
-	struct block *cur = &w->block[w->nblock - 1];
-	cur->len = (size_t)(w->p - cur->data);
+	close_block(w);
 	size_t total = 0;
 	for (int i = 0; i < w->nblock; i++)
 		total += w->block[i].len;

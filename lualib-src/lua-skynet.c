@@ -103,6 +103,14 @@ static int lintcommand(lua_State *L) {
 	return 1;
 }
 
+/* mqlen(handle): the messages waiting for a service of this node, -1 when
+ * there is no such service */
+static int lmqlen(lua_State *L) {
+	lua_Integer handle = luaL_checkinteger(L, 1);
+	lua_pushinteger(L, handle > 0 && handle <= UINT32_MAX ? skynet_context_mqlen((uint32_t)handle) : -1);
+	return 1;
+}
+
 /*
  * timeout(ticks, session, self): posts a response with session to self
  * after ticks; the fast path of the TIMEOUT command.  The wheel counts
@@ -326,6 +334,7 @@ LUAMOD_API int luaopen_skynet_core(lua_State *L) {
 		{ "callback", dispatch_callback },
 		{ "pending", dispatch_pending },
 		{ "lastsession", dispatch_lastsession },
+		{ "mqlen", lmqlen },
 		{ NULL, NULL },
 	};
 	lua_createtable(L, 0, sizeof(l) / sizeof(l[0]) + sizeof(l2) / sizeof(l2[0]) - 2);

@@ -4,8 +4,19 @@
 -- its answer is written to FD as soon as it is ready.  Requests reach their
 -- services in the order they came: while a "@name" is looked up (a call to
 -- clusterd), the requests after it wait their turn.
+--
+-- One-way messages could come faster than their service takes them, and
+-- pile up in memory.  The gate stops reading the connection while this
+-- agent is behind; and while a service it passes them to has too many
+-- messages waiting (QUEUE_HIGH, or BIG_HIGH after a message in parts),
+-- this agent holds the connection (gate: hold, release) until the service
+-- is down to a quarter of that.  The peer's sender then finds its socket
+-- full and waits (cluster.send's flow control): memory stays bounded at
+-- both ends, and nothing is lost or reordered.
 local skynet = require "skynet"
+local c = require "skynet.core"
 local socket = require "skynet.socket"
+local driver = require "skynet.socketdriver"
 local core = require "skynet.cluster.core"
 
 local clusterd, gate, fd = ...
@@ -16,23 +27,30 @@ fd = tonumber(fd)
 local names = {}   -- "name" -> handle, registered names already asked for
 local backlog = { h = 1, t = 0 } -- requests waiting behind a name lookup
 local looking_up = false
-local large = {}   -- session -> { size, part, part..., addr, push, got, tracetag }
+local large = {}   -- session -> { assembly, addr, push, tracetag }
 local tracetag     -- the trace tag the peer sent for its next request
+
+local QUEUE_HIGH = 1024  -- messages waiting in a service that hold the connection
+local BIG_HIGH = 4       -- the same after a message in parts (PART_SIZE or more)
+local PART_SIZE = 0x8000
+local CHECK_EVERY = 16   -- one-way messages between two looks at a queue
+local pushed = 0
+local holding = false
 
 -- small answers written in a busy spell go out together (skynet.cluster.gather)
 local gathered = require "skynet.cluster.gather"(function(data)
 	socket.write(fd, data)
 end)
 
--- An answer in parts goes at low priority, after what was gathered.
-local function write(frames)
-	if type(frames) == "table" then
+-- frame: an answer's frame (a string), or the buffer of all the frames of
+-- an answer in parts (wiresz bytes), which goes at low priority, after
+-- what was gathered.
+local function write(frame, wiresz)
+	if wiresz then
 		gathered.flush()
-		for _, f in ipairs(frames) do
-			socket.lwrite(fd, f)
-		end
-	elseif not gathered.add(frames) then
-		socket.write(fd, frames)
+		socket.lwrite(fd, frame, wiresz)
+	elseif not gathered.add(frame) then
+		socket.write(fd, frame)
 	end
 end
 
@@ -65,6 +83,39 @@ local function answer_query(session, msg, sz)
 	end
 end
 
+-- releases the connection once addr is down to a quarter of limit
+local function release_when_drained(addr, limit)
+	while c.mqlen(addr) > limit // 4 do
+		skynet.sleep(1)
+	end
+	holding = false
+	skynet.send(gate, "lua", "release", fd)
+end
+
+-- after a one-way message of sz bytes to addr (a handle or a ".name")
+local function hold_back(addr, sz)
+	if holding then
+		return
+	end
+	local limit = BIG_HIGH
+	if sz < PART_SIZE then
+		pushed = pushed + 1
+		if pushed % CHECK_EVERY ~= 0 then
+			return
+		end
+		limit = QUEUE_HIGH
+	end
+	if type(addr) == "string" then
+		addr = skynet.localname(addr) or 0
+	end
+	if c.mqlen(addr) > limit then
+		holding = true
+		driver.pause(fd) -- at once; the gate keeps it paused until released
+		skynet.send(gate, "lua", "hold", fd)
+		skynet.fork(release_when_drained, addr, limit)
+	end
+end
+
 -- a request to addr, a handle or ".name" (nil: a name not registered);
 -- msg/sz the payload as it came (freed here)
 local function deliver(addr, session, msg, sz, push, tracetag)
@@ -77,6 +128,7 @@ local function deliver(addr, session, msg, sz, push, tracetag)
 	end
 	if push then
 		skynet.rawsend(addr, "lua", msg, sz)
+		hold_back(addr, sz)
 		return
 	end
 	local ok, rmsg, rsz
@@ -143,24 +195,22 @@ local function serve(addr, session, msg, sz, push, tracetag)
 	end
 end
 
--- one part (a string) of a request in parts; the whole request once it is
--- complete
-local function add_part(session, part, last)
+-- one part of a request in parts (bytes: n bytes inside the frame being
+-- handled); the whole request once it is complete
+local function add_part(session, bytes, n, last)
 	local req = large[session]
-	if req == nil or req.got + #part > req[1] then
+	if req == nil or not req[1]:append(bytes, n) then
 		large[session] = nil
 		if last then
 			reply_error(session, "Invalid large req")
 		end
 		return
 	end
-	req.got = req.got + #part
-	req[#req + 1] = part
 	if not last then
 		return
 	end
 	large[session] = nil
-	local m, s = core.concat(req)
+	local m, s = req[1]:take()
 	if not m then
 		return reply_error(session, "Invalid large req")
 	end
@@ -182,12 +232,12 @@ local function dispatch(_, _, msg, sz)
 		return
 	end
 	if addr == false then
-		return add_part(session, m, not more)
+		return add_part(session, m, s, not more)
 	end
 	local tag = tracetag
 	tracetag = nil
 	if more then -- the head of a request in parts: s is its size
-		large[session] = { s, addr = addr, push = push, got = 0, tracetag = tag }
+		large[session] = { core.assembly(s), addr = addr, push = push, tracetag = tag }
 		return
 	end
 	return serve(addr, session, m, s, push, tag)

@@ -46,16 +46,17 @@ local function read_response(sock)
 end
 
 -- A traced call tells the peer its tag in a frame just before the request
--- (one write, so no other request comes between).  A tag that started on
--- this node gets "(thisnode-peer-session)" in front.
-local function trace_frame(tag)
+-- (packrequest puts both in one write, so no other request comes
+-- between).  A tag that started on this node gets "(thisnode-peer-session)"
+-- in front.
+local function cluster_tag(tag)
 	if tag:sub(1, 1) ~= "(" then
-		local cluster_tag = string.format("(%s-%s-%d)%s", nodename, node, session, tag)
-		skynet.tracelog(tag, "session " .. cluster_tag)
-		tag = cluster_tag
+		local tagged = string.format("(%s-%s-%d)%s", nodename, node, session, tag)
+		skynet.tracelog(tag, "session " .. tagged)
+		tag = tagged
 	end
 	skynet.tracelog(tag, "cluster " .. node)
-	return core.packtrace(tag)
+	return tag
 end
 
 -- Small frames written in a busy spell go out together
@@ -91,17 +92,18 @@ end
 -- msg, sz: a packed message, freed by packrequest
 local function send_request(addr, msg, sz)
 	local current = session
-	local frame, next_session, parts = core.packrequest(addr, current, msg, sz)
-	session = next_session
 	local tag = skynet.tracetag()
-	if tag then
-		frame = trace_frame(tag) .. frame
+	local frame, next_session, wiresz = core.packrequest(addr, current, msg, sz, tag and cluster_tag(tag))
+	session = next_session
+	if wiresz then -- a request in parts: frame is a buffer of all its frames
+		flush()
+		return channel:requestmsg(frame, wiresz, current)
 	end
-	if parts == nil and gather(frame) then
+	if gather(frame) then
 		return channel:response(current)
 	end
 	flush()
-	return channel:request(frame, current, parts)
+	return channel:request(frame, current)
 end
 
 -- an answer off the wire: a string, or { size, part... } of a large one;
@@ -229,15 +231,20 @@ function command.drained()
 end
 
 function command.push(addr, msg, sz)
-	local frame, next_session, parts = core.packpush(addr, session, msg, sz)
-	if parts then -- a push in parts uses a session
+	local frame, next_session, wiresz = core.packpush(addr, session, msg, sz)
+	if wiresz then -- a push in parts uses a session
 		session = next_session
 	elseif gather(frame) then
 		return
 	end
 	flush()
 	pushing = pushing + 1
-	local ok, err = pcall(channel.request, channel, frame, nil, parts)
+	local ok, err
+	if wiresz then
+		ok, err = pcall(channel.requestmsg, channel, frame, wiresz)
+	else
+		ok, err = pcall(channel.request, channel, frame)
+	end
 	pushing = pushing - 1
 	if not ok then
 		skynet.error(string.format("cluster push to [%s] failed: %s", node, tostring(err)))

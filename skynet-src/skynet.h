@@ -64,5 +64,8 @@ uint32_t skynet_handle_parse(const char *text);
 /* posts a PTYPE_RESPONSE with session to handle after time centiseconds;
  * returns the session */
 int skynet_timeout(uint32_t handle, int time, int session);
+/* the number of messages waiting for the service handle of this node, or
+ * -1 when there is none */
+int skynet_context_mqlen(uint32_t handle);
 
 #endif

@@ -43,6 +43,7 @@ struct skynet_context {
 	bool init;
 	atomic_bool endless;
 	atomic_bool socket_owner; /* it used the socket server: its sockets close with it */
+	atomic_bool reads_held; /* a socket of its is not read until its queue is short */
 	bool profile;
 };
 
@@ -113,6 +114,7 @@ struct skynet_context *skynet_context_new(const char *name, const char *param) {
 	ctx->init = false;
 	atomic_init(&ctx->endless, false);
 	atomic_init(&ctx->socket_owner, false);
+	atomic_init(&ctx->reads_held, false);
 	atomic_init(&ctx->cpu_cost, 0);
 	ctx->cpu_start = 0;
 	ctx->message_count = 0;
@@ -306,6 +308,11 @@ struct message_queue *skynet_context_message_dispatch(struct skynet_monitor *sm,
 	}
 	end_batch(ctx, start);
 	assert(q == ctx->queue);
+	/* caught up with a socket the socket thread holds: it is read again */
+	if (atomic_load_explicit(&ctx->reads_held, memory_order_relaxed) && skynet_mq_length(q) <= SKYNET_SOCKET_BUSY_QUEUE) {
+		atomic_store_explicit(&ctx->reads_held, false, memory_order_relaxed);
+		skynet_socket_owner_ready();
+	}
 	struct message_queue *nq = skynet_globalmq_pop();
 	if (nq) {
 		/* another service waits: go round-robin */
@@ -669,6 +676,17 @@ uint32_t skynet_context_handle(struct skynet_context *ctx) {
 void skynet_callback(struct skynet_context *ctx, void *ud, skynet_cb cb) {
 	ctx->cb = cb;
 	ctx->cb_ud = ud;
+}
+
+bool skynet_context_reads_held(uint32_t handle, int limit) {
+	struct skynet_context *ctx = skynet_handle_grab(handle);
+	if (ctx == NULL)
+		return false;
+	bool held = skynet_mq_length(ctx->queue) > limit;
+	if (held)
+		atomic_store_explicit(&ctx->reads_held, true, memory_order_relaxed);
+	skynet_context_release(ctx);
+	return held;
 }
 
 int skynet_context_mqlen(uint32_t handle) {

@@ -1,6 +1,7 @@
 #ifndef SKYNET_SERVER_H
 #define SKYNET_SERVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -21,12 +22,14 @@ struct message_queue *skynet_context_message_dispatch(struct skynet_monitor *,
 int skynet_context_total(void);
 /* dispatches what is queued for a context outside the workers */
 void skynet_context_dispatchall(struct skynet_context *context);
-/* the queue length of a service, or -1 when it is gone */
-int skynet_context_mqlen(uint32_t handle);
 
 /* the service may own sockets (it made a socket request): a service that
  * never did skips the socket thread when it is deleted (cheaper kills) */
 void skynet_context_socket_owner(struct skynet_context *ctx);
+/* true when the service handle has more than limit messages waiting; it is
+ * then marked, so that the worker that brings it down to limit calls
+ * skynet_socket_owner_ready (read-side flow control) */
+bool skynet_context_reads_held(uint32_t handle, int limit);
 /* marks a service found stuck in one message (skynet.stat "endless") */
 void skynet_context_endless(uint32_t handle);
 /* asks the service a worker runs (*running, NULL when idle) to break out

@@ -4,6 +4,11 @@
  * every result of the socket thread becomes a PTYPE_SOCKET message to that
  * handle, and a service that ends takes its sockets with it.  The config
  * key socket_write_limit bounds what may wait to be sent on one socket.
+ * A service with more than SKYNET_SOCKET_BUSY_QUEUE messages waiting gets nothing more
+ * read from its TCP sockets that stream in large chunks until it is down
+ * to that: a peer that sends faster than the service works is held back by
+ * TCP, not kept in memory (a 256 KB read of small packets is thousands of
+ * messages once a gate cuts it up).
  */
 #include "skynet.h"
 #include "skynet_socket.h"
@@ -56,6 +61,17 @@ log_overflow(int id, uintptr_t owner, size_t queued, size_t limit) {
 		id, (unsigned)owner, queued, limit);
 }
 
+static bool
+owner_busy(uintptr_t owner) {
+	return skynet_context_reads_held((uint32_t)owner, SKYNET_SOCKET_BUSY_QUEUE);
+}
+
+void
+skynet_socket_owner_ready(void) {
+	if (server)
+		socket_server_owner_ready(server);
+}
+
 void
 skynet_socket_init(void) {
 	size_t limit = write_limit_from_config();
@@ -65,6 +81,7 @@ skynet_socket_init(void) {
 		exit(1);
 	}
 	socket_server_limit_writes(server, limit, log_overflow);
+	socket_server_throttle_reads(server, owner_busy);
 }
 
 void

@@ -68,6 +68,8 @@
 #define MAX_UDP_PACKAGE 65535
 #define MAX_CONNECT_ADDR 4
 #define ACCEPT_BACKOFF_MS 100
+#define THROTTLE_CHECK_MS 1 /* how often busy owners are asked again */
+#define THROTTLE_READ_SIZE (64 * 1024) /* sockets read in chunks this large may be held */
 #define ACCEPT_BATCH 64
 #define OWNER_BUCKETS 1024
 #define DEFAULT_BACKLOG 4096 /* when somaxconn cannot be read: Linux's default since 5.4 */
@@ -144,8 +146,10 @@ struct socket {
 	bool reported;     /* CLOSE already reported (peer EOF or close) */
 	bool accept_failing;
 	bool resting;      /* a listener in the backoff list */
+	bool throttled;    /* not read while its owner is busy */
 	int rsize;
 	struct socket *backoff_next;
+	struct socket *throttled_next;
 	struct socket *owner_next; /* the chain of its owner's bucket */
 	uintptr_t indexed_owner;   /* the bucket it is chained in, when indexed */
 	bool indexed;
@@ -171,6 +175,7 @@ enum request_type {
 	REQ_ABANDON = 'A', /* hand the socket to nobody until someone starts it */
 	REQ_OVERFLOW = 'V', /* close a socket over the write limit */
 	REQ_EXIT = 'X', /* end the socket thread */
+	REQ_WAKE = 'Y', /* nothing: look at the held sockets again now */
 };
 
 struct request {
@@ -210,6 +215,8 @@ struct socket_server {
 	int req_n;
 	int req_index;
 	struct socket *backoff; /* listeners resting after accept failed */
+	struct socket *throttled; /* sockets not read while their owners are busy */
+	socket_busy_fn owner_busy;
 	uint64_t backoff_until; /* monotonic ms */
 	int accept_streak;      /* connections taken from the current listener event */
 	struct socket *owners[OWNER_BUCKETS]; /* chains of sockets by owner */
@@ -347,8 +354,10 @@ reserve_id(struct socket_server *ss, uintptr_t opaque, int protocol) {
 	s->reported = false;
 	s->accept_failing = false;
 	s->resting = false;
+	s->throttled = false;
 	s->rsize = MIN_READ_BUFFER;
 	s->backoff_next = NULL;
+	s->throttled_next = NULL;
 	s->owner_next = NULL;
 	s->indexed = false;
 	atomic_store_explicit(&s->reading, false, memory_order_relaxed);
@@ -612,6 +621,60 @@ backoff_remove(struct socket_server *ss, struct socket *s) {
 	}
 }
 
+/* socket thread: read-side flow control (socket_server_throttle_reads) */
+
+static void
+throttle_remove(struct socket_server *ss, struct socket *s) {
+	if (!s->throttled)
+		return;
+	for (struct socket **p = &ss->throttled; *p; p = &(*p)->throttled_next) {
+		if (*p == s) {
+			*p = s->throttled_next;
+			break;
+		}
+	}
+	s->throttled_next = NULL;
+	s->throttled = false;
+}
+
+/* True when s, ready to be read, must wait for its owner: it is then out of
+ * epoll's read interest until resume_throttled finds the owner caught up.
+ * Only a socket read in large chunks (a stream that fills the reads) is
+ * held: a few queued reads of it are much memory, and its owner has plenty
+ * to do meanwhile; small reads are cheap to queue, and holding them would
+ * leave a quick owner idle for the wait.  A peer gone both ways is read at
+ * once (what it sent, then its EOF). */
+static bool
+hold_reading(struct socket_server *ss, struct socket *s, bool hangup) {
+	if (ss->owner_busy == NULL || s->protocol != PROTOCOL_TCP || s->rsize < THROTTLE_READ_SIZE || hangup ||
+	    !ss->owner_busy(owner_of(s)))
+		return false;
+	set_interest(ss, s, false, is_writing(s));
+	if (!s->throttled) {
+		s->throttled = true;
+		s->throttled_next = ss->throttled;
+		ss->throttled = s;
+	}
+	return true;
+}
+
+static void
+resume_throttled(struct socket_server *ss) {
+	struct socket **p = &ss->throttled;
+	while (*p) {
+		struct socket *s = *p;
+		if (ss->owner_busy(owner_of(s))) {
+			p = &s->throttled_next;
+			continue;
+		}
+		*p = s->throttled_next;
+		s->throttled_next = NULL;
+		s->throttled = false;
+		if (state_of(s) == S_CONNECTED)
+			set_interest(ss, s, true, is_writing(s));
+	}
+}
+
 /* socket thread: the index of sockets by owner */
 
 static struct socket **
@@ -671,6 +734,7 @@ force_close(struct socket_server *ss, struct socket *s) {
 	atomic_store_explicit(&s->writing, false, memory_order_relaxed);
 	clear_events(ss, s);
 	backoff_remove(ss, s);
+	throttle_remove(ss, s);
 	unindex_socket(ss, s);
 	release_slot(ss, atomic_load_explicit(&s->id, memory_order_relaxed));
 }
@@ -835,6 +899,7 @@ start_socket(struct socket_server *ss, struct request *req, struct socket_messag
 		return report(result, s, SOCKET_OPEN, 0, "start");
 	case S_CONNECTED:
 		if (!s->closing) { /* closing is only ever set by this thread */
+			throttle_remove(ss, s); /* read now; held again if still busy */
 			set_interest(ss, s, true, is_writing(s));
 			return report(result, s, SOCKET_OPEN, 0, "transfer");
 		}
@@ -849,6 +914,7 @@ pause_socket(struct socket_server *ss, struct request *req) {
 	struct socket *s = request_socket(ss, req);
 	if (s == NULL)
 		return;
+	throttle_remove(ss, s); /* paused until started, whatever its owner does */
 	int state = state_of(s);
 	if (state == S_CONNECTED || state == S_LISTEN)
 		set_interest(ss, s, false, is_writing(s));
@@ -859,6 +925,7 @@ close_socket(struct socket_server *ss, struct request *req, struct socket_messag
 	struct socket *s = request_socket(ss, req);
 	if (s == NULL)
 		return -1;
+	throttle_remove(ss, s);
 	int state = state_of(s);
 	if (shutdown || (state != S_CONNECTED && state != S_HALFCLOSE))
 		return close_report(ss, s, result);
@@ -945,6 +1012,10 @@ handle_request(struct socket_server *ss, struct request *req, struct socket_mess
 		return start_socket(ss, req, result);
 	case REQ_PAUSE:
 		pause_socket(ss, req);
+		return -1;
+	case REQ_WAKE:
+		if (ss->throttled)
+			resume_throttled(ss);
 		return -1;
 	case REQ_CLOSE:
 		return close_socket(ss, req, result, false);
@@ -1308,7 +1379,9 @@ handle_event(struct socket_server *ss, struct event *e, struct socket_message *r
 		return socket_error(ss, s, result);
 	if (e->read) {
 		e->read = false;
-		if (is_reading(s)) {
+		if (is_reading(s) && hold_reading(ss, s, e->hangup)) {
+			/* read once the owner has caught up */
+		} else if (is_reading(s)) {
 			int r = s->protocol == PROTOCOL_TCP ? read_tcp(ss, s, result) : read_udp(ss, s, result);
 			if (r != -1) {
 				if (e->write && state_of(s) != S_FREE)
@@ -1336,13 +1409,15 @@ socket_server_poll(struct socket_server *ss, struct socket_message *result, int 
 			continue;
 		}
 		if (ss->event_index == ss->event_n) {
-			int timeout = ss->backoff ? ACCEPT_BACKOFF_MS : -1;
+			int timeout = ss->throttled ? THROTTLE_CHECK_MS : ss->backoff ? ACCEPT_BACKOFF_MS : -1;
 			ss->event_n = sp_wait(ss->efd, ss->ev, MAX_EVENT, timeout);
 			ss->event_index = 0;
 			ss->time = ss->clock();
 			if (waited)
 				*waited = 1;
 			resume_listeners(ss);
+			if (ss->throttled)
+				resume_throttled(ss);
 			if (ss->event_n <= 0) {
 				ss->event_n = 0;
 				continue;
@@ -1389,6 +1464,11 @@ socket_server_pause(struct socket_server *ss, uintptr_t opaque, int id) {
 }
 
 void
+socket_server_owner_ready(struct socket_server *ss) {
+	simple_request(ss, REQ_WAKE, 0, 0);
+}
+
+void
 socket_server_abandon(struct socket_server *ss, uintptr_t opaque, int id) {
 	simple_request(ss, REQ_ABANDON, opaque, id);
 }
@@ -1401,6 +1481,11 @@ socket_server_drop_owner(struct socket_server *ss, uintptr_t opaque) {
 		drop_owner(ss, opaque);
 	else
 		simple_request(ss, REQ_DROP_OWNER, opaque, 0);
+}
+
+void
+socket_server_throttle_reads(struct socket_server *ss, socket_busy_fn busy) {
+	ss->owner_busy = busy;
 }
 
 void

@@ -8,6 +8,7 @@
 #ifndef SOCKET_SERVER_H
 #define SOCKET_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -91,6 +92,16 @@ void socket_server_drop_owner(struct socket_server *, uintptr_t opaque);
  * report, if not NULL, is called on the sending thread.  Set before use. */
 typedef void (*socket_overflow_fn)(int id, uintptr_t opaque, size_t queued, size_t limit);
 void socket_server_limit_writes(struct socket_server *, size_t limit, socket_overflow_fn report);
+
+/* Read-side flow control: busy(owner) is asked before a TCP socket is read;
+ * while it answers true the socket is not read (what comes waits in the
+ * kernel, and TCP's window holds the peer back) and it is asked again
+ * every few milliseconds.  Without it (the default) sockets are read as
+ * data comes.  Set before use. */
+typedef bool (*socket_busy_fn)(uintptr_t opaque);
+void socket_server_throttle_reads(struct socket_server *, socket_busy_fn busy);
+/* an owner found busy may be no longer: its sockets are asked about now */
+void socket_server_owner_ready(struct socket_server *);
 
 /* the system's largest listen backlog (net.core.somaxconn, read once) */
 int socket_server_max_backlog(void);

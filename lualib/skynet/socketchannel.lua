@@ -445,6 +445,25 @@ function channel:request(request, response, padding)
 	return wait_for_response(self, sock, response)
 end
 
+-- Like request, for a request that is a skynet_malloc'ed buffer msg of sz
+-- bytes: the socket takes it as it is (no copy), at low priority, and
+-- frees it whatever happens.
+function channel:requestmsg(msg, sz, response)
+	local ok, err = pcall(ensure_connected, self, true)
+	if not ok then
+		skynet.trash(msg, sz)
+		error(err)
+	end
+	local sock = self.sock
+	if not socket.lwrite(sock[1], msg, sz) then
+		write_failed(self, sock)
+	end
+	if response == nil then
+		return
+	end
+	return wait_for_response(self, sock, response)
+end
+
 -- Session mode: waits for the response with this session without sending.
 function channel:response(session)
 	ensure_connected(self)

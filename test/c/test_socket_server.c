@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -468,6 +469,90 @@ test_write_limit(int listener, int port) {
 	close(fd);
 }
 
+/* read-side flow control: OWNER is busy while this is set */
+static atomic_bool owner_is_busy;
+
+static bool
+busy_owner(uintptr_t opaque) {
+	return opaque == OWNER && atomic_load(&owner_is_busy);
+}
+
+struct stream {
+	int fd;
+	size_t total;
+	atomic_size_t written;
+};
+
+/* writes total bytes numbered by their offset (blocking), then closes */
+static void *
+write_stream(void *arg) {
+	struct stream *st = arg;
+	char chunk[64 * 1024];
+	size_t at = 0;
+	while (at < st->total) {
+		size_t n = st->total - at < sizeof(chunk) ? st->total - at : sizeof(chunk);
+		for (size_t i = 0; i < n; i++)
+			chunk[i] = (char)((at + i) % 251);
+		ssize_t w = write(st->fd, chunk, n);
+		if (w <= 0)
+			break;
+		at += (size_t)w;
+		atomic_store(&st->written, at);
+	}
+	close(st->fd);
+	return NULL;
+}
+
+/* the bytes of DATA results for id, checked against their offsets */
+static size_t
+collect_stream(int id, size_t from, size_t want, int timeout_ms, bool *in_order) {
+	size_t got = 0;
+	struct result r;
+	while (got < want && wait_result(SOCKET_DATA, id, &r, timeout_ms)) {
+		for (int i = 0; i < r.ud; i++)
+			*in_order = *in_order && r.data[i] == (char)((from + got + (size_t)i) % 251);
+		got += (size_t)r.ud;
+		drop_result(&r);
+	}
+	return got;
+}
+
+/*
+ * A socket read in large chunks is not read while its owner is busy (the
+ * writer is held back by TCP), and is read again, from where it stopped,
+ * once the owner is not.
+ */
+static void
+test_throttle(int listener, int port) {
+	const size_t warm = 2 * 1024 * 1024, total = 24 * 1024 * 1024;
+	struct stream st = { .fd = raw_client(port), .total = total };
+	int id = accept_one(listener);
+	pthread_t writer;
+	pthread_create(&writer, NULL, write_stream, &st);
+	bool in_order = true;
+	size_t got = collect_stream(id, 0, warm, 2000, &in_order); /* reads grow to large chunks */
+	atomic_store(&owner_is_busy, true);
+	struct result r;
+	while (wait_result(SOCKET_DATA, id, &r, 100)) { /* what was read before it was busy */
+		for (int i = 0; i < r.ud; i++)
+			in_order = in_order && r.data[i] == (char)((got + (size_t)i) % 251);
+		got += (size_t)r.ud;
+		drop_result(&r);
+	}
+	size_t held_at = got;
+	size_t late = collect_stream(id, got, total, 300, &in_order);
+	got += late;
+	CHECK(late == 0, "nothing read while the owner is busy: %zu bytes", late);
+	CHECK(atomic_load(&st.written) < total, "the writer is held back: %zu of %zu written", atomic_load(&st.written), total);
+	atomic_store(&owner_is_busy, false);
+	got += collect_stream(id, got, total - got, 2000, &in_order);
+	CHECK(got == total && held_at >= warm, "everything read once the owner is not busy: %zu of %zu", got, total);
+	CHECK(in_order, "bytes in order");
+	CHECK(wait_result(SOCKET_CLOSE, id, &r, 2000), "then the writer's EOF");
+	pthread_join(writer, NULL);
+	socket_server_close(SS, OWNER, id);
+}
+
 /*
  * An owner that goes away: its listener and connections close without a
  * report (the port is free again, the client sees the end), except a
@@ -678,6 +763,7 @@ main(void) {
 	SS = socket_server_create(now_cs);
 	CHECK(SS != NULL, "create");
 	socket_server_limit_writes(SS, WRITE_LIMIT, count_overflow);
+	socket_server_throttle_reads(SS, busy_owner);
 	pthread_t thread;
 	pthread_create(&thread, NULL, socket_thread, NULL);
 	int port;
@@ -691,6 +777,7 @@ main(void) {
 	test_many(listener, port);
 	test_accept_batch();
 	test_write_limit(listener, port);
+	test_throttle(listener, port);
 	test_drop_owner();
 	test_fd_exhaustion(listener, port);
 	socket_server_close(SS, OWNER, listener);

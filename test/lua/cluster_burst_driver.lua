@@ -1,7 +1,9 @@
 -- The sending node of test/sh/test_cluster_burst.sh: bursts of one-way
 -- cluster.send in tight loops.  Every message must arrive, in order, while
--- the sender's queue and this node's memory stay bounded (flow control);
--- a peer that never reads must not hold the loop forever.
+-- the sender's queue and this node's memory stay bounded (flow control),
+-- and the receiving node's memory too when its service is slower than the
+-- sender (it stops reading); a peer that never reads must not hold the
+-- loop forever.
 local skynet = require "skynet"
 local cluster = require "skynet.cluster"
 require "skynet.manager"
@@ -10,6 +12,8 @@ local BURST = 300000
 local QUEUE_BOUND = 4096         -- messages in the sender's queue
 local LUA_BOUND_KB = 8 * 1024    -- the sender's Lua memory
 local RSS_GROWTH_BOUND_KB = 16 * 1024
+local SLOW_BURST = 30000         -- messages of 1000 bytes to a slow service: ~35 MB if all queued
+local RECEIVER_GROWTH_BOUND_KB = 16 * 1024 -- ~33 MB when nothing holds the reading back
 local DEAF_BURST = 20000         -- messages of 1000 bytes to a peer that never reads
 local DEAF_SECONDS = 60
 
@@ -37,11 +41,13 @@ local function check_bounds(name, watcher, rss_before)
 	end
 end
 
--- sends count ticks of stream to node's "@sink"; answers the seconds taken
-local function burst(node, stream, count, pad)
+-- sends count ticks (cmd: "tick" or "slowtick") of stream to node's
+-- "@sink"; answers the seconds taken
+local function burst(node, stream, count, pad, cmd)
+	cmd = cmd or "tick"
 	local t0 = skynet.now()
 	for i = 1, count do
-		cluster.send(node, "@sink", "tick", stream, i, pad)
+		cluster.send(node, "@sink", cmd, stream, i, pad)
 	end
 	return (skynet.now() - t0) / 100
 end
@@ -62,6 +68,22 @@ local function burst_known_sender()
 	print(string.format("main: %d messages in %.2f s", BURST, took))
 	skynet.sleep(2)
 	check_bounds("main", watcher, before)
+end
+
+-- a service on the receiving node that takes its messages slower than they
+-- come: that node stops reading, so its memory stays bounded, and every
+-- message still arrives, in order
+local function burst_slow_receiver()
+	local _, before = cluster.call("nb", "@watch")
+	local took = burst("nb", "slow", SLOW_BURST, string.rep("p", 1000), "slowtick")
+	check_arrived("nb", "slow", SLOW_BURST)
+	print(string.format("slow: %d messages in %.2f s", SLOW_BURST, took))
+	local growth = cluster.call("nb", "@watch").rss - before
+	if skynet.getenv "sanitized" then
+		print(string.format("slow: the receiving node's RSS grew %d KB, not checked in a sanitizer build", growth))
+	else
+		check(growth < RECEIVER_GROWTH_BOUND_KB, string.format("slow: the receiving node's RSS grew %d KB (bound %d)", growth, RECEIVER_GROWTH_BOUND_KB))
+	end
 end
 
 -- two threads of one service bursting at once, to a node whose sender is
@@ -101,6 +123,7 @@ end
 skynet.start(function()
 	skynet.fork(function()
 		burst_known_sender()
+		burst_slow_receiver()
 		burst_two_threads()
 		burst_deaf_peer()
 		print(failures == 0 and "TEST PASS" or "TEST FAIL")

@@ -1,7 +1,7 @@
--- Watches a sending node for test/sh/test_cluster_burst.sh: every 10 ms the
--- node's RSS (KB, from /proc/self/status) and, as often as it answers, the
--- message queue length and Lua memory (KB) of the clustersender given as
--- argument.  A lua request answers the peaks seen so far.
+-- Watches a node for test/sh/test_cluster_burst.sh: every 10 ms the node's
+-- RSS (KB, from /proc/self/status) and, as often as it answers, the message
+-- queue length and Lua memory (KB) of the clustersender given as argument
+-- (if any).  A lua request answers the peaks seen so far and the RSS now.
 local skynet = require "skynet"
 
 local sender = tonumber((...))
@@ -16,7 +16,7 @@ end
 
 skynet.start(function()
 	skynet.dispatch("lua", function()
-		skynet.retpack(peak)
+		skynet.retpack(peak, rss_kb())
 	end)
 	skynet.fork(function()
 		while true do
@@ -25,7 +25,7 @@ skynet.start(function()
 		end
 	end)
 	skynet.fork(function()
-		while true do
+		while sender do
 			local stat = skynet.call(sender, "debug", "STAT")
 			peak.queue = math.max(peak.queue, stat.mqlen)
 			peak.lua_kb = math.max(peak.lua_kb, skynet.call(sender, "debug", "MEM"))

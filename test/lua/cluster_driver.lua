@@ -83,6 +83,37 @@ local function large()
 	T.eq(#cluster.call("nb", "@peer", "get", "bigsend"), 300000, "large send")
 end
 
+-- n bytes that differ from place to place (a part put in the wrong place,
+-- or cut a byte short, changes them): seed's pseudo-random words
+local function patterned(n, seed)
+	local words, x = {}, seed
+	for i = 1, n // 4 + 1 do
+		x = (x * 1103515245 + 12345) % 2147483648
+		words[i] = string.pack("<I4", x)
+	end
+	return table.concat(words):sub(1, n)
+end
+
+-- messages of 1 MB and 5 MB both ways, byte for byte; one-way messages in
+-- parts and small ones between them keep their order
+local function very_large()
+	for _, n in ipairs { 1024 * 1024, 5 * 1024 * 1024 + 3 } do
+		local arg = patterned(n, n)
+		local back, len = cluster.call("nb", "@peer", "echo", arg, n)
+		T.eq(len, n, n .. "-byte echo: the value after it")
+		T.ok(back == arg, n .. "-byte argument and answer, byte for byte")
+	end
+	local big = patterned(1024 * 1024, 7)
+	for i = 1, 6 do
+		cluster.send("nb", "@peer", "seq", "mixed", i * 2 - 1)
+		cluster.send("nb", "@peer", "set", "mixed big " .. i, big)
+		cluster.send("nb", "@peer", "seq", "mixed", i * 2)
+	end
+	T.eq(cluster.call("nb", "@peer", "get", "mixed"), 12, "small one-way messages around large ones, in order")
+	T.eq(cluster.call("nb", "@peer", "get", "gap mixed"), nil, "none out of order")
+	T.ok(cluster.call("nb", "@peer", "get", "mixed big 6") == big, "the last 1 MB one-way message, byte for byte")
+end
+
 local function errors()
 	local lerr = T.raises("call failed", skynet.call, ".peer", "lua", "fail", "local")
 	local rerr = T.raises("call failed", cluster.call, "nb", "@peer", "fail", "remote")
@@ -196,6 +227,7 @@ T.run(function()
 	proxies()
 	snax_remote()
 	large()
+	very_large()
 	errors()
 	in_flight()
 	down_nodes()

@@ -86,19 +86,35 @@ local REF_FRAMES = {
 		{ 8, "00060600000004d8" } },
 }
 
--- the frames a make function returned, in order, and the next session
-local function frames_of(make)
-	local first, next_session, parts = make()
-	local list = {}
-	if type(first) == "table" then
-		list = first
-	else
-		list[1] = first
-		for _, p in ipairs(parts or {}) do
-			list[#list + 1] = p
-		end
+-- the frames in wire bytes (each a 2-byte big-endian length, then that many)
+local function split_frames(wire, list)
+	local at = 1
+	while at <= #wire do
+		local len = string.unpack(">I2", wire, at)
+		list[#list + 1] = wire:sub(at, at + 1 + len)
+		at = at + 2 + len
 	end
-	return list, next_session
+	return list
+end
+
+-- the bytes of a buffer of frames (msg, sz), which is freed
+local function take_wire(msg, sz)
+	local wire = skynet.tostring(msg, sz)
+	skynet.trash(msg, sz)
+	return wire
+end
+
+-- the frames a make function returned, in order, and the next session: a
+-- frame string, or a buffer of frames (packrequest/packpush: buffer, next
+-- session, size; packresponse: buffer, size)
+local function frames_of(make)
+	local first, a, b = make()
+	if type(first) == "string" then
+		return { first }, a
+	elseif b then
+		return split_frames(take_wire(first, b), {}), a
+	end
+	return split_frames(take_wire(first, a), {})
 end
 
 local function check_ref_frames()
@@ -222,9 +238,10 @@ local function check_wire()
 	m, s = skynet_message(nil)
 	T.eq(hex(core.packresponse(1, true, m, s)), WIRE.set_answer, "nil answer")
 	skynet.trash(m, s)
-	local first = core.packrequest("@sdb", 1, driver.str2p(string.rep("x", 233486)))
+	local first = frames_of(function() return core.packrequest("@sdb", 1, driver.str2p(string.rep("x", 233486))) end)[1]
 	T.eq(hex(first), WIRE.set_head, "head of a request in parts")
-	T.eq(hex(core.packresponse(2, true, string.rep("y", 102405))[1]), WIRE.get_answer_head, "head of an answer in parts")
+	local answer = frames_of(function() return core.packresponse(2, true, string.rep("y", 102405)) end)
+	T.eq(hex(answer[1]), WIRE.get_answer_head, "head of an answer in parts")
 
 	-- and what we read out of them
 	local addr, session, msg, sz = core.unpackrequest(unhex(WIRE.get):sub(3))
@@ -257,26 +274,43 @@ local function check_wire()
 	T.ok(mmore and not mpush, "multi request, not push")
 end
 
--- our frames read back, parts reassembled with concat
+-- our frames read back, parts reassembled (an assembly, and concat)
 local function check_round_trip()
 	local payload = pattern(100000)
-	local first, _, parts = core.packrequest("@svc", 42, driver.str2p(payload))
-	local addr, session, msg, size, more = core.unpackrequest(first:sub(3))
+	local frames = frames_of(function()
+		local m, sz = driver.str2p(payload)
+		return core.packrequest("@svc", 42, m, sz, "tag-9")
+	end)
+	T.eq(core.unpackrequest(frames[1]:sub(3)), "tag-9", "trace frame first")
+	local addr, session, msg, size, more = core.unpackrequest(frames[2]:sub(3))
 	T.eq(addr, "@svc", "address")
 	T.eq(session, 42, "session")
 	T.ok(msg == nil and more, "head")
-	local req = { size }
-	for i, p in ipairs(parts) do
-		local none, s, m, sz, pmore = core.unpackrequest(p:sub(3))
+	local assembly, strings = core.assembly(size), { size }
+	for i = 3, #frames do
+		local body = frames[i]:sub(3)
+		local none, s, m, sz, pmore = core.unpackrequest(body)
 		T.eq(none, false, "part has no address")
 		T.eq(s, 42, "part session")
-		T.eq(pmore, i < #parts, "more parts follow")
-		T.eq(#m, sz, "a part's bytes")
-		req[#req + 1] = m
+		T.eq(pmore, i < #frames, "more parts follow")
+		T.eq(sz, #body - 5, "a part's size")
+		T.eq(assembly:take(), nil, "incomplete")
+		T.ok(assembly:append(m, sz), "part appended")
+		strings[#strings + 1] = body:sub(6)
 	end
-	local m, sz = core.concat(req)
+	local m, sz = assembly:take()
 	T.eq(sz, #payload, "reassembled size")
 	T.ok(skynet.tostring(m, sz) == payload, "reassembled bytes")
+	skynet.trash(m, sz)
+	m, sz = core.concat(strings)
+	T.ok(skynet.tostring(m, sz) == payload, "concatenated bytes")
+	skynet.trash(m, sz)
+	local small = core.assembly(10)
+	T.ok(small:append("12345"), "within the announced size")
+	T.eq(small:append("123456"), false, "past the announced size")
+	T.ok(small:append("67890"), "the rest")
+	m, sz = small:take()
+	T.eq(skynet.tostring(m, sz), "1234567890", "assembled")
 	skynet.trash(m, sz)
 	T.eq(core.concat({ 10, "short" }), nil, "parts that do not add up")
 	T.eq(core.isname("@x"), true, "isname")
@@ -317,8 +351,9 @@ local function check_bad_input()
 		end
 		pcall(skynet.unpack, s)
 		if #s > 0 then
-			local ok, _, _, m, sz = pcall(core.unpackrequest, s)
-			if ok and type(m) == "userdata" then
+			-- a part's bytes point into s; a one-part payload is a copy
+			local ok, addr, _, m, sz = pcall(core.unpackrequest, s)
+			if ok and addr ~= false and type(m) == "userdata" then
 				skynet.trash(m, sz)
 			end
 		end

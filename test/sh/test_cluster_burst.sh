@@ -4,7 +4,10 @@
 # (cluster_burst_node.lua), which checks each arrives, in order.  The
 # sender's queue must stay under 4096 messages and A's RSS must grow less
 # than 16 MB (the RSS bound is not checked in sanitizer builds, whose
-# allocator keeps freed memory; the queue bound is).  Then two threads at
+# allocator keeps freed memory; the queue bound is).  Then 30,000 messages
+# of 1000 bytes to a service on B slower than the sender: B stops reading,
+# so its RSS must grow less than 16 MB (about 33 MB if it all piled up),
+# and all arrive in order.  Then two threads at
 # once to a node whose sender is still being looked up, and a burst to a
 # peer that accepts but never reads, which must end (its connection is
 # given up) within 60 s.
