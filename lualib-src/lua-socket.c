@@ -648,6 +648,15 @@ labandon(lua_State *L) {
 	return 0;
 }
 
+/* holdreads(id): id, when it streams in large chunks, is not read while
+ * this service has more than a couple of messages waiting */
+static int
+lholdreads(lua_State *L) {
+	int id = check_id(L, 1);
+	skynet_socket_holdreads(context(L), id);
+	return 0;
+}
+
 static int
 lnodelay(lua_State *L) {
 	int id = check_id(L, 1);
@@ -878,6 +887,7 @@ luaopen_skynet_socketdriver(lua_State *L) {
 		{ "pause", lpause },
 		{ "abandon", labandon },
 		{ "nodelay", lnodelay },
+		{ "holdreads", lholdreads },
 		{ "udp", ludp },
 		{ "udp_connect", ludp_connect },
 		{ "udp_dial", ludp_dial },

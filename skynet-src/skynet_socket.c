@@ -5,8 +5,8 @@
  * handle, and a service that ends takes its sockets with it.  The config
  * key socket_write_limit bounds what may wait to be sent on one socket.
  * A service with more than SKYNET_SOCKET_BUSY_QUEUE messages waiting gets nothing more
- * read from its TCP sockets that stream in large chunks until it is down
- * to that: a peer that sends faster than the service works is held back by
+ * read from the TCP sockets it asked to hold (skynet_socket_holdreads: the
+ * gate's clients) that stream in large chunks until it is down to that: a peer that sends faster than the service works is held back by
  * TCP, not kept in memory (a 256 KB read of small packets is thousands of
  * messages once a gate cuts it up).
  */
@@ -217,6 +217,12 @@ int
 skynet_socket_sendbuffer_lowpriority(struct skynet_context *ctx, struct socket_sendbuffer *buffer) {
 	(void)ctx;
 	return socket_server_send_lowpriority(server, buffer);
+}
+
+void
+skynet_socket_holdreads(struct skynet_context *ctx, int id) {
+	(void)ctx;
+	socket_server_holdreads(server, id);
 }
 
 void

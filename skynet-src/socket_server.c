@@ -147,6 +147,7 @@ struct socket {
 	bool accept_failing;
 	bool resting;      /* a listener in the backoff list */
 	bool throttled;    /* not read while its owner is busy */
+	atomic_bool holds_reads; /* may be throttled: socket_server_holdreads */
 	int rsize;
 	struct socket *backoff_next;
 	struct socket *throttled_next;
@@ -355,6 +356,7 @@ reserve_id(struct socket_server *ss, uintptr_t opaque, int protocol) {
 	s->accept_failing = false;
 	s->resting = false;
 	s->throttled = false;
+	atomic_store_explicit(&s->holds_reads, false, memory_order_relaxed);
 	s->rsize = MIN_READ_BUFFER;
 	s->backoff_next = NULL;
 	s->throttled_next = NULL;
@@ -639,14 +641,16 @@ throttle_remove(struct socket_server *ss, struct socket *s) {
 
 /* True when s, ready to be read, must wait for its owner: it is then out of
  * epoll's read interest until resume_throttled finds the owner caught up.
- * Only a socket read in large chunks (a stream that fills the reads) is
- * held: a few queued reads of it are much memory, and its owner has plenty
+ * Only a socket whose owner asked for it (socket_server_holdreads: a gate,
+ * which cuts what it reads into many messages for others) and that is read
+ * in large chunks (a stream that fills the reads) is held: a few queued reads of it are much memory, and its owner has plenty
  * to do meanwhile; small reads are cheap to queue, and holding them would
  * leave a quick owner idle for the wait.  A peer gone both ways is read at
  * once (what it sent, then its EOF). */
 static bool
 hold_reading(struct socket_server *ss, struct socket *s, bool hangup) {
-	if (ss->owner_busy == NULL || s->protocol != PROTOCOL_TCP || s->rsize < THROTTLE_READ_SIZE || hangup ||
+	if (ss->owner_busy == NULL || !atomic_load_explicit(&s->holds_reads, memory_order_relaxed) ||
+	    s->protocol != PROTOCOL_TCP || s->rsize < THROTTLE_READ_SIZE || hangup ||
 	    !ss->owner_busy(owner_of(s)))
 		return false;
 	set_interest(ss, s, false, is_writing(s));
@@ -1618,6 +1622,17 @@ socket_server_listen(struct socket_server *ss, uintptr_t opaque, const char *add
 int
 socket_server_bind(struct socket_server *ss, uintptr_t opaque, int fd) {
 	return adopt_fd(ss, opaque, fd, REQ_BIND);
+}
+
+void
+socket_server_holdreads(struct socket_server *ss, int id) {
+	struct socket *s = get_socket(ss, id);
+	if (s == NULL)
+		return;
+	socket_lock(s);
+	if (alive(s, id))
+		atomic_store_explicit(&s->holds_reads, true, memory_order_relaxed);
+	socket_unlock(s);
 }
 
 void

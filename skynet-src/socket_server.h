@@ -100,6 +100,8 @@ void socket_server_limit_writes(struct socket_server *, size_t limit, socket_ove
  * data comes.  Set before use. */
 typedef bool (*socket_busy_fn)(uintptr_t opaque);
 void socket_server_throttle_reads(struct socket_server *, socket_busy_fn busy);
+/* the socket id is one that read-side flow control may hold (only those are) */
+void socket_server_holdreads(struct socket_server *, int id);
 /* an owner found busy may be no longer: its sockets are asked about now */
 void socket_server_owner_ready(struct socket_server *);
 

@@ -116,6 +116,9 @@ local function dispatcher(handler)
 			driver.close(fd)
 			return
 		end
+		-- what a client streams is cut into messages for others: its
+		-- socket is not read while the gate is behind
+		driver.holdreads(fd)
 		if nodelay then
 			driver.nodelay(fd)
 		end

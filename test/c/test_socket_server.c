@@ -518,15 +518,16 @@ collect_stream(int id, size_t from, size_t want, int timeout_ms, bool *in_order)
 }
 
 /*
- * A socket read in large chunks is not read while its owner is busy (the
- * writer is held back by TCP), and is read again, from where it stopped,
- * once the owner is not.
+ * A socket that may be held (socket_server_holdreads) and is read in large
+ * chunks is not read while its owner is busy (the writer is held back by
+ * TCP), and is read again, from where it stopped, once the owner is not.
  */
 static void
 test_throttle(int listener, int port) {
 	const size_t warm = 2 * 1024 * 1024, total = 24 * 1024 * 1024;
 	struct stream st = { .fd = raw_client(port), .total = total };
 	int id = accept_one(listener);
+	socket_server_holdreads(SS, id);
 	pthread_t writer;
 	pthread_create(&writer, NULL, write_stream, &st);
 	bool in_order = true;
@@ -548,6 +549,25 @@ test_throttle(int listener, int port) {
 	got += collect_stream(id, got, total - got, 2000, &in_order);
 	CHECK(got == total && held_at >= warm, "everything read once the owner is not busy: %zu of %zu", got, total);
 	CHECK(in_order, "bytes in order");
+	CHECK(wait_result(SOCKET_CLOSE, id, &r, 2000), "then the writer's EOF");
+	pthread_join(writer, NULL);
+	socket_server_close(SS, OWNER, id);
+}
+
+/* a socket nobody asked to hold is read while its owner is busy */
+static void
+test_no_throttle(int listener, int port) {
+	const size_t total = 8 * 1024 * 1024;
+	struct stream st = { .fd = raw_client(port), .total = total };
+	int id = accept_one(listener);
+	pthread_t writer;
+	pthread_create(&writer, NULL, write_stream, &st);
+	atomic_store(&owner_is_busy, true);
+	bool in_order = true;
+	size_t got = collect_stream(id, 0, total, 2000, &in_order);
+	atomic_store(&owner_is_busy, false);
+	CHECK(got == total && in_order, "read on while the owner is busy: %zu of %zu", got, total);
+	struct result r;
 	CHECK(wait_result(SOCKET_CLOSE, id, &r, 2000), "then the writer's EOF");
 	pthread_join(writer, NULL);
 	socket_server_close(SS, OWNER, id);
@@ -778,6 +798,7 @@ main(void) {
 	test_accept_batch();
 	test_write_limit(listener, port);
 	test_throttle(listener, port);
+	test_no_throttle(listener, port);
 	test_drop_owner();
 	test_fd_exhaustion(listener, port);
 	socket_server_close(SS, OWNER, listener);
