@@ -17,6 +17,7 @@
  */
 #include "lua-dispatch.h"
 #include "skynet.h"
+#include "skynet_traceback.h"
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -43,17 +44,6 @@ static struct dispatcher *self(lua_State *L) {
 }
 
 /* ---- the message callback ---- */
-
-/* an error that already carries a traceback (from the coroutine that
- * raised it, maybe an empty one) is logged with that one only */
-static int traceback(lua_State *L) {
-	const char *msg = lua_tostring(L, 1);
-	if (msg == NULL)
-		lua_pushliteral(L, "(error object is not a string)");
-	else if (strstr(msg, "\nstack traceback:") == NULL)
-		luaL_traceback(L, L, msg, 1);
-	return 1;
-}
 
 static void report_error(struct skynet_context *context, lua_State *L, int r, int session,
 	uint32_t source, size_t sz) {
@@ -262,7 +252,7 @@ int dispatch_new(lua_State *L) {
 	lua_setiuservalue(L, 3, UV_THREAD);
 	lua_pushvalue(L, 1);
 	lua_setiuservalue(L, 3, UV_SESSIONS);
-	lua_pushcfunction(d->thread, traceback);
+	lua_pushcfunction(d->thread, skynet_traceback);
 	lua_pushvalue(L, 3);
 	lua_xmove(L, d->thread, 1);
 	lua_pushvalue(L, 3);

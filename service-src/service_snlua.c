@@ -8,6 +8,7 @@
 #include "skynet.h"
 #include "spinlock.h"
 #include "skynet_resume_hook.h"
+#include "skynet_traceback.h"
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -686,17 +687,6 @@ static void open_libs(lua_State *L) {
 
 /* ---- launching ---- */
 
-/* an error that already carries a traceback (from the coroutine that
- * raised it) is logged with that one only */
-static int traceback(lua_State *L) {
-	const char *msg = lua_tostring(L, 1);
-	if (msg == NULL)
-		lua_pushliteral(L, "(no error message)");
-	else if (strstr(msg, "\nstack traceback:\n") == NULL)
-		luaL_traceback(L, L, msg, 1);
-	return 1;
-}
-
 static const char *optstring(struct skynet_context *ctx, const char *key, const char *str) {
 	const char *ret = skynet_command(ctx, "GETENV", key);
 	return ret ? ret : str;
@@ -734,7 +724,7 @@ static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args
 	install_searchers(L);
 	set_path_globals(ctx, L);
 
-	lua_pushcfunction(L, traceback);
+	lua_pushcfunction(L, skynet_traceback);
 	assert(lua_gettop(L) == 1);
 	const char *loader = optstring(ctx, "lualoader", "./lualib/loader.lua");
 	set_library_dir(loader);
