@@ -23,7 +23,6 @@
 #include <lua.h>
 
 #include <limits.h>
-#include <string.h>
 
 struct dispatcher {
 	struct skynet_context *context;
