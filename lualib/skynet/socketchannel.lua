@@ -415,9 +415,19 @@ local function wait_for_response(self, sock, response)
 	return data
 end
 
-local function write_failed(self, sock)
-	drop_connection(self, sock)
-	error(socket_error)
+-- writes with send (socket.write or socket.lwrite); a write that fails
+-- drops the connection
+local function write(self, sock, send, ...)
+	if not send(sock[1], ...) then
+		drop_connection(self, sock)
+		error(socket_error)
+	end
+end
+
+local function response_of(self, sock, response)
+	if response ~= nil then
+		return wait_for_response(self, sock, response)
+	end
 end
 
 -- Sends request (a string, or with padding: request then each string of
@@ -426,23 +436,15 @@ end
 function channel:request(request, response, padding)
 	ensure_connected(self, true)
 	local sock = self.sock
-	local fd = sock[1]
 	if padding then
-		if not socket.lwrite(fd, request) then
-			write_failed(self, sock)
-		end
+		write(self, sock, socket.lwrite, request)
 		for _, part in ipairs(padding) do
-			if not socket.lwrite(fd, part) then
-				write_failed(self, sock)
-			end
+			write(self, sock, socket.lwrite, part)
 		end
-	elseif not socket.write(fd, request) then
-		write_failed(self, sock)
+	else
+		write(self, sock, socket.write, request)
 	end
-	if response == nil then
-		return
-	end
-	return wait_for_response(self, sock, response)
+	return response_of(self, sock, response)
 end
 
 -- Like request, for a request that is a skynet_malloc'ed buffer msg of sz
@@ -455,13 +457,8 @@ function channel:requestmsg(msg, sz, response)
 		error(err)
 	end
 	local sock = self.sock
-	if not socket.lwrite(sock[1], msg, sz) then
-		write_failed(self, sock)
-	end
-	if response == nil then
-		return
-	end
-	return wait_for_response(self, sock, response)
+	write(self, sock, socket.lwrite, msg, sz)
+	return response_of(self, sock, response)
 end
 
 -- Session mode: waits for the response with this session without sending.
