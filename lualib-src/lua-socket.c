@@ -648,12 +648,14 @@ labandon(lua_State *L) {
 	return 0;
 }
 
-/* holdreads(id): id, when it streams in large chunks, is not read while
- * this service has more than a couple of messages waiting */
+/* holdreads(id [, limit]): id, when it streams in large chunks, is not
+ * read while this service has more than limit (default 2) messages waiting */
 static int
 lholdreads(lua_State *L) {
 	int id = check_id(L, 1);
-	skynet_socket_holdreads(context(L), id);
+	lua_Integer limit = luaL_optinteger(L, 2, SKYNET_SOCKET_BUSY_QUEUE);
+	luaL_argcheck(L, limit >= SKYNET_SOCKET_BUSY_QUEUE && limit <= INT_MAX, 2, "limit out of range");
+	skynet_socket_holdreads(context(L), id, (int)limit);
 	return 0;
 }
 

@@ -62,8 +62,8 @@ log_overflow(int id, uintptr_t owner, size_t queued, size_t limit) {
 }
 
 static bool
-owner_busy(uintptr_t owner) {
-	return skynet_context_reads_held((uint32_t)owner, SKYNET_SOCKET_BUSY_QUEUE);
+owner_busy(uintptr_t owner, int limit) {
+	return skynet_context_reads_held((uint32_t)owner, limit);
 }
 
 void
@@ -220,9 +220,9 @@ skynet_socket_sendbuffer_lowpriority(struct skynet_context *ctx, struct socket_s
 }
 
 void
-skynet_socket_holdreads(struct skynet_context *ctx, int id) {
+skynet_socket_holdreads(struct skynet_context *ctx, int id, int limit) {
 	(void)ctx;
-	socket_server_holdreads(server, id);
+	socket_server_holdreads(server, id, limit);
 }
 
 void

@@ -54,8 +54,9 @@ void skynet_socket_pause(struct skynet_context *ctx, int id);
 /* hands the socket over: it belongs to nobody until another service starts it */
 void skynet_socket_abandon(struct skynet_context *ctx, int id);
 void skynet_socket_nodelay(struct skynet_context *ctx, int id);
-/* id is read only while its owner keeps up (read-side flow control) */
-void skynet_socket_holdreads(struct skynet_context *ctx, int id);
+/* id is read only while its owner has at most limit messages waiting
+ * (read-side flow control; limit >= SKYNET_SOCKET_BUSY_QUEUE) */
+void skynet_socket_holdreads(struct skynet_context *ctx, int id, int limit);
 
 int skynet_socket_udp(struct skynet_context *ctx, const char *addr, int port);
 int skynet_socket_udp_dial(struct skynet_context *ctx, const char *addr, int port);

@@ -147,7 +147,7 @@ struct socket {
 	bool accept_failing;
 	bool resting;      /* a listener in the backoff list */
 	bool throttled;    /* not read while its owner is busy */
-	atomic_bool holds_reads; /* may be throttled: socket_server_holdreads */
+	atomic_int hold_limit; /* held while its owner has more waiting; 0: never (socket_server_holdreads) */
 	int rsize;
 	struct socket *backoff_next;
 	struct socket *throttled_next;
@@ -356,7 +356,7 @@ reserve_id(struct socket_server *ss, uintptr_t opaque, int protocol) {
 	s->accept_failing = false;
 	s->resting = false;
 	s->throttled = false;
-	atomic_store_explicit(&s->holds_reads, false, memory_order_relaxed);
+	atomic_store_explicit(&s->hold_limit, 0, memory_order_relaxed);
 	s->rsize = MIN_READ_BUFFER;
 	s->backoff_next = NULL;
 	s->throttled_next = NULL;
@@ -649,9 +649,9 @@ throttle_remove(struct socket_server *ss, struct socket *s) {
  * once (what it sent, then its EOF). */
 static bool
 hold_reading(struct socket_server *ss, struct socket *s, bool hangup) {
-	if (ss->owner_busy == NULL || !atomic_load_explicit(&s->holds_reads, memory_order_relaxed) ||
-	    s->protocol != PROTOCOL_TCP || s->rsize < THROTTLE_READ_SIZE || hangup ||
-	    !ss->owner_busy(owner_of(s)))
+	int limit = atomic_load_explicit(&s->hold_limit, memory_order_relaxed);
+	if (ss->owner_busy == NULL || limit <= 0 || s->protocol != PROTOCOL_TCP ||
+	    s->rsize < THROTTLE_READ_SIZE || hangup || !ss->owner_busy(owner_of(s), limit))
 		return false;
 	set_interest(ss, s, false, is_writing(s));
 	if (!s->throttled) {
@@ -667,7 +667,7 @@ resume_throttled(struct socket_server *ss) {
 	struct socket **p = &ss->throttled;
 	while (*p) {
 		struct socket *s = *p;
-		if (ss->owner_busy(owner_of(s))) {
+		if (ss->owner_busy(owner_of(s), atomic_load_explicit(&s->hold_limit, memory_order_relaxed))) {
 			p = &s->throttled_next;
 			continue;
 		}
@@ -1625,13 +1625,13 @@ socket_server_bind(struct socket_server *ss, uintptr_t opaque, int fd) {
 }
 
 void
-socket_server_holdreads(struct socket_server *ss, int id) {
+socket_server_holdreads(struct socket_server *ss, int id, int limit) {
 	struct socket *s = get_socket(ss, id);
 	if (s == NULL)
 		return;
 	socket_lock(s);
 	if (alive(s, id))
-		atomic_store_explicit(&s->holds_reads, true, memory_order_relaxed);
+		atomic_store_explicit(&s->hold_limit, limit, memory_order_relaxed);
 	socket_unlock(s);
 }
 

@@ -98,10 +98,12 @@ void socket_server_limit_writes(struct socket_server *, size_t limit, socket_ove
  * kernel, and TCP's window holds the peer back) and it is asked again
  * every few milliseconds.  Without it (the default) sockets are read as
  * data comes.  Set before use. */
-typedef bool (*socket_busy_fn)(uintptr_t opaque);
+typedef bool (*socket_busy_fn)(uintptr_t opaque, int limit);
 void socket_server_throttle_reads(struct socket_server *, socket_busy_fn busy);
-/* the socket id is one that read-side flow control may hold (only those are) */
-void socket_server_holdreads(struct socket_server *, int id);
+/* read-side flow control may hold the socket id (only such sockets are
+ * held): busy(owner, limit) asks whether its owner has more than limit
+ * messages waiting */
+void socket_server_holdreads(struct socket_server *, int id, int limit);
 /* an owner found busy may be no longer: its sockets are asked about now */
 void socket_server_owner_ready(struct socket_server *);
 

@@ -14,6 +14,11 @@ local skynet_wakeup = skynet.wakeup
 -- Past this many buffered bytes that nobody is waiting for, the socket
 -- thread stops reading the socket until a reader asks for more.
 local PAUSE_THRESHOLD = 128 * 1024
+-- A socket that streams in large chunks is not read at all while its service
+-- has more messages than this waiting (socketdriver.holdreads): a client
+-- that sends faster than the service works, and reads nothing back, is held
+-- back by TCP instead of queueing its data in the node.
+local READ_HOLD_QUEUE = 64
 
 local socket = {}
 local sockets = {}          -- id -> socket object
@@ -255,6 +260,7 @@ local function connect(id, func, timeout)
 	local buffer
 	if func == nil then
 		buffer = driver.buffer()
+		driver.holdreads(id, READ_HOLD_QUEUE)
 	end
 	local old = sockets[id]
 	if old and not old.listen then

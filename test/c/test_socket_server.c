@@ -473,7 +473,8 @@ test_write_limit(int listener, int port) {
 static atomic_bool owner_is_busy;
 
 static bool
-busy_owner(uintptr_t opaque) {
+busy_owner(uintptr_t opaque, int limit) {
+	(void)limit;
 	return opaque == OWNER && atomic_load(&owner_is_busy);
 }
 
@@ -527,7 +528,7 @@ test_throttle(int listener, int port) {
 	const size_t warm = 2 * 1024 * 1024, total = 24 * 1024 * 1024;
 	struct stream st = { .fd = raw_client(port), .total = total };
 	int id = accept_one(listener);
-	socket_server_holdreads(SS, id);
+	socket_server_holdreads(SS, id, 2);
 	pthread_t writer;
 	pthread_create(&writer, NULL, write_stream, &st);
 	bool in_order = true;
