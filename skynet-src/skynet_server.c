@@ -349,9 +349,16 @@ static int handle_exit(struct skynet_context *ctx, uint32_t handle) {
 }
 
 /* ":hex" or ".name" to a handle, 0 when there is none */
+/* param: ":hex", a ".name", or the handle in decimal (what skynet.core's
+ * command makes of an integer: killing by number makes no string) */
 static uint32_t tohandle(struct skynet_context *ctx, const char *param) {
 	if (param == NULL || param[0] == '\0')
 		return 0;
+	if (param[0] >= '0' && param[0] <= '9') {
+		char *end;
+		unsigned long handle = strtoul(param, &end, 10);
+		return *end == '\0' && handle <= UINT32_MAX ? (uint32_t)handle : 0;
+	}
 	return skynet_queryname(ctx, param);
 }
 

@@ -16,9 +16,9 @@ end
 function skynet.kill(target)
 	if type(target) == "number" then
 		skynet.send(".launcher", "lua", "REMOVE", target, true)
-		target = skynet.address(target)
 	end
-	return c.command("KILL", target) ~= nil
+	-- by number and as an address: no string is made per kill
+	return c.addresscommand("KILL", target) ~= nil
 end
 
 function skynet.abort()

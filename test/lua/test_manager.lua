@@ -47,7 +47,26 @@ local function monitor()
 	T.ok(exited[b], "the monitor heard of the service that exited")
 end
 
+-- skynet.kill takes a handle, an ":address" or a ".name"; it says whether
+-- there was such a service, and the killed one answers nothing more
+local function kill()
+	local by_number = skynet.newservice("echo_svc")
+	T.eq(skynet.kill(by_number), true, "killed by handle")
+	T.eq(skynet.kill(by_number), false, "a dead handle is not killed twice")
+	T.ok(not pcall(skynet.call, by_number, "lua", "ping"), "a call to the killed service fails")
+	local by_address = skynet.newservice("echo_svc")
+	T.eq(skynet.kill(skynet.address(by_address)), true, "killed by :address")
+	local by_name = skynet.newservice("echo_svc")
+	skynet.name(".kill_me", by_name)
+	T.eq(skynet.kill(".kill_me"), true, "killed by name")
+	T.ok(not pcall(skynet.call, by_name, "lua", "ping"), "the named service is gone")
+	T.eq(skynet.kill(".no_such_service"), false, "an unknown name kills nothing")
+	T.eq(skynet.kill(0x7ffffff), false, "an unknown handle kills nothing")
+	T.eq(skynet.call(skynet.newservice("echo_svc"), "lua", "echo", 7), 7, "the node goes on")
+end
+
 T.run(function()
+	kill()
 	filter()
 	forward()
 	monitor()
