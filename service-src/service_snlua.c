@@ -15,10 +15,15 @@
 #include <lualib.h>
 
 #include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define MEMORY_WARNING_REPORT (1024 * 1024 * 32)
 
@@ -31,6 +36,8 @@ struct snlua {
 	struct spinlock active_lock; /* guards activeL against the signal */
 	lua_State *activeL;          /* the thread running Lua code right now */
 	struct skynet_resume_hook resume_hook; /* skynet.profile's, when it times something */
+	int prepared;        /* made ahead by the pool: see prepare_vm */
+	unsigned generation; /* of the code cache its prepared chunks came from */
 };
 
 /* ---- the code cache: file name -> bytecode, shared by every VM ---- */
@@ -49,6 +56,7 @@ static struct {
 	struct code_entry *bucket[CODE_CACHE_BUCKETS];
 	struct code_entry *retired;
 	char library_dir[256]; /* the folder of lualoader: the framework's Lua library */
+	atomic_uint generation; /* counts clearcache: what a VM loaded before is stale */
 } CC;
 
 /* eight bytes a step: keys of module lookups hold whole search paths */
@@ -269,8 +277,34 @@ static void cache_store(lua_State *L, const char *name) {
 	skynet_free(b.data);
 }
 
+#define PREPARED_KEY "skynet_prepared"
+
+/* Pushes the chunk of filename a VM from the pool was made with (see
+ * "VMs made ahead" below), once: loading it again would repeat that work. */
+static int take_prepared(lua_State *L, const char *filename) {
+	if (lua_getfield(L, LUA_REGISTRYINDEX, PREPARED_KEY) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (lua_getfield(L, -1, filename) != LUA_TFUNCTION) {
+		lua_pop(L, 2);
+		return 0;
+	}
+	lua_pushnil(L);
+	lua_setfield(L, -3, filename);
+	lua_remove(L, -2);
+	return 1;
+}
+
+static void drop_prepared_chunks(lua_State *L) {
+	lua_pushnil(L);
+	lua_setfield(L, LUA_REGISTRYINDEX, PREPARED_KEY);
+}
+
 /* pushes the chunk of filename (or the error), compiled once per node */
 static int load_cached(lua_State *L, const char *filename, const char *mode) {
+	if (take_prepared(L, filename))
+		return LUA_OK;
 	struct code_entry *e = cache_find(filename);
 	if (e == NULL) {
 		int status = luaL_loadfilex(L, filename, mode);
@@ -341,6 +375,7 @@ static int clear_cache(lua_State *L) {
 			e = next;
 		}
 	}
+	atomic_fetch_add(&CC.generation, 1);
 	spinlock_unlock(&CC.lock);
 	return 0;
 }
@@ -687,28 +722,32 @@ static void open_libs(lua_State *L) {
 
 /* ---- launching ---- */
 
-static const char *optstring(struct skynet_context *ctx, const char *key, const char *str) {
-	const char *ret = skynet_command(ctx, "GETENV", key);
+/* a config value (the environment is the node's, no service needed) */
+static const char *optstring(const char *key, const char *str) {
+	const char *ret = skynet_command(NULL, "GETENV", key);
 	return ret ? ret : str;
 }
 
-static void set_path_globals(struct skynet_context *ctx, lua_State *L) {
-	lua_pushstring(L, optstring(ctx, "lua_path", "./lualib/?.lua;./lualib/?/init.lua"));
+static void set_path_globals(lua_State *L) {
+	lua_pushstring(L, optstring("lua_path", "./lualib/?.lua;./lualib/?/init.lua"));
 	lua_setglobal(L, "LUA_PATH");
-	lua_pushstring(L, optstring(ctx, "lua_cpath", "./luaclib/?.so"));
+	lua_pushstring(L, optstring("lua_cpath", "./luaclib/?.so"));
 	lua_setglobal(L, "LUA_CPATH");
-	lua_pushstring(L, optstring(ctx, "luaservice", "./service/?.lua"));
+	lua_pushstring(L, optstring("luaservice", "./service/?.lua"));
 	lua_setglobal(L, "LUA_SERVICE");
-	const char *preload = skynet_command(ctx, "GETENV", "preload");
-	lua_pushstring(L, preload);
+	lua_pushstring(L, optstring("preload", NULL));
 	lua_setglobal(L, "LUA_PRELOAD");
 }
 
-static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args, size_t sz) {
+static const char *loader_file(void) {
+	return optstring("lualoader", "./lualib/loader.lua");
+}
+
+/* What every Lua VM gets before it knows its service: the libraries,
+ * snlua's searchers and loadfile, the config's paths. */
+static void prepare_vm(struct snlua *l) {
 	lua_State *L = l->L;
-	l->ctx = ctx;
 	lua_gc(L, LUA_GCSTOP, 0);
-	skynet_memory_register(&l->mem, skynet_current_handle());
 	lua_pushboolean(L, 1); /* tell libraries to ignore the environment */
 	lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
 	open_libs(L);
@@ -717,17 +756,27 @@ static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args
 	lua_setfield(L, LUA_REGISTRYINDEX, SKYNET_RESUME_HOOK);
 	lua_pushcfunction(L, cached_loadfile);
 	lua_setglobal(L, "loadfile");
-	lua_pushlightuserdata(L, ctx);
-	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_context");
 	lua_pushcfunction(L, clear_cache);
 	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_codecache_clear");
 	install_searchers(L);
-	set_path_globals(ctx, L);
+	set_path_globals(L);
+	set_library_dir(loader_file());
+}
+
+static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args, size_t sz) {
+	lua_State *L = l->L;
+	l->ctx = ctx;
+	skynet_memory_register(&l->mem, skynet_current_handle());
+	if (!l->prepared)
+		prepare_vm(l);
+	else if (l->generation != atomic_load(&CC.generation))
+		drop_prepared_chunks(L); /* the console cleared the code cache since */
+	lua_pushlightuserdata(L, ctx);
+	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_context");
 
 	lua_pushcfunction(L, skynet_traceback);
 	assert(lua_gettop(L) == 1);
-	const char *loader = optstring(ctx, "lualoader", "./lualib/loader.lua");
-	set_library_dir(loader);
+	const char *loader = loader_file();
 	lua_pushcfunction(L, cached_loadfile);
 	lua_pushstring(L, loader);
 	if (lua_pcall(L, 1, 2, 0) != LUA_OK || lua_isnil(L, -2)) {
@@ -741,6 +790,7 @@ static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args
 		return 1;
 	}
 	lua_settop(L, 0);
+	drop_prepared_chunks(L); /* a module the service did not load */
 	if (lua_getfield(L, LUA_REGISTRYINDEX, "memlimit") == LUA_TNUMBER) {
 		size_t limit = (size_t)lua_tointeger(L, -1);
 		l->mem_limit = limit;
@@ -805,13 +855,17 @@ static void *lalloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 	return p;
 }
 
-struct snlua *snlua_create(void) {
+static struct snlua *new_vm(void) {
 	struct snlua *l = skynet_malloc(sizeof(*l));
 	memset(l, 0, sizeof(*l));
 	l->mem_report = MEMORY_WARNING_REPORT;
 	l->mem_limit = 0;
 	spinlock_init(&l->active_lock);
 	l->L = lua_newstate(lalloc, l);
+	if (l->L == NULL) {
+		skynet_free(l);
+		return NULL;
+	}
 	/* generational mode while the heap is empty, where switching is free;
 	 * the first step after loading (init stops the collector) is then one
 	 * full pass, which also frees what loading left behind */
@@ -820,11 +874,164 @@ struct snlua *snlua_create(void) {
 	return l;
 }
 
+/* ---- VMs made ahead ----
+ *
+ * A spawn waits for its VM to be made: the libraries opened, then the
+ * chunks every service loads (the loader, skynet.require, skynet) read
+ * from the code cache.  A thread of the lowest priority (SCHED_IDLE: it
+ * runs only on a CPU nothing else wants) keeps POOL_SIZE VMs made that far
+ * ahead, and a new service takes one: spawning in turn (a game server's
+ * logins) then costs only running the chunks.  Nothing a service could see
+ * happens ahead: the chunks are loaded, not run, and the VM has no service
+ * until it is taken.  When the pool is empty (every CPU busy), the service
+ * makes its VM itself.  Only the filler puts VMs in a slot and takers only
+ * empty them, so a slot is one atomic pointer and no one waits on a lock
+ * the idle thread might hold.
+ */
+#define POOL_SIZE 4
+#define POOL_IDLE_SECONDS 1
+
+static struct {
+	_Atomic(struct snlua *) ready[POOL_SIZE];
+	sem_t taken; /* posted for each VM taken: the filler makes another */
+	atomic_int stopping;
+	int running;
+	pthread_t filler;
+} POOL;
+
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+/* loads filename into the table at index t; an error is the service's to meet */
+static void prepare_chunk(lua_State *L, int t, const char *filename) {
+	if (load_cached(L, filename, "bt") == LUA_OK)
+		lua_setfield(L, t, filename);
+	else
+		lua_pop(L, 1);
+}
+
+/* registry.skynet_prepared = { [filename] = chunk } for the loader and the
+ * modules every service requires, as the config's lua_path finds them (it
+ * comes first in package.path); upvalue 1 is package */
+static int prepare_chunks(lua_State *L) {
+	static const char *const modules[] = { "skynet.require", "skynet" };
+	lua_newtable(L);
+	int t = lua_gettop(L);
+	prepare_chunk(L, t, loader_file());
+	lua_getglobal(L, "LUA_PATH");
+	const char *path = lua_tostring(L, -1);
+	for (size_t i = 0; path && i < sizeof(modules) / sizeof(modules[0]); i++) {
+		if (search_file(L, modules[i], path, ".", 1))
+			prepare_chunk(L, t, lua_tostring(L, -1));
+		lua_settop(L, t + 1);
+	}
+	lua_settop(L, t);
+	lua_setfield(L, LUA_REGISTRYINDEX, PREPARED_KEY);
+	return 0;
+}
+
+static struct snlua *make_vm_ahead(void) {
+	struct snlua *l = new_vm();
+	if (l == NULL)
+		return NULL;
+	prepare_vm(l);
+	l->generation = atomic_load(&CC.generation);
+	lua_State *L = l->L;
+	lua_getglobal(L, LUA_LOADLIBNAME);
+	lua_pushcclosure(L, prepare_chunks, 1);
+	if (lua_pcall(L, 0, 0, 0) != LUA_OK)
+		lua_pop(L, 1);
+	l->prepared = 1;
+	return l;
+}
+
+/* waits until a VM is taken (or the node stops); false after
+ * POOL_IDLE_SECONDS without one */
+static int wait_for_take(int timed) {
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += POOL_IDLE_SECONDS;
+	for (;;) {
+		int r = timed ? sem_timedwait(&POOL.taken, &until) : sem_wait(&POOL.taken);
+		if (r == 0)
+			return 1;
+		if (errno != EINTR)
+			return 0;
+	}
+}
+
+static void close_vm(struct snlua *l) {
+	lua_close(l->L);
+	skynet_free(l);
+}
+
+static void empty_pool(void) {
+	for (int i = 0; i < POOL_SIZE; i++) {
+		struct snlua *l = atomic_exchange(&POOL.ready[i], NULL);
+		if (l)
+			close_vm(l);
+	}
+}
+
+/* Keeps the slots full while services are being spawned; once none has
+ * been for a while, gives the VMs back (an idle node keeps no pool). */
+static void *fill_pool(void *arg) {
+	(void)arg;
+	pthread_setname_np(pthread_self(), "snlua pool");
+	struct sched_param param = { .sched_priority = 0 };
+	pthread_setschedparam(pthread_self(), SCHED_IDLE, &param);
+	while (!atomic_load(&POOL.stopping)) {
+		for (int i = 0; i < POOL_SIZE && !atomic_load(&POOL.stopping); i++)
+			if (atomic_load(&POOL.ready[i]) == NULL)
+				atomic_store(&POOL.ready[i], make_vm_ahead());
+		skynet_malloc_flush_thread();
+		if (wait_for_take(1))
+			continue;
+		empty_pool();
+		skynet_malloc_flush_thread();
+		wait_for_take(0);
+	}
+	return NULL;
+}
+
+static void start_pool(void) {
+	sem_init(&POOL.taken, 0, 0);
+	POOL.running = pthread_create(&POOL.filler, NULL, fill_pool, NULL) == 0;
+}
+
+/* the node is shutting down (no worker runs): stop the filler before the
+ * environment and the code cache it reads go away */
+void snlua_exit(void) {
+	if (!POOL.running)
+		return;
+	atomic_store(&POOL.stopping, 1);
+	sem_post(&POOL.taken);
+	pthread_join(POOL.filler, NULL);
+	empty_pool();
+	sem_destroy(&POOL.taken);
+	POOL.running = 0;
+}
+
+static struct snlua *take_from_pool(void) {
+	pthread_once(&pool_once, start_pool);
+	for (int i = 0; POOL.running && i < POOL_SIZE; i++) {
+		struct snlua *l = atomic_exchange(&POOL.ready[i], NULL);
+		if (l) {
+			sem_post(&POOL.taken);
+			return l;
+		}
+	}
+	return NULL;
+}
+
+struct snlua *snlua_create(void) {
+	struct snlua *l = take_from_pool();
+	return l ? l : new_vm();
+}
+
 void snlua_release(struct snlua *l) {
 	if (l->mem.handle)
 		skynet_memory_unregister(&l->mem);
-	lua_close(l->L);
-	skynet_free(l);
+	close_vm(l);
 }
 
 void snlua_signal(struct snlua *l, int signal) {

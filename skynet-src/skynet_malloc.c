@@ -91,11 +91,18 @@ void skynet_malloc_decay(void) {
 	snprintf(name, sizeof(name), "arena.%u.decay", (unsigned)MALLCTL_ARENAS_ALL);
 	mallctl(name, NULL, NULL, NULL, 0);
 }
+
+void skynet_malloc_flush_thread(void) {
+	mallctl("thread.tcache.flush", NULL, NULL, NULL, 0);
+}
 #else
 void skynet_malloc_init(void) {
 }
 
 void skynet_malloc_decay(void) {
+}
+
+void skynet_malloc_flush_thread(void) {
 }
 #endif
 

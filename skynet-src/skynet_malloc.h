@@ -23,6 +23,9 @@ void skynet_malloc_init(void);
 /* gives freed memory back to the system as it ages; the timer thread
  * calls it once a second (an idle node would otherwise keep it) */
 void skynet_malloc_decay(void);
+/* hands what the calling thread's allocator cache holds back to the
+ * shared arenas: for a thread about to sleep long (it would keep it) */
+void skynet_malloc_flush_thread(void);
 
 char *skynet_strdup(const char *str);
 

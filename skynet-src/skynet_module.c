@@ -86,6 +86,7 @@ static int open_sym(struct skynet_module *mod) {
 	mod->init = (skynet_dl_init)get_api(mod, "_init");
 	mod->release = (skynet_dl_release)get_api(mod, "_release");
 	mod->signal = (skynet_dl_signal)get_api(mod, "_signal");
+	mod->exit = (skynet_dl_exit)get_api(mod, "_exit");
 	return mod->init == NULL;
 }
 
@@ -149,6 +150,9 @@ void skynet_module_init(const char *path) {
 
 void skynet_module_exit(void) {
 	int count = atomic_load(&M->count);
+	for (int i = 0; i < count; i++)
+		if (M->m[i].exit)
+			M->m[i].exit();
 	for (int i = 0; i < count; i++)
 		skynet_free((void *)M->m[i].name);
 	skynet_free((void *)M->path);
