@@ -838,7 +838,8 @@ static void *lalloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 		osize = 0; /* osize is a type tag for new blocks */
 	if (nsize == 0) {
 		atomic_store_explicit(&l->mem.bytes, old - osize, memory_order_relaxed);
-		skynet_free(ptr);
+		if (ptr)
+			skynet_free_sized(ptr, osize);
 		return NULL;
 	}
 	size_t mem = old + nsize - osize;

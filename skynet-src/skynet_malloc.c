@@ -95,6 +95,10 @@ void skynet_malloc_decay(void) {
 void skynet_malloc_flush_thread(void) {
 	mallctl("thread.tcache.flush", NULL, NULL, NULL, 0);
 }
+
+void skynet_free_sized(void *ptr, size_t size) {
+	sdallocx(ptr, size, 0);
+}
 #else
 void skynet_malloc_init(void) {
 }
@@ -103,6 +107,11 @@ void skynet_malloc_decay(void) {
 }
 
 void skynet_malloc_flush_thread(void) {
+}
+
+void skynet_free_sized(void *ptr, size_t size) {
+	(void)size;
+	free(ptr);
 }
 #endif
 

@@ -27,6 +27,10 @@ void skynet_malloc_decay(void);
  * shared arenas: for a thread about to sleep long (it would keep it) */
 void skynet_malloc_flush_thread(void);
 
+/* frees a block whose requested size the caller knows (a Lua allocator
+ * does): jemalloc then skips finding it out */
+void skynet_free_sized(void *ptr, size_t size);
+
 char *skynet_strdup(const char *str);
 
 /* per-service memory, for skynet.memory.info(): a service registers the
