@@ -167,17 +167,24 @@ mark_pool(lua_State *L, int index) {
 }
 
 /* the pool at index for the buffer at 1: a buffer's nodes come from and
- * go back to one pool, which it keeps alive (its user value) */
+ * go back to one pool, which it keeps alive (its user value).  The pool a
+ * buffer holds was checked when it was bound: the usual call, with that
+ * pool again, costs one comparison. */
 static void
 checkpool(lua_State *L, int index) {
-	mark_pool(L, index);
-	if (lua_getiuservalue(L, 1, 1) == LUA_TNIL) {
-		lua_pushvalue(L, index);
-		lua_setiuservalue(L, 1, 1);
-	} else if (!lua_rawequal(L, -1, index)) {
-		luaL_argerror(L, index, "the buffer belongs to another pool");
+	int bound = lua_getiuservalue(L, 1, 1) != LUA_TNIL;
+	if (bound && lua_rawequal(L, -1, index)) {
+		lua_pop(L, 1);
+		return;
 	}
 	lua_pop(L, 1);
+	if (bound) {
+		luaL_checktype(L, index, LUA_TTABLE);
+		luaL_argerror(L, index, "the buffer belongs to another pool");
+	}
+	mark_pool(L, index);
+	lua_pushvalue(L, index);
+	lua_setiuservalue(L, 1, 1);
 }
 
 static int
@@ -283,11 +290,14 @@ lclearbuffer(lua_State *L) {
 static int
 lreadall(lua_State *L) {
 	struct socket_buffer *sb = checkbuffer(L);
-	checkpool(L, 2);
 	if (sb->head == NULL) {
-		lua_pushliteral(L, ""); /* a reader looking before it waits */
+		/* a reader looking before it waits: no node moves, so the pool
+		 * only needs to be a table */
+		luaL_checktype(L, 2, LUA_TTABLE);
+		lua_pushliteral(L, "");
 		return 1;
 	}
+	checkpool(L, 2);
 	if (sb->head == sb->tail) {
 		pop_string(L, sb, sb->size, 0); /* one block: no concatenation buffer */
 		return 1;
