@@ -125,11 +125,12 @@ end
 
 local function dispatch_wakeup()
 	local queue = wakeup_queue
-	while queue.h <= queue.t do
-		local h = queue.h
+	local h = queue.h
+	while h <= queue.t do
 		local token = queue[h]
 		queue[h] = nil
-		queue.h = h + 1
+		h = h + 1
+		queue.h = h
 		local session = sleep_session[token]
 		if session then
 			local co = session_id_coroutine[session]
@@ -395,8 +396,8 @@ c.pending(dispatch_pending)
 
 -- no pcall here: a raised error goes to the dispatcher, which logs it and runs
 -- dispatch_pending (one protected call per message, not two)
-function skynet.dispatch_message(...)
-	raw_dispatch_message(...)
+function skynet.dispatch_message(prototype, msg, sz, session, source)
+	raw_dispatch_message(prototype, msg, sz, session, source)
 	if fork_queue[fork_queue.h] or error_queue[1] then
 		dispatch_pending()
 	end

@@ -112,17 +112,20 @@ return function(skynet, I)
 
 	-- ---- sleeping and waking ----
 
+	local coroutine_yield = coroutine.yield
+
 	local function suspend_sleep(session, token)
-		local tag = session_coroutine_tracetag[running_thread()]
+		local co = running_thread()
+		local tag = session_coroutine_tracetag[co]
 		if tag then
 			skynet.tracelog(tag, "sleep", 2)
 		end
-		session_id_coroutine[session] = running_thread()
+		session_id_coroutine[session] = co
 		if sleep_session[token] then
 			error "token duplicative"
 		end
 		sleep_session[token] = session
-		return coroutine.yield "SUSPEND"
+		return coroutine_yield "SUSPEND"
 	end
 
 	function skynet.sleep(ti, token)
