@@ -207,6 +207,27 @@ local function test_open_failures()
 	T.ok(skynet.now() - t0 < 500, "failures are reported quickly")
 end
 
+-- skynet.dispatch("socket", f) after skynet.socket was loaded: f gets the
+-- data too, skynet.socket's own handler no longer takes it first
+local function test_dispatch_replaced()
+	local svc = skynet.newservice("sockdispatch_svc")
+	local port = skynet.call(svc, "lua", "listen")
+	local id = assert(socket.open("127.0.0.1", port))
+	socket.write(id, "through ")
+	socket.write(id, "dispatch")
+	local got
+	for _ = 1, 200 do
+		got = skynet.call(svc, "lua", "data")
+		if #got >= 16 then
+			break
+		end
+		skynet.sleep(1)
+	end
+	T.eq(got, "through dispatch", "the replaced socket handler saw every byte")
+	socket.close(id)
+	skynet.kill(svc)
+end
+
 T.run(function()
 	test_reads()
 	test_partial()
@@ -218,4 +239,5 @@ T.run(function()
 	test_ipv6()
 	test_limit()
 	test_open_failures()
+	test_dispatch_replaced()
 end)
