@@ -61,6 +61,9 @@ local session_id_coroutine = {}     -- session -> waiting thread, timeout functi
 local session_coroutine_id = {}     -- thread -> session of the request it handles
 local session_coroutine_address = {} -- thread -> source of that request
 local session_coroutine_tracetag = {} -- thread -> its trace tag, or false: never traced
+-- on = true once any thread got a tag: until then the wakeup path does not
+-- look its threads up in session_coroutine_tracetag
+local tracing = { on = false }
 local trace_source = {}             -- source -> the tag of its next request
 local unresponse = {}               -- response closure -> address
 local watching_session = {}         -- session -> address called
@@ -140,7 +143,7 @@ local function dispatch_wakeup()
 		local session = sleep_session[token]
 		if session then
 			local co = session_id_coroutine[session]
-			if session_coroutine_tracetag[co] then
+			if tracing.on and session_coroutine_tracetag[co] then
 				tracelog(session_coroutine_tracetag[co], "resume")
 			end
 			session_id_coroutine[session] = "BREAK"
@@ -316,6 +319,7 @@ local function trace_request(co, traceflag, source)
 	elseif tag then
 		tracelog(tag, "request")
 		session_coroutine_tracetag[co] = tag
+		tracing.on = true
 	elseif traceflag then
 		running_thread = co
 		skynet.trace()
@@ -602,6 +606,7 @@ local internal = {
 	session_coroutine_id = session_coroutine_id,
 	session_coroutine_address = session_coroutine_address,
 	session_coroutine_tracetag = session_coroutine_tracetag,
+	tracing = tracing,
 	unresponse = unresponse,
 	watching_session = watching_session,
 	sleep_session = sleep_session,

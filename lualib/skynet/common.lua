@@ -16,6 +16,7 @@ return function(skynet, I)
 	local new_session = I.new_session
 	local running_thread = I.running_thread
 	local session_coroutine_tracetag = I.session_coroutine_tracetag
+	local tracing = I.tracing
 	local c_send = c.send
 	skynet.PTYPE_TEXT = 0
 	skynet.PTYPE_RESPONSE = 1
@@ -116,9 +117,11 @@ return function(skynet, I)
 
 	local function suspend_sleep(session, token)
 		local co = running_thread()
-		local tag = session_coroutine_tracetag[co]
-		if tag then
-			skynet.tracelog(tag, "sleep", 2)
+		if tracing.on then
+			local tag = session_coroutine_tracetag[co]
+			if tag then
+				skynet.tracelog(tag, "sleep", 2)
+			end
 		end
 		session_id_coroutine[session] = co
 		if sleep_session[token] then
