@@ -26,8 +26,8 @@
 
 #include <limits.h>
 #include <stdbool.h>
-#include <string.h>
 #include <stdint.h>
+#include <string.h>
 
 #define TYPE_COUNT 256 /* message types are 0-255 */
 

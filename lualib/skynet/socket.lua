@@ -106,7 +106,7 @@ handlers[1] = function(id, size, data)
 	if want then
 		if buffered >= want then
 			s.read_size = false
-			local co = s.co
+			local co = s.co -- wakeup(s), inline: this runs for every message
 			if co then
 				s.co = false
 				skynet_wakeup(co)
