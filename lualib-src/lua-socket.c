@@ -6,7 +6,10 @@
  * nodes taken from a pool: a Lua table whose [1] is the head of a free
  * list (lightuserdata) and whose [2], [3], ... are node arrays (userdata,
  * 16, 32, ... up to 4096 nodes each).  Nodes are never released before the
- * pool is collected; the arrays' __gc frees any data still in them.
+ * pool is collected; the arrays' __gc frees any data still in them.  A
+ * buffer also holds one node of its own, used whenever it is free: a
+ * reader that keeps up (one block buffered at a time) never touches the
+ * pool, and the buffer's __gc frees what that node still holds.
  *
  * Arguments are checked: a buffer must be one made by buffer(), a pool a
  * table that was empty when first used (it is then marked with a
@@ -49,6 +52,7 @@ struct socket_buffer {
 	int offset; /* bytes of head->msg already read */
 	struct buffer_node *head;
 	struct buffer_node *tail;
+	struct buffer_node own; /* free when own.msg is NULL */
 };
 
 /* node pool */
@@ -109,7 +113,8 @@ take_node(lua_State *L, int pool) {
 	return node;
 }
 
-/* frees the head node's data and returns the node to the pool */
+/* frees the head node's data and returns the node to the pool (or to
+ * the buffer, its own node) */
 static void
 return_head(lua_State *L, int pool, struct socket_buffer *sb) {
 	struct buffer_node *node = sb->head;
@@ -120,6 +125,9 @@ return_head(lua_State *L, int pool, struct socket_buffer *sb) {
 	skynet_free(node->msg);
 	node->msg = NULL;
 	node->sz = 0;
+	node->next = NULL;
+	if (node == &sb->own)
+		return;
 	node->next = free_head(L, pool);
 	lua_pushlightuserdata(L, node);
 	lua_rawseti(L, pool, 1);
@@ -167,17 +175,24 @@ mark_pool(lua_State *L, int index) {
 }
 
 /* the pool at index for the buffer at 1: a buffer's nodes come from and
- * go back to one pool, which it keeps alive (its user value) */
+ * go back to one pool, which it keeps alive (its user value).  The pool a
+ * buffer holds was checked when it was bound: the usual call, with that
+ * pool again, costs one comparison. */
 static void
 checkpool(lua_State *L, int index) {
-	mark_pool(L, index);
-	if (lua_getiuservalue(L, 1, 1) == LUA_TNIL) {
-		lua_pushvalue(L, index);
-		lua_setiuservalue(L, 1, 1);
-	} else if (!lua_rawequal(L, -1, index)) {
-		luaL_argerror(L, index, "the buffer belongs to another pool");
+	int bound = lua_getiuservalue(L, 1, 1) != LUA_TNIL;
+	if (bound && lua_rawequal(L, -1, index)) {
+		lua_pop(L, 1);
+		return;
 	}
 	lua_pop(L, 1);
+	if (bound) {
+		luaL_checktype(L, index, LUA_TTABLE);
+		luaL_argerror(L, index, "the buffer belongs to another pool");
+	}
+	mark_pool(L, index);
+	lua_pushvalue(L, index);
+	lua_setiuservalue(L, 1, 1);
 }
 
 static int
@@ -186,9 +201,28 @@ lnewbuffer(lua_State *L) {
 	sb->size = 0;
 	sb->offset = 0;
 	sb->head = sb->tail = NULL;
+	sb->own.msg = NULL;
+	sb->own.sz = 0;
+	sb->own.next = NULL;
 	lua_pushvalue(L, BUFFER_METATABLE);
 	lua_setmetatable(L, -2);
 	return 1;
+}
+
+/* the buffer's __gc: frees the data it holds and leaves it empty (its
+ * pool's nodes stay out of the free list: the pool may be going too) */
+static int
+lfreebuffer(lua_State *L) {
+	struct socket_buffer *sb = luaL_checkudata(L, 1, BUFFER_TYPE);
+	for (struct buffer_node *node = sb->head; node; node = node->next) {
+		skynet_free(node->msg);
+		node->msg = NULL;
+		node->sz = 0;
+	}
+	sb->head = sb->tail = NULL;
+	sb->size = 0;
+	sb->offset = 0;
+	return 0;
 }
 
 /* buffer, pool, msg (lightuserdata), size -> bytes buffered */
@@ -202,7 +236,7 @@ lpushbuffer(lua_State *L) {
 	if (msg == NULL || size < 0 || size > INT_MAX - sb->size)
 		return luaL_error(L, "invalid message block (%p, %I bytes)", msg, size);
 	int sz = (int)size;
-	struct buffer_node *node = take_node(L, 2);
+	struct buffer_node *node = sb->own.msg == NULL ? &sb->own : take_node(L, 2);
 	node->msg = msg;
 	node->sz = sz;
 	if (sb->head == NULL)
@@ -283,11 +317,14 @@ lclearbuffer(lua_State *L) {
 static int
 lreadall(lua_State *L) {
 	struct socket_buffer *sb = checkbuffer(L);
-	checkpool(L, 2);
 	if (sb->head == NULL) {
-		lua_pushliteral(L, ""); /* a reader looking before it waits */
+		/* a reader looking before it waits: no node moves, so the pool
+		 * only needs to be a table */
+		luaL_checktype(L, 2, LUA_TTABLE);
+		lua_pushliteral(L, "");
 		return 1;
 	}
+	checkpool(L, 2);
 	if (sb->head == sb->tail) {
 		pop_string(L, sb, sb->size, 0); /* one block: no concatenation buffer */
 		return 1;
@@ -872,6 +909,8 @@ luaopen_skynet_socketdriver(lua_State *L) {
 	};
 	luaL_newlibtable(L, pure);
 	luaL_newmetatable(L, BUFFER_TYPE);
+	lua_pushcfunction(L, lfreebuffer);
+	lua_setfield(L, -2, "__gc");
 	if (luaL_newmetatable(L, POOL_TYPE)) {
 		lua_pushboolean(L, 0);
 		lua_setfield(L, -2, "__metatable");

@@ -41,6 +41,8 @@ local PTYPE_TRACE = 12
 local proto = {}
 skynet.proto = proto
 
+local set_direct -- the dispatcher's, below: class.direct gets the messages first
+
 function skynet.register_protocol(class)
 	local name = class.name
 	local id = class.id
@@ -49,6 +51,9 @@ function skynet.register_protocol(class)
 	assert(proto[name] == nil and proto[id] == nil, "protocol " .. name .. " is already registered")
 	proto[name] = class
 	proto[id] = class
+	if class.direct then
+		set_direct(id, class.direct)
+	end
 end
 
 -- session bookkeeping
@@ -56,6 +61,9 @@ local session_id_coroutine = {}     -- session -> waiting thread, timeout functi
 local session_coroutine_id = {}     -- thread -> session of the request it handles
 local session_coroutine_address = {} -- thread -> source of that request
 local session_coroutine_tracetag = {} -- thread -> its trace tag, or false: never traced
+-- on = true once any thread got a tag: until then the wakeup path does not
+-- look its threads up in session_coroutine_tracetag
+local tracing = { on = false }
 local trace_source = {}             -- source -> the tag of its next request
 local unresponse = {}               -- response closure -> address
 local watching_session = {}         -- session -> address called
@@ -115,6 +123,7 @@ local dispatcher = c.dispatcher(session_id_coroutine, pooled_thread)
 local new_session = dispatcher.new_session
 local co_create = dispatcher.co_create
 park = dispatcher.park
+local allow_direct = dispatcher.allow_direct
 
 local suspend
 
@@ -125,15 +134,16 @@ end
 
 local function dispatch_wakeup()
 	local queue = wakeup_queue
-	while queue.h <= queue.t do
-		local h = queue.h
+	local h = queue.h
+	while h <= queue.t do
 		local token = queue[h]
 		queue[h] = nil
-		queue.h = h + 1
+		h = h + 1
+		queue.h = h
 		local session = sleep_session[token]
 		if session then
 			local co = session_id_coroutine[session]
-			if session_coroutine_tracetag[co] then
+			if tracing.on and session_coroutine_tracetag[co] then
 				tracelog(session_coroutine_tracetag[co], "resume")
 			end
 			session_id_coroutine[session] = "BREAK"
@@ -309,6 +319,7 @@ local function trace_request(co, traceflag, source)
 	elseif tag then
 		tracelog(tag, "request")
 		session_coroutine_tracetag[co] = tag
+		tracing.on = true
 	elseif traceflag then
 		running_thread = co
 		skynet.trace()
@@ -393,10 +404,30 @@ local function dispatch_pending()
 end
 c.pending(dispatch_pending)
 
+-- A protocol's direct handler (p.direct) is offered its messages with
+-- session 0 by the dispatcher itself (lua-dispatch.c), before they would
+-- reach dispatch_message, while the callback is dispatch_message; what
+-- it takes, it takes as raw_dispatch_message would have.
+function set_direct(id, direct)
+	if direct == nil then
+		return dispatcher.set_direct(id, nil)
+	end
+	dispatcher.set_direct(id, function(msg, sz)
+		if direct(msg, sz) then
+			dispatch_wakeup()
+			if fork_queue[fork_queue.h] or error_queue[1] then
+				dispatch_pending()
+			end
+			return true
+		end
+		return false
+	end)
+end
+
 -- no pcall here: a raised error goes to the dispatcher, which logs it and runs
 -- dispatch_pending (one protected call per message, not two)
-function skynet.dispatch_message(...)
-	raw_dispatch_message(...)
+function skynet.dispatch_message(prototype, msg, sz, session, source)
+	raw_dispatch_message(prototype, msg, sz, session, source)
 	if fork_queue[fork_queue.h] or error_queue[1] then
 		dispatch_pending()
 	end
@@ -411,6 +442,7 @@ function skynet.dispatch(typename, func)
 		local ret = p.dispatch
 		p.dispatch = func
 		p.direct = nil -- a new handler sees every message
+		set_direct(p.id, nil)
 		return ret
 	end
 	return p.dispatch
@@ -517,6 +549,7 @@ end
 function skynet.start(start_func)
 	early_requests = {}
 	c.callback(skynet.dispatch_message)
+	allow_direct()
 	skynet.timeout(0, function()
 		skynet.init_service(start_func)
 	end)
@@ -573,6 +606,7 @@ local internal = {
 	session_coroutine_id = session_coroutine_id,
 	session_coroutine_address = session_coroutine_address,
 	session_coroutine_tracetag = session_coroutine_tracetag,
+	tracing = tracing,
 	unresponse = unresponse,
 	watching_session = watching_session,
 	sleep_session = sleep_session,

@@ -16,6 +16,7 @@ return function(skynet, I)
 	local new_session = I.new_session
 	local running_thread = I.running_thread
 	local session_coroutine_tracetag = I.session_coroutine_tracetag
+	local tracing = I.tracing
 	local c_send = c.send
 	skynet.PTYPE_TEXT = 0
 	skynet.PTYPE_RESPONSE = 1
@@ -112,17 +113,22 @@ return function(skynet, I)
 
 	-- ---- sleeping and waking ----
 
+	local coroutine_yield = coroutine.yield
+
 	local function suspend_sleep(session, token)
-		local tag = session_coroutine_tracetag[running_thread()]
-		if tag then
-			skynet.tracelog(tag, "sleep", 2)
+		local co = running_thread()
+		if tracing.on then
+			local tag = session_coroutine_tracetag[co]
+			if tag then
+				skynet.tracelog(tag, "sleep", 2)
+			end
 		end
-		session_id_coroutine[session] = running_thread()
+		session_id_coroutine[session] = co
 		if sleep_session[token] then
 			error "token duplicative"
 		end
 		sleep_session[token] = session
-		return coroutine.yield "SUSPEND"
+		return coroutine_yield "SUSPEND"
 	end
 
 	function skynet.sleep(ti, token)

@@ -88,6 +88,7 @@ return function(skynet, I)
 		traceid = traceid + 1
 		local tag = string.format(":%08x-%d", I.self, traceid)
 		session_coroutine_tracetag[co] = tag
+		I.tracing.on = true
 		skynet.tracelog(tag, info and ("trace " .. info) or "trace")
 	end
 

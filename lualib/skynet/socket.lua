@@ -8,6 +8,8 @@ local skynet = require "skynet"
 local assert = assert
 local coroutine_running = coroutine.running
 local driver_push = driver.push
+local driver_readall = driver.readall
+local driver_pop = driver.pop
 local skynet_wait = skynet.wait
 local skynet_wakeup = skynet.wakeup
 
@@ -37,11 +39,14 @@ local handlers = {}         -- SKYNET_SOCKET_TYPE_* -> event handler
 --     read_all          true: everything, until the peer closes
 --   co                  the parked reader, closing: the coroutine in close()
 --   paused, buffer_limit, on_warning, listen, addr, port
+-- The fields a reader sets and clears for every message (co, read_size,
+-- read_line, read_all, paused) hold false, not nil, when unset: the key
+-- stays in the table, and setting it again is no insertion.
 
 local function wakeup(s)
 	local co = s.co
 	if co then
-		s.co = nil
+		s.co = false
 		skynet_wakeup(co)
 	end
 end
@@ -65,12 +70,12 @@ local function suspend(s, want, value)
 	local co = coroutine_running()
 	s.co = co
 	if s.paused then
-		s.paused = nil
+		s.paused = false
 		driver.start(s.id)
 	end
 	skynet_wait(co)
 	if want then
-		s[want] = nil -- a close or an error woke the reader early
+		s[want] = false -- a close or an error woke the reader early
 	end
 	-- close() waits for the reader to take what was buffered before it
 	if s.closing then
@@ -100,8 +105,12 @@ handlers[1] = function(id, size, data)
 	local want = s.read_size
 	if want then
 		if buffered >= want then
-			s.read_size = nil
-			wakeup(s)
+			s.read_size = false
+			local co = s.co -- wakeup(s), inline: this runs for every message
+			if co then
+				s.co = false
+				skynet_wakeup(co)
+			end
 		end
 		return
 	end
@@ -114,7 +123,7 @@ handlers[1] = function(id, size, data)
 	local sep = s.read_line
 	if sep then
 		if driver.readline(s.buffer, nil, sep) then
-			s.read_line = nil
+			s.read_line = false
 			wakeup(s)
 		end
 	elseif not s.read_all and buffered > PAUSE_THRESHOLD then
@@ -277,6 +286,11 @@ local function connect(id, func, timeout)
 		connecting = true,
 		callback = func,
 		listen = old and old.listen,
+		co = false,
+		read_size = false,
+		read_line = false,
+		read_all = false,
+		paused = false,
 	}
 	sockets[id] = s
 	if timeout then
@@ -351,7 +365,7 @@ function socket.close(id)
 	end
 	driver.close(id)
 	if s.connected then
-		s.paused = nil -- do not restart reading a socket that is going away
+		s.paused = false -- do not restart reading a socket that is going away
 		if s.co then
 			assert(not s.closing)
 			s.closing = coroutine.running()
@@ -373,7 +387,7 @@ function socket.read(id, sz)
 		error("invalid socket", 2)
 	end
 	if sz == nil then
-		local data = driver.readall(s.buffer, s.pool)
+		local data = driver_readall(s.buffer, s.pool)
 		if data ~= "" then
 			return data
 		end
@@ -381,25 +395,25 @@ function socket.read(id, sz)
 			return false, data
 		end
 		suspend(s, "read_size", 0)
-		data = driver.readall(s.buffer, s.pool)
+		data = driver_readall(s.buffer, s.pool)
 		if data ~= "" then
 			return data
 		end
 		return false, data
 	end
-	local data = driver.pop(s.buffer, s.pool, sz)
+	local data = driver_pop(s.buffer, s.pool, sz)
 	if data then
 		return data
 	end
 	if not s.connected then
-		return false, driver.readall(s.buffer, s.pool)
+		return false, driver_readall(s.buffer, s.pool)
 	end
 	suspend(s, "read_size", sz)
-	data = driver.pop(s.buffer, s.pool, sz)
+	data = driver_pop(s.buffer, s.pool, sz)
 	if data then
 		return data
 	end
-	return false, driver.readall(s.buffer, s.pool)
+	return false, driver_readall(s.buffer, s.pool)
 end
 
 -- Reads until the peer closes; returns everything received.

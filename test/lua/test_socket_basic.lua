@@ -3,6 +3,7 @@
 -- close, abandon/start handover, netstat, and failing opens.
 local skynet = require "skynet"
 local socket = require "skynet.socket"
+local driver = require "skynet.socketdriver"
 local T = require "testlib"
 
 -- a server on a free port whose connections run handler(id) in their own
@@ -207,7 +208,54 @@ local function test_open_failures()
 	T.ok(skynet.now() - t0 < 500, "failures are reported quickly")
 end
 
+-- skynet.dispatch("socket", f) after skynet.socket was loaded: f gets the
+-- data too, skynet.socket's own handler no longer takes it first
+local function test_dispatch_replaced()
+	local svc = skynet.newservice("sockdispatch_svc")
+	local port = skynet.call(svc, "lua", "listen")
+	local id = assert(socket.open("127.0.0.1", port))
+	socket.write(id, "through ")
+	socket.write(id, "dispatch")
+	local got
+	for _ = 1, 200 do
+		got = skynet.call(svc, "lua", "data")
+		if #got >= 16 then
+			break
+		end
+		skynet.sleep(1)
+	end
+	T.eq(got, "through dispatch", "the replaced socket handler saw every byte")
+	socket.close(id)
+	skynet.kill(svc)
+end
+
+-- a buffer's blocks, in its own node and in its pool's: a buffer that is
+-- collected (its __gc) frees them and stays usable if called again; the
+-- leak check of the sanitizer build sees any that is lost
+local function test_buffer_collected()
+	local b, p = driver.buffer(), {}
+	driver.push(b, p, driver.str2p("abc"))
+	driver.push(b, p, driver.str2p("def"))
+	T.eq(driver.readall(b, p), "abcdef", "two blocks read as one")
+	driver.push(b, p, driver.str2p("ghi"))
+	driver.push(b, p, driver.str2p("jkl"))
+	debug.getmetatable(b).__gc(b)
+	T.eq(driver.readall(b, p), "", "a collected buffer is empty")
+	driver.push(b, p, driver.str2p("mno"))
+	T.eq(driver.readall(b, p), "mno", "and still usable")
+	for i = 1, 50 do
+		local dropped = driver.buffer()
+		for _ = 1, i % 4 do
+			driver.push(dropped, p, driver.str2p("left behind"))
+		end
+	end
+	b, p = nil, nil
+	collectgarbage()
+	collectgarbage()
+end
+
 T.run(function()
+	test_buffer_collected()
 	test_reads()
 	test_partial()
 	test_close_while_reading()
@@ -218,4 +266,5 @@ T.run(function()
 	test_ipv6()
 	test_limit()
 	test_open_failures()
+	test_dispatch_replaced()
 end)

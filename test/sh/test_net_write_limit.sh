@@ -15,7 +15,8 @@ net_start
 
 python3 - "$node_pid" "$ECHO_PORT" "${SANITIZE:-0}" "${WRITE_LIMIT_MB:-64}" <<'PY' || { tail -20 "$log"; exit 1; }
 import socket, sys, threading, time
-pid, port, sanitize, limit_mb = map(int, sys.argv[1:])
+pid, port, limit_mb = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[4])
+sanitize = sys.argv[3] != "0"  # SANITIZE=1 (ASan) or thread
 
 def rss_mb():
     with open(f"/proc/{pid}/status") as f:
