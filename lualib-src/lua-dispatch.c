@@ -9,9 +9,7 @@
  *    of the table pending, and sends with a nil session and the TIMEOUT
  *    command take theirs from it too (dispatch_newsession), so that a
  *    service has one id space;
- *  - the pool of parked handler threads;
- *  - the direct handlers: per message type, a Lua function that may take a
- *    message (session 0) before the callback sees it, see set_direct.
+ *  - the pool of parked handler threads.
  * The work done for each message (which thread it wakes, the bookkeeping
  * after a resume) stays in skynet.lua: table work runs faster as Lua
  * bytecode than through the C API.  The methods used per message are C
@@ -25,26 +23,16 @@
 #include <lua.h>
 
 #include <limits.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <string.h>
-
-#define TYPE_COUNT 256 /* message types are 0-255 */
 
 struct dispatcher {
 	struct skynet_context *context;
 	lua_State *thread; /* the callback's; its stack: [1] traceback, [2] this object */
 	int session;       /* the last session handed out */
 	int pooled;        /* slots of the pool in use (the GC may have emptied some) */
-	bool direct_allowed;              /* the callback is the one that knows them */
-	uint32_t direct[TYPE_COUNT / 32]; /* the types with a direct handler */
 };
 
-/* the fixed slots of the callback thread's stack */
-enum { SLOT_TRACEBACK = 1, SLOT_OBJECT, SLOT_COUNT = SLOT_OBJECT };
-
 /* the object's user values */
-enum { UV_CALLBACK = 1, UV_PENDING_HOOK, UV_SESSIONS, UV_THREAD, UV_DIRECT, UV_COUNT = UV_DIRECT };
+enum { UV_CALLBACK = 1, UV_PENDING_HOOK, UV_SESSIONS, UV_THREAD, UV_COUNT = UV_THREAD };
 
 /* its address keys the service's dispatcher in the registry */
 static const char DISPATCHER_KEY = 0;
@@ -75,59 +63,33 @@ static void report_error(struct skynet_context *context, lua_State *L, int r, in
 }
 
 /*
- * Runs the function under its nargs arguments on the dispatcher's thread.
- * When it raises, the error is logged and the pending hook runs what the
- * failed dispatch left undone (forks, error answers), again after each
- * runtime error it raises: each one consumes what raised it.  Returns
- * false only when the function ran through and its result is false.
- */
-static bool protected_call(struct skynet_context *context, lua_State *L, int nargs, int session,
-	uint32_t source, size_t sz) {
-	int r = lua_pcall(L, nargs, 1, SLOT_TRACEBACK);
-	bool taken = r != LUA_OK || lua_toboolean(L, -1);
-	while (r != LUA_OK) {
-		report_error(context, L, r, session, source, sz);
-		lua_settop(L, SLOT_COUNT);
-		if (r != LUA_ERRRUN || lua_getiuservalue(L, SLOT_OBJECT, UV_PENDING_HOOK) != LUA_TFUNCTION)
-			break;
-		r = lua_pcall(L, 0, 0, SLOT_TRACEBACK);
-	}
-	lua_settop(L, SLOT_COUNT);
-	return taken;
-}
-
-static bool has_direct(struct dispatcher *d, int type) {
-	return type >= 0 && type < TYPE_COUNT && (d->direct[type / 32] >> (type % 32) & 1);
-}
-
-/*
  * Calls the Lua callback(type, msg, sz, session, source) on the
- * dispatcher's thread, unless the type's direct handler(msg, sz) takes the
- * message first (returns true).  The callback is read for every message: a
- * handler may replace it (skynet.exit does), and the next message of the
- * same batch must see that.
+ * dispatcher's thread.  When it raises, the error is logged and the pending
+ * hook runs what the failed dispatch left undone (forks, error answers),
+ * again after each runtime error it raises: each one consumes what raised
+ * it.  The callback is read for every message: a handler may replace it
+ * (skynet.exit does), and the next message of the same batch must see that.
  */
 static int message_cb(struct skynet_context *context, void *ud, int type, int session,
 	uint32_t source, const void *msg, size_t sz) {
 	struct dispatcher *d = ud;
 	lua_State *L = d->thread;
-	lua_settop(L, SLOT_COUNT);
-	if (session == 0 && d->direct_allowed && has_direct(d, type)) {
-		lua_getiuservalue(L, SLOT_OBJECT, UV_DIRECT);
-		lua_rawgeti(L, -1, type);
-		lua_remove(L, -2);
-		lua_pushlightuserdata(L, (void *)msg);
-		lua_pushinteger(L, (lua_Integer)sz);
-		if (protected_call(context, L, 2, session, source, sz))
-			return 0;
-	}
-	lua_getiuservalue(L, SLOT_OBJECT, UV_CALLBACK);
+	lua_settop(L, 2);
+	lua_getiuservalue(L, 2, UV_CALLBACK);
 	lua_pushinteger(L, type);
 	lua_pushlightuserdata(L, (void *)msg);
 	lua_pushinteger(L, (lua_Integer)sz);
 	lua_pushinteger(L, session);
 	lua_pushinteger(L, source);
-	protected_call(context, L, 5, session, source, sz);
+	int r = lua_pcall(L, 5, 0, 1);
+	while (r != LUA_OK) {
+		report_error(context, L, r, session, source, sz);
+		lua_settop(L, 2);
+		if (r != LUA_ERRRUN || lua_getiuservalue(L, 2, UV_PENDING_HOOK) != LUA_TFUNCTION)
+			break;
+		r = lua_pcall(L, 0, 0, 1);
+	}
+	lua_settop(L, 2);
 	return 0;
 }
 
@@ -153,7 +115,6 @@ int dispatch_callback(lua_State *L) {
 		return luaL_error(L, "this service has no dispatcher (skynet.lua makes it)");
 	lua_insert(L, 1);
 	lua_setiuservalue(L, 1, UV_CALLBACK);
-	d->direct_allowed = false; /* a new callback sees every message */
 	skynet_callback(d->context, d, forward ? forward_cb : message_cb);
 	return 0;
 }
@@ -256,45 +217,6 @@ static int lpark(lua_State *L) {
 	return 0;
 }
 
-/* ---- direct handlers ---- */
-
-static int check_type(lua_State *L, int index) {
-	lua_Integer type = luaL_checkinteger(L, index);
-	luaL_argcheck(L, type >= 0 && type < TYPE_COUNT, index, "message type out of range");
-	return (int)type;
-}
-
-/*
- * set_direct(type, f or nil): f(msg, sz) is offered each message of the
- * type with session 0 before the callback, and takes it by returning true
- * (it must not yield).  It is used only while allow_direct() holds, that
- * is until the next callback() replaces the one that knows about it.
- */
-static int lset_direct(lua_State *L) {
-	struct dispatcher *d = self(L);
-	int type = check_type(L, 1);
-	bool set = !lua_isnoneornil(L, 2);
-	if (set)
-		luaL_checktype(L, 2, LUA_TFUNCTION);
-	lua_settop(L, 2);
-	lua_getiuservalue(L, lua_upvalueindex(1), UV_DIRECT);
-	lua_insert(L, 2);
-	lua_rawseti(L, 2, type);
-	uint32_t bit = (uint32_t)1 << (type % 32);
-	if (set)
-		d->direct[type / 32] |= bit;
-	else
-		d->direct[type / 32] &= ~bit;
-	return 0;
-}
-
-/* allow_direct(): the callback just installed offers messages to the
- * direct handlers */
-static int lallow_direct(lua_State *L) {
-	self(L)->direct_allowed = true;
-	return 0;
-}
-
 /* ---- the object ---- */
 
 /* sets t[name] to a closure of f over the object and count more values on
@@ -325,8 +247,6 @@ int dispatch_new(lua_State *L) {
 	d->context = lua_touserdata(L, lua_upvalueindex(1));
 	d->session = 0;
 	d->pooled = 0;
-	d->direct_allowed = false;
-	memset(d->direct, 0, sizeof(d->direct));
 	d->thread = lua_newthread(L);
 	lua_setiuservalue(L, 3, UV_THREAD);
 	lua_pushvalue(L, 1);
@@ -334,8 +254,6 @@ int dispatch_new(lua_State *L) {
 	lua_pushcfunction(d->thread, skynet_traceback);
 	lua_pushvalue(L, 3);
 	lua_xmove(L, d->thread, 1);
-	lua_createtable(L, 0, 0);
-	lua_setiuservalue(L, 3, UV_DIRECT);
 	lua_pushvalue(L, 3);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &DISPATCHER_KEY);
 
@@ -352,7 +270,5 @@ int dispatch_new(lua_State *L) {
 	lua_pushvalue(L, 2);
 	add_method(L, 4, "co_create", lco_create, 3, 2);
 	lua_settop(L, 4);
-	add_method(L, 4, "set_direct", lset_direct, 3, 0);
-	add_method(L, 4, "allow_direct", lallow_direct, 3, 0);
 	return 1;
 }

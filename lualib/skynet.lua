@@ -41,8 +41,6 @@ local PTYPE_TRACE = 12
 local proto = {}
 skynet.proto = proto
 
-local set_direct -- the dispatcher's, below: class.direct gets the messages first
-
 function skynet.register_protocol(class)
 	local name = class.name
 	local id = class.id
@@ -51,9 +49,6 @@ function skynet.register_protocol(class)
 	assert(proto[name] == nil and proto[id] == nil, "protocol " .. name .. " is already registered")
 	proto[name] = class
 	proto[id] = class
-	if class.direct then
-		set_direct(id, class.direct)
-	end
 end
 
 -- session bookkeeping
@@ -123,7 +118,6 @@ local dispatcher = c.dispatcher(session_id_coroutine, pooled_thread)
 local new_session = dispatcher.new_session
 local co_create = dispatcher.co_create
 park = dispatcher.park
-local allow_direct = dispatcher.allow_direct
 
 local suspend
 
@@ -404,26 +398,6 @@ local function dispatch_pending()
 end
 c.pending(dispatch_pending)
 
--- A protocol's direct handler (p.direct) is offered its messages with
--- session 0 by the dispatcher itself (lua-dispatch.c), before they would
--- reach dispatch_message, while the callback is dispatch_message; what
--- it takes, it takes as raw_dispatch_message would have.
-function set_direct(id, direct)
-	if direct == nil then
-		return dispatcher.set_direct(id, nil)
-	end
-	dispatcher.set_direct(id, function(msg, sz)
-		if direct(msg, sz) then
-			dispatch_wakeup()
-			if fork_queue[fork_queue.h] or error_queue[1] then
-				dispatch_pending()
-			end
-			return true
-		end
-		return false
-	end)
-end
-
 -- no pcall here: a raised error goes to the dispatcher, which logs it and runs
 -- dispatch_pending (one protected call per message, not two)
 function skynet.dispatch_message(prototype, msg, sz, session, source)
@@ -442,7 +416,6 @@ function skynet.dispatch(typename, func)
 		local ret = p.dispatch
 		p.dispatch = func
 		p.direct = nil -- a new handler sees every message
-		set_direct(p.id, nil)
 		return ret
 	end
 	return p.dispatch
@@ -549,7 +522,6 @@ end
 function skynet.start(start_func)
 	early_requests = {}
 	c.callback(skynet.dispatch_message)
-	allow_direct()
 	skynet.timeout(0, function()
 		skynet.init_service(start_func)
 	end)
