@@ -1001,14 +1001,18 @@ static void *fill_pool(void *arg) {
 	return NULL;
 }
 
+static void stop_pool(void);
+
 static void start_pool(void) {
 	sem_init(&POOL.taken, 0, 0);
+	if (!skynet_atexit(stop_pool))
+		return; /* it could not be stopped at shutdown: no pool */
 	POOL.running = pthread_create(&POOL.filler, NULL, fill_pool, NULL) == 0;
 }
 
 /* the node is shutting down (no worker runs): stop the filler before the
  * environment and the code cache it reads go away */
-void snlua_exit(void) {
+static void stop_pool(void) {
 	if (!POOL.running)
 		return;
 	atomic_store(&POOL.stopping, 1);

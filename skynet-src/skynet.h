@@ -7,6 +7,7 @@
 
 #include "skynet_malloc.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,5 +68,9 @@ int skynet_timeout(uint32_t handle, int time, int session);
 /* the number of messages waiting for the service handle of this node, or
  * -1 when there is none */
 int skynet_context_mqlen(uint32_t handle);
+/* fn runs once when the node shuts down, after every worker has stopped
+ * (a C service stops its own threads there); false when the table of
+ * such functions (16) is full */
+bool skynet_atexit(void (*fn)(void));
 
 #endif

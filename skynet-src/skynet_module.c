@@ -86,7 +86,6 @@ static int open_sym(struct skynet_module *mod) {
 	mod->init = (skynet_dl_init)get_api(mod, "_init");
 	mod->release = (skynet_dl_release)get_api(mod, "_release");
 	mod->signal = (skynet_dl_signal)get_api(mod, "_signal");
-	mod->exit = (skynet_dl_exit)get_api(mod, "_exit");
 	return mod->init == NULL;
 }
 
@@ -148,11 +147,30 @@ void skynet_module_init(const char *path) {
 	M = m;
 }
 
+/* what modules run at shutdown: a module with a thread of its own stops it
+ * there, before the node frees what that thread reads */
+#define MAX_ATEXIT 16
+
+static struct {
+	struct spinlock lock; /* static: zero is unlocked */
+	int count;
+	void (*fn[MAX_ATEXIT])(void);
+} ATEXIT;
+
+bool skynet_atexit(void (*fn)(void)) {
+	spinlock_lock(&ATEXIT.lock);
+	bool room = ATEXIT.count < MAX_ATEXIT;
+	if (room)
+		ATEXIT.fn[ATEXIT.count++] = fn;
+	spinlock_unlock(&ATEXIT.lock);
+	return room;
+}
+
 void skynet_module_exit(void) {
+	for (int i = ATEXIT.count - 1; i >= 0; i--)
+		ATEXIT.fn[i]();
+	ATEXIT.count = 0;
 	int count = atomic_load(&M->count);
-	for (int i = 0; i < count; i++)
-		if (M->m[i].exit)
-			M->m[i].exit();
 	for (int i = 0; i < count; i++)
 		skynet_free((void *)M->m[i].name);
 	skynet_free((void *)M->path);

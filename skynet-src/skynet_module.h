@@ -5,7 +5,6 @@ typedef void *(*skynet_dl_create)(void);
 typedef int (*skynet_dl_init)(void *inst, struct skynet_context *, const char *parm);
 typedef void (*skynet_dl_release)(void *inst);
 typedef void (*skynet_dl_signal)(void *inst, int signal);
-typedef void (*skynet_dl_exit)(void);
 
 struct skynet_module {
 	const char *name;
@@ -14,7 +13,6 @@ struct skynet_module {
 	skynet_dl_init init;
 	skynet_dl_release release;
 	skynet_dl_signal signal;
-	skynet_dl_exit exit; /* optional: once, when the node shuts down */
 };
 
 /* the module NAME loaded from the cpath pattern, or NULL (logged) */
@@ -26,8 +24,8 @@ void skynet_module_instance_signal(struct skynet_module *, void *inst, int signa
 
 /* the directory patterns, e.g. "./cservice/?.so;/opt/?.so" */
 void skynet_module_init(const char *path);
-/* calls every loaded module's NAME_exit (all threads are gone by then),
- * then forgets the modules */
+/* runs what modules gave skynet_atexit (every worker has stopped by
+ * then), then forgets the modules */
 void skynet_module_exit(void);
 
 #endif
