@@ -43,7 +43,9 @@ struct skynet_context {
 	bool init;
 	atomic_bool endless;
 	atomic_bool socket_owner; /* it used the socket server: its sockets close with it */
-	atomic_bool reads_held; /* a socket of its is not read until its queue is short */
+	/* -1, or the queue length at which a socket of its that the socket
+	 * thread holds (read-side flow control) may be read again */
+	atomic_int wake_reads_at;
 	bool profile;
 };
 
@@ -114,7 +116,7 @@ struct skynet_context *skynet_context_new(const char *name, const char *param) {
 	ctx->init = false;
 	atomic_init(&ctx->endless, false);
 	atomic_init(&ctx->socket_owner, false);
-	atomic_init(&ctx->reads_held, false);
+	atomic_init(&ctx->wake_reads_at, -1);
 	atomic_init(&ctx->cpu_cost, 0);
 	ctx->cpu_start = 0;
 	ctx->message_count = 0;
@@ -309,8 +311,9 @@ struct message_queue *skynet_context_message_dispatch(struct skynet_monitor *sm,
 	end_batch(ctx, start);
 	assert(q == ctx->queue);
 	/* caught up with a socket the socket thread holds: it is read again */
-	if (atomic_load_explicit(&ctx->reads_held, memory_order_relaxed) && skynet_mq_length(q) <= SKYNET_SOCKET_BUSY_QUEUE) {
-		atomic_store_explicit(&ctx->reads_held, false, memory_order_relaxed);
+	int wake_at = atomic_load_explicit(&ctx->wake_reads_at, memory_order_relaxed);
+	if (wake_at >= 0 && skynet_mq_length(q) <= wake_at) {
+		atomic_store_explicit(&ctx->wake_reads_at, -1, memory_order_relaxed);
 		skynet_socket_owner_ready();
 	}
 	struct message_queue *nq = skynet_globalmq_pop();
@@ -348,9 +351,9 @@ static int handle_exit(struct skynet_context *ctx, uint32_t handle) {
 	return 1;
 }
 
-/* ":hex" or ".name" to a handle, 0 when there is none */
 /* param: ":hex", a ".name", or the handle in decimal (what skynet.core's
- * command makes of an integer: killing by number makes no string) */
+ * command makes of an integer: killing by number makes no string); 0 when
+ * there is no such service */
 static uint32_t tohandle(struct skynet_context *ctx, const char *param) {
 	if (param == NULL || param[0] == '\0')
 		return 0;
@@ -690,8 +693,11 @@ bool skynet_context_reads_held(uint32_t handle, int limit) {
 	if (ctx == NULL)
 		return false;
 	bool held = skynet_mq_length(ctx->queue) > limit;
-	if (held)
-		atomic_store_explicit(&ctx->reads_held, true, memory_order_relaxed);
+	/* its sockets may hold at different limits: the worker wakes the
+	 * socket thread at the highest, which asks each socket again */
+	int at = atomic_load_explicit(&ctx->wake_reads_at, memory_order_relaxed);
+	while (held && at < limit && !atomic_compare_exchange_weak(&ctx->wake_reads_at, &at, limit))
+		;
 	skynet_context_release(ctx);
 	return held;
 }

@@ -4,11 +4,12 @@
  * every result of the socket thread becomes a PTYPE_SOCKET message to that
  * handle, and a service that ends takes its sockets with it.  The config
  * key socket_write_limit bounds what may wait to be sent on one socket.
- * A service with more than SKYNET_SOCKET_BUSY_QUEUE messages waiting gets nothing more
- * read from the TCP sockets it asked to hold (skynet_socket_holdreads: the
- * gate's clients) that stream in large chunks until it is down to that: a peer that sends faster than the service works is held back by
- * TCP, not kept in memory (a 256 KB read of small packets is thousands of
- * messages once a gate cuts it up).
+ * A TCP socket its service asked to hold (skynet_socket_holdreads: the
+ * gate's clients at 2 messages, skynet.socket's streams at 64) that streams
+ * in large chunks is not read while the service has more messages than
+ * that waiting: a peer that sends faster than the service works is held
+ * back by TCP, not kept in memory (a 256 KB read of small packets is
+ * thousands of messages once a gate cuts it up).
  */
 #include "skynet.h"
 #include "skynet_socket.h"

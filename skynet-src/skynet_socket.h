@@ -31,9 +31,10 @@ void skynet_socket_exit(void);
 void skynet_socket_free(void);
 /* the service `handle` has ended: its sockets close */
 void skynet_socket_owner_exit(uint32_t handle);
-/* A service with more messages than this waiting is not given more of a
- * socket that streams in large chunks (read-side flow control); once it is
- * down to this, skynet_socket_owner_ready has its sockets read again. */
+/* Read-side flow control: a socket marked with skynet_socket_holdreads
+ * that streams in large chunks is not read while its owner has more than
+ * the socket's limit of messages waiting (this at least, the default);
+ * skynet_socket_owner_ready has it asked about again. */
 #define SKYNET_SOCKET_BUSY_QUEUE 2
 void skynet_socket_owner_ready(void);
 /* runs one round of the socket thread: 0 when the server exits, -1 for an

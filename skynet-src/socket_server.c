@@ -642,9 +642,10 @@ throttle_remove(struct socket_server *ss, struct socket *s) {
 /* True when s, ready to be read, must wait for its owner: it is then out of
  * epoll's read interest until resume_throttled finds the owner caught up.
  * Only a socket whose owner asked for it (socket_server_holdreads: a gate,
- * which cuts what it reads into many messages for others) and that is read
- * in large chunks (a stream that fills the reads) is held: a few queued reads of it are much memory, and its owner has plenty
- * to do meanwhile; small reads are cheap to queue, and holding them would
+ * which cuts what it reads into many messages for others) and that is
+ * read in large chunks (a stream that fills the reads) is held: a few
+ * queued reads of it are much memory, and its owner has plenty to do
+ * meanwhile; small reads are cheap to queue, and holding them would
  * leave a quick owner idle for the wait.  A peer gone both ways is read at
  * once (what it sent, then its EOF). */
 static bool
