@@ -2,9 +2,12 @@
 -- Each message handler runs in a coroutine from a pool; a handler that
 -- calls or sleeps yields "SUSPEND" and is resumed by the matching response.
 -- This file holds what every service runs (start, dispatch, call, send,
--- ret, timeout, exit); the rest of the API loads on first use from
--- skynet/common.lua (sleep, fork, response, names, env...) and then
--- skynet/extra.lua (select, task lists...), so an idle service stays small.
+-- ret, timeout); the rest of the API loads on first use from
+-- skynet/common.lua (sleep, fork, response, names, env, protocols...) and
+-- then skynet/extra.lua (select, task lists...); the paths a service seldom
+-- takes (errors from dead services, unknown sessions, traced requests,
+-- exit) from skynet/rare.lua, and the start-up from skynet/startup.lua,
+-- which is dropped once it has run.  An idle service stays small.
 local c = require "skynet.core"
 local skynet_require = require "skynet.require"
 
@@ -38,18 +41,8 @@ local PTYPE_DEBUG = 9
 local PTYPE_LUA = 10
 local PTYPE_TRACE = 12
 
-local proto = {}
+local proto = {} -- name and id -> protocol (skynet.register_protocol)
 skynet.proto = proto
-
-function skynet.register_protocol(class)
-	local name = class.name
-	local id = class.id
-	assert(type(name) == "string" and type(id) == "number" and id >= 0 and id <= 255 and id % 1 == 0,
-		"a protocol needs a name and an id from 0 to 255")
-	assert(proto[name] == nil and proto[id] == nil, "protocol " .. name .. " is already registered")
-	proto[name] = class
-	proto[id] = class
-end
 
 -- session bookkeeping
 local session_id_coroutine = {}     -- session -> waiting thread, timeout function, or "BREAK"
@@ -64,7 +57,7 @@ local unresponse = {}               -- response closure -> address
 local watching_session = {}         -- session -> address called
 local sleep_session = {}            -- token -> session
 local wakeup_queue = { h = 1, t = 0 } -- tokens to wake, from h to t
-local error_queue = {}
+local error_queue = {}             -- sessions whose calls failed, to resume
 local fork_queue = { h = 1, t = 0 }  -- pairs: a parked thread, then its body
 local running_thread
 local self_handle
@@ -72,6 +65,17 @@ local self_handle
 -- callers whose request a finished handler never answered: they wait
 -- until this service exits, which then tells them it is gone
 local forgotten_callers = {}
+
+local internal -- what the parts loaded later see of this file (at the end)
+local rare_part
+
+-- skynet/rare.lua, loaded the first time one of its paths is taken
+local function rare()
+	if not rare_part then
+		rare_part = require "skynet.rare"(skynet, internal)
+	end
+	return rare_part
+end
 
 local function finish_request(co)
 	local session = session_coroutine_id[co]
@@ -146,16 +150,6 @@ local function dispatch_wakeup()
 		end
 	end
 	queue.h, queue.t = 1, 0
-end
-
-local function dispatch_error_queue()
-	local session = table.remove(error_queue, 1)
-	if session then
-		local co = session_id_coroutine[session]
-		session_id_coroutine[session] = nil
-		running_thread = co
-		return suspend(co, coroutine_resume(co, false, nil, nil, session))
-	end
 end
 
 -- what a resumed thread left behind: an error, a wait, or the service quitting
@@ -274,51 +268,11 @@ end
 
 -- ---- messages in ----
 
--- what a message nobody expects meets (skynet.dispatch_unknown_request
--- and dispatch_unknown_response replace them)
+-- what a message nobody expects meets: set by skynet.dispatch_unknown_request
+-- and dispatch_unknown_response, else skynet/rare.lua's
 local unknown = {}
 
-function unknown.request(session, address, msg, sz, prototype)
-	skynet.error(string_format("Unknown request (%s): %s", prototype, c.tostring(msg, sz)))
-	error(string_format("Unknown session : %d from %x", session, address))
-end
-
-function unknown.response(session, address, msg, sz)
-	skynet.error(string_format("Response message : %s", c.tostring(msg, sz)))
-	error(string_format("Unknown session : %d from %x", session, address))
-end
-
--- an error message: session 0 means the source died, else that call failed
-local function dispatch_error(session, source)
-	if session == 0 then
-		for s, addr in pairs(watching_session) do
-			if addr == source then
-				error_queue[#error_queue + 1] = s
-			end
-		end
-	elseif watching_session[session] then
-		error_queue[#error_queue + 1] = session
-	end
-end
-
 local early_requests -- requests that arrived before the start function began
-
--- a request's trace: p.trace false never traces, a tag sent by the caller
--- goes on, p.trace true starts a new tag (skynet.traceproto)
-local function trace_request(co, traceflag, source)
-	local tag = trace_source[source]
-	trace_source[source] = nil
-	if traceflag == false then
-		session_coroutine_tracetag[co] = false
-	elseif tag then
-		tracelog(tag, "request")
-		session_coroutine_tracetag[co] = tag
-		tracing.on = true
-	elseif traceflag then
-		running_thread = co
-		skynet.trace()
-	end
-end
 
 local function raw_dispatch_message(prototype, msg, sz, session, source)
 	if prototype == PTYPE_RESPONSE then
@@ -326,7 +280,7 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 		if co == "BREAK" then
 			session_id_coroutine[session] = nil
 		elseif co == nil then
-			unknown.response(session, source, msg, sz)
+			(unknown.response or rare().unknown_response)(session, source, msg, sz)
 		else
 			session_id_coroutine[session] = nil
 			if type(co) == "function" then
@@ -338,8 +292,7 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 			return resume(co, true, msg, sz, session)
 		end
 	elseif prototype == PTYPE_ERROR then
-		dispatch_error(session, source)
-		return dispatch_error_queue()
+		return rare().dispatch_error(session, source)
 	else
 		local p = proto[prototype]
 		local f = p and p.dispatch
@@ -364,13 +317,13 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 			if session ~= 0 then
 				c_send(source, PTYPE_ERROR, session, "")
 			end
-			return unknown.request(session, source, msg, sz, prototype)
+			return (unknown.request or rare().unknown_request)(session, source, msg, sz, prototype)
 		end
 		local co = co_create()
 		session_coroutine_id[co] = session
 		session_coroutine_address[co] = source
 		if p.trace ~= nil or trace_source[source] then
-			trace_request(co, p.trace, source)
+			rare().trace_request(co, p.trace, source)
 		end
 		return resume(co, f, session, source, p.unpack(msg, sz))
 	end
@@ -393,7 +346,7 @@ local function dispatch_pending()
 		resume(co, body)
 	end
 	while error_queue[1] do
-		dispatch_error_queue()
+		rare().resume_failed_call()
 	end
 end
 c.pending(dispatch_pending)
@@ -407,6 +360,8 @@ function skynet.dispatch_message(prototype, msg, sz, session, source)
 	end
 end
 
+-- skynet.dispatch(typename, func) sets the handler of a protocol and
+-- returns the one it replaces; skynet.dispatch(typename) returns it
 function skynet.dispatch(typename, func)
 	local p = proto[typename]
 	if p == nil then
@@ -432,91 +387,35 @@ skynet.trash = c.trash
 skynet.error = c.error
 skynet.tracelog = tracelog
 
--- answer everyone still waiting on this service, and everyone it waits on
-local function release_waiters()
-	for co, session in pairs(session_coroutine_id) do
-		local address = session_coroutine_address[co]
-		if session ~= 0 and address then
-			c_send(address, PTYPE_ERROR, session, "")
-		end
-		session_coroutine_id[co] = nil
-	end
-	for resp in pairs(unresponse) do
-		resp(false)
-	end
-	-- an error with session 0 says "this service is down": the callers it
-	-- forgot fail their calls to it, the services it called forget it
-	local peers = forgotten_callers
-	forgotten_callers = {}
-	for _, address in pairs(watching_session) do
-		peers[address] = true
-	end
-	for address in pairs(peers) do
-		c_send(address, PTYPE_ERROR, 0, "")
-	end
-	for session in pairs(watching_session) do
-		watching_session[session] = nil
-	end
-end
-
 function skynet.exit()
-	for i = fork_queue.h, fork_queue.t do
-		fork_queue[i] = nil
-	end
-	fork_queue.h, fork_queue.t = 1, 0
-	skynet.send(".launcher", "lua", "REMOVE", self_handle, false)
-	release_waiters()
-	for session, co in pairs(session_id_coroutine) do
-		if type(co) == "thread" and co ~= running_thread then
-			coroutine_close(co)
-		end
-		session_id_coroutine[session] = nil
-	end
-	-- whatever arrives from now on gets an error answer
-	c.callback(function(prototype, msg, sz, session, source)
-		if session ~= 0 and source ~= 0 and prototype ~= PTYPE_RESPONSE and prototype ~= PTYPE_ERROR then
-			c_send(source, PTYPE_ERROR, session, "")
-		end
-	end)
-	c.command("EXIT")
-	coroutine_yield "QUIT"
+	return rare().exit()
 end
 
 -- killed from outside: the VM closes and this finalizer answers the callers
 -- that would otherwise wait forever
 debug.getregistry().skynet_release_waiters = setmetatable({}, { __gc = function()
-	pcall(release_waiters)
+	if rare_part or next(session_coroutine_id) or next(unresponse) or next(watching_session)
+		or next(forgotten_callers) then
+		local ok, part = pcall(rare)
+		if ok then
+			pcall(part.release_waiters)
+		end
+	end
 end })
 
 skynet.init = skynet_require.init
 skynet.require = skynet_require.require
 
--- requests that came before the start function began (someone who knew
--- the address early) wait until it has set up its handlers
+-- Runs start once the service can take messages; requests that came before
+-- (someone who knew the address early) wait until it has set up its handlers.
+-- The code that does it runs once per service: loaded for it, then left to
+-- the collector.
 function skynet.init_service(start)
 	local early = early_requests or {}
 	early_requests = nil
-	local ok, err = xpcall(function()
-		skynet_require.init_all()
-		start()
-		skynet_require.init_all()
-	end, traceback)
-	if not ok then
-		err = error_text(err)
-		skynet.error("init service failed: " .. err)
-		skynet.send(".launcher", "lua", "ERROR", err)
-		skynet.exit()
-	else
-		skynet.send(".launcher", "lua", "LAUNCHOK")
-	end
-	local self_co = coroutine_running()
-	for _, m in ipairs(early) do
-		local replayed, rerr = pcall(raw_dispatch_message, table.unpack(m, 1, 5))
-		running_thread = self_co
-		if not replayed then
-			skynet.error(error_text(rerr))
-		end
-	end
+	local startup = require "skynet.startup"
+	package.loaded["skynet.startup"] = nil
+	return startup(skynet, internal, start, early)
 end
 
 function skynet.start(start_func)
@@ -529,49 +428,23 @@ end
 
 -- ---- protocols every service speaks ----
 
-skynet.register_protocol {
-	name = "lua",
-	id = PTYPE_LUA,
-	pack = skynet.pack,
-	unpack = skynet.unpack,
-}
-
-skynet.register_protocol {
-	name = "response",
-	id = PTYPE_RESPONSE,
-}
-
-skynet.register_protocol {
-	name = "error",
-	id = PTYPE_ERROR,
-	unpack = function(...) return ... end,
-}
-
+proto.lua = { name = "lua", id = PTYPE_LUA, pack = skynet.pack, unpack = skynet.unpack }
+proto.response = { name = "response", id = PTYPE_RESPONSE }
+proto.error = { name = "error", id = PTYPE_ERROR, unpack = function(...) return ... end }
 -- the debug protocol is loaded on its first message, to keep idle services small
-skynet.register_protocol {
-	name = "debug",
-	id = PTYPE_DEBUG,
-	pack = skynet.pack,
-	unpack = skynet.unpack,
+proto.debug = { name = "debug", id = PTYPE_DEBUG, pack = skynet.pack, unpack = skynet.unpack,
 	dispatch = function(...)
-		local dispatch = require("skynet.debug").init(skynet, {
-			suspend = suspend,
-			-- resumes a thread the debugger stopped, as the running thread
-			resume = function(co, ...)
-				running_thread = co
-				return coroutine_resume(co, ...)
-			end,
-			session_id_coroutine = session_id_coroutine,
-		})
-		return dispatch(...)
+		return require("skynet.debug").init(skynet, internal)(...)
 	end,
 }
+proto[PTYPE_LUA], proto[PTYPE_RESPONSE] = proto.lua, proto.response
+proto[PTYPE_ERROR], proto[PTYPE_DEBUG] = proto.error, proto.debug
 
 self_handle = c.addresscommand "REG"
 
 -- The rest of the API loads on first use, a part at a time, until the
 -- name asked for is there: an idle service keeps only what it runs.
-local internal = {
+internal = {
 	c = c,
 	proto = proto,
 	session_id_coroutine = session_id_coroutine,
@@ -585,13 +458,23 @@ local internal = {
 	wakeup_queue = wakeup_queue,
 	fork_queue = fork_queue,
 	unknown = unknown,
+	error_queue = error_queue,
+	forgotten_callers = forgotten_callers,
+	trace_source = trace_source,
 	new_session = new_session,
 	co_create = co_create,
 	yield_call = yield_call,
 	finish_request = finish_request,
-	dispatch_error = dispatch_error,
+	suspend = suspend,
+	raw_dispatch_message = raw_dispatch_message,
+	error_text = error_text,
+	rare = rare,
 	self = self_handle,
-	running_thread = function()
+	-- the running thread; running_thread(co) makes co the running one
+	running_thread = function(co)
+		if co then
+			running_thread = co
+		end
 		return running_thread
 	end,
 }

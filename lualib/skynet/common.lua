@@ -34,6 +34,20 @@ return function(skynet, I)
 	local PTYPE_RESPONSE = skynet.PTYPE_RESPONSE
 	local PTYPE_ERROR = skynet.PTYPE_ERROR
 
+	-- ---- protocols ----
+
+	function skynet.register_protocol(class)
+		local name = class.name
+		local id = class.id
+		assert(type(name) == "string" and type(id) == "number" and id >= 0 and id <= 255 and id % 1 == 0,
+			"a protocol needs a name and an id from 0 to 255")
+		assert(proto[name] == nil and proto[id] == nil, "protocol " .. name .. " is already registered")
+		proto[name] = class
+		proto[id] = class
+	end
+
+	-- ---- sessions ----
+
 	function skynet.genid()
 		return new_session()
 	end
@@ -218,14 +232,15 @@ return function(skynet, I)
 
 	-- ---- messages nobody expects ----
 
+	-- each returns the handler it replaces (skynet/rare.lua's by default)
 	function skynet.dispatch_unknown_request(unknown)
-		local prev = I.unknown.request
+		local prev = I.unknown.request or I.rare().unknown_request
 		I.unknown.request = unknown
 		return prev
 	end
 
 	function skynet.dispatch_unknown_response(unknown)
-		local prev = I.unknown.response
+		local prev = I.unknown.response or I.rare().unknown_response
 		I.unknown.response = unknown
 		return prev
 	end

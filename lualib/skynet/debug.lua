@@ -3,7 +3,17 @@
 -- first debug message; init registers the dispatcher and returns it.
 local M = {}
 
-function M.init(skynet, export)
+-- I holds skynet.lua's internals
+function M.init(skynet, I)
+	local export = {
+		suspend = I.suspend,
+		-- resumes a thread the debugger stopped, as the running thread
+		resume = function(co, ...)
+			I.running_thread(co)
+			return coroutine.resume(co, ...)
+		end,
+		session_id_coroutine = I.session_id_coroutine,
+	}
 	local dbgcmd = {}
 
 	function dbgcmd.MEM()

@@ -9,7 +9,6 @@ return function(skynet, I)
 	local sleep_session = I.sleep_session
 	local new_session = I.new_session
 	local finish_request = I.finish_request
-	local dispatch_error = I.dispatch_error
 	local session_coroutine_tracetag = I.session_coroutine_tracetag
 	local running_thread = I.running_thread
 
@@ -164,7 +163,7 @@ return function(skynet, I)
 	-- mark every call waiting on service as failed (it is known to be dead)
 	function skynet.term(service)
 		-- the failed calls resume when the current message is done
-		dispatch_error(0, service)
+		I.rare().queue_errors(0, service)
 	end
 
 

@@ -7,7 +7,7 @@ local command = {}
 
 function command.state()
 	local loaded = {}
-	for _, name in ipairs { "io", "os", "math", "utf8", "skynet.common", "skynet.extra" } do
+	for _, name in ipairs { "io", "os", "math", "utf8", "skynet.common", "skynet.extra", "skynet.rare", "skynet.startup" } do
 		loaded[name] = package.loaded[name] ~= nil
 	end
 	collectgarbage("collect")
@@ -18,6 +18,10 @@ end
 function command.first_use()
 	local sleep_type = type(skynet.sleep)
 	return sleep_type, package.loaded["skynet.common"] ~= nil, package.loaded["skynet.extra"] ~= nil
+end
+
+function command.rare_loaded()
+	return package.loaded["skynet.rare"] ~= nil
 end
 
 -- an unknown name loads every part, then is nil
