@@ -1,10 +1,12 @@
 -- Runs a Lua service: finds SERVICE_NAME through LUA_SERVICE (the config's
 -- luaservice patterns), sets the module paths, runs the preload and the
 -- service's main chunk with its arguments.  Called by snlua with the
--- launch string "name arg1 arg2 ...".  Nothing defined here outlives the
--- start: every service pays for this file only while it loads.
+-- launch string "name arg1 arg2 ..." and snlua's searchpath (below).
+-- Nothing defined here outlives the start: every service pays for this
+-- file only while it loads.
+local launch, searchpath = ...
 local args = {}
-for word in string.gmatch(..., "%S+") do
+for word in string.gmatch(launch, "%S+") do
 	args[#args + 1] = word
 end
 
@@ -17,7 +19,6 @@ package.cpath = LUA_CPATH .. ";" .. package.cpath
 -- package.searchers[2..4] are snlua's: module lookups and compiled chunks are
 -- remembered node-wide, so the 10,000th service finds its modules without
 -- touching the file system; it also finds services through searchpath.
-local searchpath = debug.getregistry().skynet_searchpath
 
 -- last: a skynet module missing here says so by name
 package.searchers[#package.searchers + 1] = function(name)
@@ -64,7 +65,10 @@ local function run()
 	main(select(2, table.unpack(args)))
 end
 
-local ok, err = xpcall(run, debug.traceback)
+-- the debug library is opened only for an error's traceback
+local ok, err = xpcall(run, function(e)
+	return debug.traceback(e, 2)
+end)
 if not ok then
 	-- as text, even an error object whose __tostring raises
 	local shown, text = pcall(tostring, err)

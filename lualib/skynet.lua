@@ -20,7 +20,10 @@ local coroutine_resume = coroutine.resume -- snlua's, which tracks the running t
 local coroutine_yield = coroutine.yield
 local coroutine_running = coroutine.running
 local coroutine_close = coroutine.close
-local traceback = debug.traceback
+-- debug.traceback: the debug library opens on its first use (an error)
+local function traceback(...)
+	return debug.traceback(...)
+end
 
 -- An error value as text, even an object whose __tostring raises.
 local function error_text(err)
@@ -391,9 +394,9 @@ function skynet.exit()
 	return rare().exit()
 end
 
--- killed from outside: the VM closes and this finalizer answers the callers
--- that would otherwise wait forever
-debug.getregistry().skynet_release_waiters = setmetatable({}, { __gc = function()
+-- killed from outside: the VM closes and this finalizer (kept in internal,
+-- below) answers the callers that would otherwise wait forever
+local release_on_close = setmetatable({}, { __gc = function()
 	if rare_part or next(session_coroutine_id) or next(unresponse) or next(watching_session)
 		or next(forgotten_callers) then
 		local ok, part = pcall(rare)
@@ -469,6 +472,7 @@ internal = {
 	raw_dispatch_message = raw_dispatch_message,
 	error_text = error_text,
 	rare = rare,
+	release_on_close = release_on_close,
 	self = self_handle,
 	-- the running thread; running_thread(co) makes co the running one
 	running_thread = function(co)

@@ -671,13 +671,14 @@ static const luaL_Reg eager_libs[] = {
 	{ LUA_COLIBNAME, luaopen_coroutine },
 	{ LUA_TABLIBNAME, luaopen_table },
 	{ LUA_STRLIBNAME, luaopen_string },
-	{ LUA_DBLIBNAME, luaopen_debug },
 	{ NULL, NULL },
 };
 
-/* opened on first use: together they are ~8 KB of every VM's heap, and
- * many services never touch them */
+/* opened on first use: together they are ~10 KB of every VM's heap, and
+ * many services never touch them (skynet.lua opens debug only for the
+ * traceback of an error) */
 static const luaL_Reg lazy_libs[] = {
+	{ LUA_DBLIBNAME, luaopen_debug },
 	{ LUA_IOLIBNAME, luaopen_io },
 	{ LUA_OSLIBNAME, luaopen_os },
 	{ LUA_MATHLIBNAME, luaopen_math },
@@ -785,7 +786,8 @@ static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args
 	}
 	lua_pop(L, 1);
 	lua_pushlstring(L, args, sz);
-	if (lua_pcall(L, 1, 0, 1) != LUA_OK) {
+	lua_getfield(L, LUA_REGISTRYINDEX, "skynet_searchpath");
+	if (lua_pcall(L, 2, 0, 1) != LUA_OK) {
 		skynet_error(ctx, "error: lua loader error: %s", lua_tostring(L, -1));
 		return 1;
 	}

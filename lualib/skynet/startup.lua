@@ -9,7 +9,9 @@ return function(skynet, I, start, early)
 		skynet_require.init_all()
 		start()
 		skynet_require.init_all()
-	end, debug.traceback)
+	end, function(e)
+		return debug.traceback(e, 2) -- the debug library is opened only here
+	end)
 	if not ok then
 		err = I.error_text(err)
 		skynet.error("init service failed: " .. err)

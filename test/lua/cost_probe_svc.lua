@@ -7,7 +7,7 @@ local command = {}
 
 function command.state()
 	local loaded = {}
-	for _, name in ipairs { "io", "os", "math", "utf8", "skynet.common", "skynet.extra", "skynet.rare", "skynet.startup" } do
+	for _, name in ipairs { "io", "os", "math", "utf8", "debug", "skynet.common", "skynet.extra", "skynet.rare", "skynet.startup" } do
 		loaded[name] = package.loaded[name] ~= nil
 	end
 	collectgarbage("collect")

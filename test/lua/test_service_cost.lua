@@ -1,4 +1,4 @@
--- What an idle service holds: io, os, math and utf8 open on first use, the
+-- What an idle service holds: io, os, math, utf8 and debug open on first use, the
 -- rarely used parts of skynet.lua load on first use, the start-up code is
 -- not kept, and the heap of a service that only answers calls stays small.
 local skynet = require "skynet"
