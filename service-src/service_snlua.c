@@ -880,7 +880,7 @@ static struct snlua *new_vm(void) {
 /* ---- VMs made ahead ----
  *
  * A spawn waits for its VM to be made: the libraries opened, then the
- * chunks every service loads (the loader, skynet.require, skynet) read
+ * chunks every service loads (the loader and skynet.lua) read
  * from the code cache.  A filler thread keeps POOL_SIZE VMs made that far
  * ahead, and a new service takes one: spawning in turn (a game server's
  * logins) then costs only running the chunks, while another CPU makes the
@@ -923,7 +923,7 @@ static void prepare_chunk(lua_State *L, int t, const char *filename) {
  * modules every service requires, as the config's lua_path finds them (it
  * comes first in package.path); upvalue 1 is package */
 static int prepare_chunks(lua_State *L) {
-	static const char *const modules[] = { "skynet.require", "skynet" };
+	static const char *const modules[] = { "skynet" };
 	lua_newtable(L);
 	int t = lua_gettop(L);
 	prepare_chunk(L, t, loader_file());

@@ -36,6 +36,19 @@ local function blocking_require()
 		require, "skynet.db.mongo.transaction")
 end
 
+local function failing_modules()
+	T.raises("raising_mod failed to load", require, "raising_mod")
+	T.eq(package.loaded.raising_mod, nil, "a module whose body raised is not registered")
+	T.raises("raising_mod failed to load", require, "raising_mod")
+	T.eq(RAISING_MOD_LOADS, 2, "a failed module is loaded again by the next require")
+	-- where the caller cannot wait (no yield across a C call), a module
+	-- that requires itself is an error, not a hang
+	T.raises("loop or concurrent require of module loop_mod", string.gsub, "x", "x", function()
+		return require "loop_mod"
+	end)
+	T.raises("(function expected, got string)", skynet.init, "not a function")
+end
+
 local function json()
 	local cjson = require "cjson"
 	local text = cjson.encode { name = "node", list = { 1, 2, 3 }, ok = true }
@@ -51,5 +64,6 @@ end
 T.run(function()
 	init_functions()
 	blocking_require()
+	failing_modules()
 	json()
 end)

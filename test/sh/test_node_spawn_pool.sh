@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# snlua makes VMs ahead (libraries opened, the loader, skynet.require and
-# skynet loaded but not run) on an idle CPU; a new service takes one.  What
+# snlua makes VMs ahead (libraries opened, the loader and skynet loaded but
+# not run) on an idle CPU; a new service takes one.  What
 # a service sees must not change: its preload runs before skynet is
 # required, its arguments arrive, and after the console's clearcache a new
 # service runs the edited skynet.lua, even when the pool was filled before.
