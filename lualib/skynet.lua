@@ -3,8 +3,9 @@
 -- calls or sleeps yields "SUSPEND" and is resumed by the matching response.
 -- This file holds what every service runs (start, dispatch, call, send,
 -- ret, timeout); the rest of the API loads on first use from
--- skynet/common.lua (sleep, fork, response, names, env, protocols...) and
--- then skynet/extra.lua (select, task lists...); the paths a service seldom
+-- skynet/common.lua (protocols, sleep, fork, response...), then
+-- skynet/node.lua (names, env, stats, starting services), then
+-- skynet/extra.lua (select, task lists...); the paths a service seldom
 -- takes (errors from dead services, unknown sessions, traced requests,
 -- exit) from skynet/rare.lua, and the start-up from skynet/startup.lua,
 -- which is dropped once it has run.  An idle service stays small.
@@ -483,7 +484,7 @@ internal = {
 	end,
 }
 
-local lazy_parts = { "skynet.common", "skynet.extra" }
+local lazy_parts = { "skynet.common", "skynet.node", "skynet.extra" }
 local parts_loaded = 0
 
 setmetatable(skynet, { __index = function(t, k)

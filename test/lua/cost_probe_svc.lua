@@ -7,7 +7,7 @@ local command = {}
 
 function command.state()
 	local loaded = {}
-	for _, name in ipairs { "io", "os", "math", "utf8", "debug", "skynet.common", "skynet.extra", "skynet.rare", "skynet.startup" } do
+	for _, name in ipairs { "io", "os", "math", "utf8", "debug", "skynet.common", "skynet.node", "skynet.extra", "skynet.rare", "skynet.startup" } do
 		loaded[name] = package.loaded[name] ~= nil
 	end
 	collectgarbage("collect")
@@ -17,7 +17,14 @@ end
 -- the first use of a name loads the part that has it, and only that part
 function command.first_use()
 	local sleep_type = type(skynet.sleep)
-	return sleep_type, package.loaded["skynet.common"] ~= nil, package.loaded["skynet.extra"] ~= nil
+	return sleep_type, package.loaded["skynet.common"] ~= nil, package.loaded["skynet.node"] ~= nil,
+		package.loaded["skynet.extra"] ~= nil
+end
+
+-- a name of the second part loads it, and not the third
+function command.node_use()
+	local getenv_type = type(skynet.getenv)
+	return getenv_type, package.loaded["skynet.node"] ~= nil, package.loaded["skynet.extra"] ~= nil
 end
 
 function command.rare_loaded()

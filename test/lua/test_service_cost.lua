@@ -29,10 +29,16 @@ T.run(function()
 	-- a response nobody waits for is logged by skynet/rare.lua, loaded for it
 	require("skynet.core").send(probe, skynet.PTYPE_RESPONSE, 424242, "stray")
 	T.eq(skynet.call(probe, "lua", "rare_loaded"), true, "skynet.rare loaded by an unknown session")
-	local sleep_type, common, extra = skynet.call(probe, "lua", "first_use")
+	local sleep_type, common, node, extra = skynet.call(probe, "lua", "first_use")
 	T.eq(sleep_type, "function", "skynet.sleep is there on first use")
 	T.eq(common, true, "skynet.common loaded by that use")
+	T.eq(node, false, "skynet.node not loaded by it")
 	T.eq(extra, false, "skynet.extra not loaded by it")
+	local getenv_type
+	getenv_type, node, extra = skynet.call(probe, "lua", "node_use")
+	T.eq(getenv_type, "function", "skynet.getenv is there on first use")
+	T.eq(node, true, "skynet.node loaded by that use")
+	T.eq(extra, false, "skynet.extra still not loaded")
 	local is_nil
 	is_nil, extra = skynet.call(probe, "lua", "unknown_name")
 	T.ok(is_nil and extra, "an unknown name is nil once every part is loaded")
