@@ -1,8 +1,8 @@
 -- The first part of skynet's API that not every service runs, loaded by
 -- skynet.lua on the first use of one of its names: the PTYPE_* numbers,
--- protocols, deferred responses, raw calls, sleeping and waking, forks.
--- What a service uses while it handles messages is here; names, env,
--- stats and starting services are in skynet/node.lua, loaded after it.
+-- protocols, packed and deferred responses, sleeping and waking, time,
+-- forks: what message handlers use most.  Raw messages, names, env, stats
+-- and starting services are in skynet/node.lua, loaded after it.
 -- I holds skynet.lua's internals (session tables and helpers); skynet.lua
 -- keeps the message path itself.
 return function(skynet, I)
@@ -48,48 +48,10 @@ return function(skynet, I)
 		proto[id] = class
 	end
 
-	-- ---- sessions ----
-
-	function skynet.genid()
-		return new_session()
-	end
-
 	-- ---- calls, sends, responses ----
-
-	function skynet.rawcall(addr, typename, msg, sz)
-		local tag = session_coroutine_tracetag[running_thread()]
-		if tag then
-			skynet.tracelog(tag, "call", 2)
-			c_send(addr, skynet.PTYPE_TRACE, 0, tag)
-		end
-		local p = proto[typename]
-		local session = new_session()
-		if c_send(addr, p.id, session, msg, sz) == nil then
-			error("call to invalid address " .. skynet.address(addr))
-		end
-		return I.yield_call(addr, session)
-	end
-
-	function skynet.rawsend(addr, typename, msg, sz)
-		local p = proto[typename]
-		return c_send(addr, p.id, 0, msg, sz)
-	end
-
-	function skynet.redirect(dest, source, typename, session, msg, sz)
-		return c.redirect(dest, source, proto[typename].id, session, msg, sz)
-	end
 
 	function skynet.retpack(...)
 		return skynet.ret(skynet.pack(...))
-	end
-
-	function skynet.ignoreret()
-		session_coroutine_id[running_thread()] = nil
-	end
-
-	function skynet.context()
-		local co = running_thread()
-		return session_coroutine_id[co], session_coroutine_address[co]
 	end
 
 	function skynet.response(pack)

@@ -1,9 +1,55 @@
--- The part of skynet's API about the node around a service: names and
--- addresses, env, stats, messages nobody expects, starting services.
+-- The part of skynet's everyday API that message handlers use less: raw
+-- messages (rawcall, rawsend, redirect), sessions, names and addresses,
+-- env, stats, messages nobody expects, starting services.
 -- skynet.lua loads it on the first use of one of its names, after
 -- skynet/common.lua.  I holds skynet.lua's internals.
 return function(skynet, I)
 	local c = I.c
+	local c_send = c.send
+	local proto = I.proto
+	local session_coroutine_id = I.session_coroutine_id
+	local session_coroutine_address = I.session_coroutine_address
+	local session_coroutine_tracetag = I.session_coroutine_tracetag
+	local new_session = I.new_session
+	local running_thread = I.running_thread
+
+	-- ---- raw messages and sessions ----
+
+	function skynet.rawcall(addr, typename, msg, sz)
+		local tag = session_coroutine_tracetag[running_thread()]
+		if tag then
+			skynet.tracelog(tag, "call", 2)
+			c_send(addr, skynet.PTYPE_TRACE, 0, tag)
+		end
+		local p = proto[typename]
+		local session = new_session()
+		if c_send(addr, p.id, session, msg, sz) == nil then
+			error("call to invalid address " .. skynet.address(addr))
+		end
+		return I.yield_call(addr, session)
+	end
+
+	function skynet.rawsend(addr, typename, msg, sz)
+		local p = proto[typename]
+		return c_send(addr, p.id, 0, msg, sz)
+	end
+
+	function skynet.redirect(dest, source, typename, session, msg, sz)
+		return c.redirect(dest, source, proto[typename].id, session, msg, sz)
+	end
+
+	function skynet.ignoreret()
+		session_coroutine_id[running_thread()] = nil
+	end
+
+	function skynet.context()
+		local co = running_thread()
+		return session_coroutine_id[co], session_coroutine_address[co]
+	end
+
+	function skynet.genid()
+		return new_session()
+	end
 
 	-- ---- addresses and names ----
 
