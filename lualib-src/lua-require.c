@@ -110,14 +110,10 @@ static int finish_load(lua_State *L, int status, lua_KContext ctx) {
  * itself while it loads) */
 static int wait_for_module(lua_State *L) {
 	int waiters = lua_gettop(L);
-	lua_getfield(L, 2, "skynet");
-	int can_wait = lua_isyieldable(L) && !lua_isnil(L, -1);
-	lua_pop(L, 1);
-	if (!can_wait)
+	if (lua_getfield(L, 2, "skynet") == LUA_TNIL || !lua_isyieldable(L))
 		return luaL_error(L, "loop or concurrent require of module %s", lua_tostring(L, 1));
 	lua_pushthread(L);
 	lua_rawseti(L, waiters, luaL_len(L, waiters) + 1);
-	lua_getfield(L, 2, "skynet");
 	lua_getfield(L, -1, "wait");
 	lua_pushthread(L);
 	lua_callk(L, 1, 0, 0, return_loaded);

@@ -14,7 +14,6 @@ local skynet_require = require "skynet.require"
 
 local tostring = tostring
 local type = type
-local pairs = pairs
 local error = error
 local string_format = string.format
 local coroutine_resume = coroutine.resume -- snlua's, which tracks the running thread

@@ -919,21 +919,17 @@ static void prepare_chunk(lua_State *L, int t, const char *filename) {
 		lua_pop(L, 1);
 }
 
-/* registry.skynet_prepared = { [filename] = chunk } for the loader and the
- * modules every service requires, as the config's lua_path finds them (it
- * comes first in package.path); upvalue 1 is package */
+/* registry.skynet_prepared = { [filename] = chunk } for the loader and
+ * skynet.lua, as the config's lua_path finds it (it comes first in
+ * package.path); upvalue 1 is package */
 static int prepare_chunks(lua_State *L) {
-	static const char *const modules[] = { "skynet" };
 	lua_newtable(L);
 	int t = lua_gettop(L);
 	prepare_chunk(L, t, loader_file());
 	lua_getglobal(L, "LUA_PATH");
 	const char *path = lua_tostring(L, -1);
-	for (size_t i = 0; path && i < sizeof(modules) / sizeof(modules[0]); i++) {
-		if (search_file(L, modules[i], path, ".", 1))
-			prepare_chunk(L, t, lua_tostring(L, -1));
-		lua_settop(L, t + 1);
-	}
+	if (path && search_file(L, "skynet", path, ".", 1))
+		prepare_chunk(L, t, lua_tostring(L, -1));
 	lua_settop(L, t);
 	lua_setfield(L, LUA_REGISTRYINDEX, PREPARED_KEY);
 	return 0;

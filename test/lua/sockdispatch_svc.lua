@@ -12,7 +12,7 @@ local listen_port -- set by the listener's open event
 local waiting     -- the "listen" request waiting for it
 
 skynet.start(function()
-	skynet.dispatch("socket", function(_, _, event, id, size, data)
+	skynet.dispatch("socket", function(_, _, event, _, size, data)
 		if event == 2 and size ~= 0 then -- the listener is open on port size
 			listen_port = size
 			skynet.wakeup(waiting)
@@ -22,7 +22,6 @@ skynet.start(function()
 			received[#received + 1] = skynet.tostring(data, size)
 			driver.drop(data, size)
 		end
-		local _ = id
 	end)
 	skynet.dispatch("lua", function(_, _, cmd)
 		if cmd == "listen" then
