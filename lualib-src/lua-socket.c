@@ -48,6 +48,8 @@ struct buffer_node {
 };
 
 struct socket_buffer {
+	const struct socket_buffer *self; /* its own address: see checkbuffer */
+	const void *pool; /* the pool table it is bound to (its user value), or NULL */
 	int size;   /* bytes buffered */
 	int offset; /* bytes of head->msg already read */
 	struct buffer_node *head;
@@ -151,11 +153,15 @@ has_metatable(lua_State *L, int index, int mt) {
 	return same;
 }
 
+/* A buffer is a full userdata of its size that holds its own address,
+ * which Lua code cannot forge: two reads instead of a metatable
+ * comparison for every message. */
 static struct socket_buffer *
 checkbuffer(lua_State *L) {
-	if (!has_metatable(L, 1, BUFFER_METATABLE))
+	struct socket_buffer *sb = lua_touserdata(L, 1);
+	if (lua_type(L, 1) != LUA_TUSERDATA || lua_rawlen(L, 1) != sizeof(*sb) || sb->self != sb)
 		luaL_typeerror(L, 1, BUFFER_TYPE);
-	return lua_touserdata(L, 1);
+	return sb;
 }
 
 /* the pool at index: a table marked as a pool, or an empty one, marked now */
@@ -174,30 +180,30 @@ mark_pool(lua_State *L, int index) {
 	lua_setmetatable(L, index);
 }
 
-/* the pool at index for the buffer at 1: a buffer's nodes come from and
- * go back to one pool, which it keeps alive (its user value).  The pool a
- * buffer holds was checked when it was bound: the usual call, with that
- * pool again, costs one comparison. */
+/* the pool at index for the buffer sb (at 1): a buffer's nodes come from
+ * and go back to one pool, which it keeps alive (its user value), so no
+ * other table can take that pool's address while sb remembers it.  The
+ * pool was checked when it was bound: the usual call, with that pool
+ * again, costs a type test and one comparison. */
 static void
-checkpool(lua_State *L, int index) {
-	int bound = lua_getiuservalue(L, 1, 1) != LUA_TNIL;
-	if (bound && lua_rawequal(L, -1, index)) {
-		lua_pop(L, 1);
+checkpool(lua_State *L, struct socket_buffer *sb, int index) {
+	if (lua_type(L, index) == LUA_TTABLE && lua_topointer(L, index) == sb->pool)
 		return;
-	}
-	lua_pop(L, 1);
-	if (bound) {
+	if (sb->pool) {
 		luaL_checktype(L, index, LUA_TTABLE);
 		luaL_argerror(L, index, "the buffer belongs to another pool");
 	}
 	mark_pool(L, index);
 	lua_pushvalue(L, index);
 	lua_setiuservalue(L, 1, 1);
+	sb->pool = lua_topointer(L, index);
 }
 
 static int
 lnewbuffer(lua_State *L) {
 	struct socket_buffer *sb = lua_newuserdatauv(L, sizeof(*sb), 1);
+	sb->self = sb;
+	sb->pool = NULL;
 	sb->size = 0;
 	sb->offset = 0;
 	sb->head = sb->tail = NULL;
@@ -229,7 +235,7 @@ lfreebuffer(lua_State *L) {
 static int
 lpushbuffer(lua_State *L) {
 	struct socket_buffer *sb = checkbuffer(L);
-	checkpool(L, 2);
+	checkpool(L, sb, 2);
 	luaL_checktype(L, 3, LUA_TLIGHTUSERDATA);
 	char *msg = lua_touserdata(L, 3);
 	lua_Integer size = luaL_checkinteger(L, 4);
@@ -290,7 +296,7 @@ pop_string(lua_State *L, struct socket_buffer *sb, int sz, int skip) {
 static int
 lpopbuffer(lua_State *L) {
 	struct socket_buffer *sb = checkbuffer(L);
-	checkpool(L, 2);
+	checkpool(L, sb, 2);
 	lua_Integer sz = luaL_checkinteger(L, 3);
 	if (sz <= 0 || sb->size < sz)
 		lua_pushnil(L);
@@ -306,7 +312,7 @@ lclearbuffer(lua_State *L) {
 	if (lua_isnoneornil(L, 1))
 		return 0;
 	struct socket_buffer *sb = checkbuffer(L);
-	checkpool(L, 2);
+	checkpool(L, sb, 2);
 	while (sb->head)
 		return_head(L, 2, sb);
 	sb->size = 0;
@@ -324,7 +330,7 @@ lreadall(lua_State *L) {
 		lua_pushliteral(L, "");
 		return 1;
 	}
-	checkpool(L, 2);
+	checkpool(L, sb, 2);
 	if (sb->head == sb->tail) {
 		pop_string(L, sb, sb->size, 0); /* one block: no concatenation buffer */
 		return 1;
@@ -398,7 +404,7 @@ lreadline(lua_State *L) {
 	struct socket_buffer *sb = checkbuffer(L);
 	bool check = lua_isnoneornil(L, 2);
 	if (!check)
-		checkpool(L, 2);
+		checkpool(L, sb, 2);
 	size_t seplen = 0;
 	const char *sep = luaL_checklstring(L, 3, &seplen);
 	if (seplen == 0)

@@ -133,14 +133,21 @@ local function resume(co, ...)
 	return suspend(co, coroutine_resume(co, ...))
 end
 
+-- Resumes the next thread skynet.wakeup queued.  Taking the last token
+-- empties the queue (h, t = 1, 0), so the caller of a thread that
+-- suspends finds t == 0 and need not call here again.
 local function dispatch_wakeup()
 	local queue = wakeup_queue
 	local h = queue.h
 	while h <= queue.t do
 		local token = queue[h]
 		queue[h] = nil
+		if h == queue.t then
+			queue.h, queue.t = 1, 0
+		else
+			queue.h = h + 1
+		end
 		h = h + 1
-		queue.h = h
 		local session = sleep_session[token]
 		if session then
 			local co = session_id_coroutine[session]
@@ -152,7 +159,6 @@ local function dispatch_wakeup()
 			return suspend(co, coroutine_resume(co, false, "BREAK", nil, session))
 		end
 	end
-	queue.h, queue.t = 1, 0
 end
 
 -- what a resumed thread left behind: an error, a wait, or the service quitting
@@ -180,7 +186,9 @@ function suspend(co, result, command)
 		error(ok and tb or command, 0)
 	end
 	if command == "SUSPEND" then
-		return dispatch_wakeup()
+		if wakeup_queue.t ~= 0 then
+			return dispatch_wakeup()
+		end
 	elseif command == "QUIT" then
 		coroutine_close(co)
 		return
@@ -189,7 +197,9 @@ function suspend(co, result, command)
 	elseif command == nil then
 		-- a thread outside the pool finished (a debugger session, the
 		-- collector of skynet.request): run the wakeups it queued
-		return dispatch_wakeup()
+		if wakeup_queue.t ~= 0 then
+			return dispatch_wakeup()
+		end
 	else
 		error("Unknown command : " .. tostring(command) .. "\n" .. traceback(co))
 	end
@@ -299,12 +309,6 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 	else
 		local p = proto[prototype]
 		local f = p and p.dispatch
-		-- a protocol may serve some messages without a thread: p.direct
-		-- handles them (it must not yield) and says so by returning true
-		local direct = p and p.direct
-		if direct and session == 0 and direct(msg, sz) then
-			return dispatch_wakeup()
-		end
 		if p == nil and prototype == PTYPE_TRACE then
 			-- the tag of the next request from source
 			trace_source[source] = c.tostring(msg, sz)
@@ -355,9 +359,20 @@ end
 c.pending(dispatch_pending)
 
 -- no pcall here: a raised error goes to the dispatcher, which logs it and runs
--- dispatch_pending (one protected call per message, not two)
+-- dispatch_pending (one protected call per message, not two).
+-- A protocol may serve some messages without a thread: p.direct handles
+-- them (it must not yield) and says so by returning true.  Socket data
+-- comes this way, one call shorter than the rest.
 function skynet.dispatch_message(prototype, msg, sz, session, source)
-	raw_dispatch_message(prototype, msg, sz, session, source)
+	local p = proto[prototype]
+	local direct = p and session == 0 and p.direct
+	if direct and direct(msg, sz) then
+		if wakeup_queue.t ~= 0 then
+			dispatch_wakeup()
+		end
+	else
+		raw_dispatch_message(prototype, msg, sz, session, source)
+	end
 	if fork_queue[fork_queue.h] or error_queue[1] then
 		dispatch_pending()
 	end

@@ -93,8 +93,7 @@ return function(skynet, I)
 
 	local coroutine_yield = coroutine.yield
 
-	local function suspend_sleep(session, token)
-		local co = running_thread()
+	local function suspend_sleep(session, token, co)
 		if tracing.on then
 			local tag = session_coroutine_tracetag[co]
 			if tag then
@@ -112,8 +111,9 @@ return function(skynet, I)
 	function skynet.sleep(ti, token)
 		local session = new_session()
 		c.timeout(ti, session, I.self)
-		token = token or running_thread()
-		local succ, ret = suspend_sleep(session, token)
+		local co = running_thread()
+		token = token or co
+		local succ, ret = suspend_sleep(session, token, co)
 		sleep_session[token] = nil
 		if succ then
 			return
@@ -128,10 +128,23 @@ return function(skynet, I)
 		return skynet.sleep(0)
 	end
 
+	-- A thread waits under a session of its own, negative (new_session
+	-- hands out positive ones), kept for its next wait: a socket reader that
+	-- waits for every message does not add a new key to
+	-- session_id_coroutine each time.
+	local wait_sessions = setmetatable({}, { __mode = "k" }) -- thread -> session
+	local last_wait_session = 0
+
 	function skynet.wait(token)
-		local session = new_session()
-		token = token or running_thread()
-		suspend_sleep(session, token)
+		local co = running_thread()
+		token = token or co
+		local session = wait_sessions[co]
+		if session == nil then
+			last_wait_session = last_wait_session - 1
+			session = last_wait_session
+			wait_sessions[co] = session
+		end
+		suspend_sleep(session, token, co)
 		sleep_session[token] = nil
 		session_id_coroutine[session] = nil
 	end
