@@ -363,16 +363,23 @@ c.pending(dispatch_pending)
 -- A protocol may serve some messages without a thread: p.direct handles
 -- them (it must not yield) and says so by returning true.  Socket data
 -- comes this way, one call shorter than the rest.
+-- Its locals end before the general call: this frame stays as small as
+-- when it made only that call, and the callback's thread, which runs the
+-- start function's dispatch at about 40 stack slots, keeps its first
+-- stack instead of growing to 85 (0.8 KB more in every idle service).
 function skynet.dispatch_message(prototype, msg, sz, session, source)
-	local p = proto[prototype]
-	local direct = p and session == 0 and p.direct
-	if direct and direct(msg, sz) then
-		if wakeup_queue.t ~= 0 then
-			dispatch_wakeup()
+	do
+		local p = proto[prototype]
+		local direct = p and session == 0 and p.direct
+		if direct and direct(msg, sz) then
+			if wakeup_queue.t ~= 0 then
+				dispatch_wakeup()
+			end
+			goto handled
 		end
-	else
-		raw_dispatch_message(prototype, msg, sz, session, source)
 	end
+	raw_dispatch_message(prototype, msg, sz, session, source)
+	::handled::
 	if fork_queue[fork_queue.h] or error_queue[1] then
 		dispatch_pending()
 	end
