@@ -29,10 +29,11 @@ struct dispatcher {
 	lua_State *thread; /* the callback's; its stack: [1] traceback, [2] this object */
 	int session;       /* the last session handed out */
 	int pooled;        /* slots of the pool in use (the GC may have emptied some) */
+	int trim;          /* set by trim(): give the threads' stacks back after this message */
 };
 
 /* the object's user values */
-enum { UV_CALLBACK = 1, UV_PENDING_HOOK, UV_SESSIONS, UV_THREAD, UV_COUNT = UV_THREAD };
+enum { UV_CALLBACK = 1, UV_PENDING_HOOK, UV_SESSIONS, UV_THREAD, UV_POOL, UV_COUNT = UV_POOL };
 
 /* its address keys the service's dispatcher in the registry */
 static const char DISPATCHER_KEY = 0;
@@ -60,6 +61,41 @@ static void report_error(struct skynet_context *context, lua_State *L, int r, in
 		skynet_error(context, "lua error %d : [%x to %s : %d]", r, source, name, session);
 		break;
 	}
+}
+
+/* resets a thread that runs nothing: its stack shrinks to 26 slots */
+static void reset_thread(lua_State *co) {
+#if LUA_VERSION_RELEASE_NUM >= 50406
+	lua_closethread(co, NULL);
+#else
+	lua_resetthread(co);
+#endif
+}
+
+/*
+ * After a service's start-up (trim()): Lua grows a thread's stack by
+ * doubling and shrinks it only in a collection, which an idle service may
+ * never run.  The start-up leaves the callback's thread and the pooled
+ * thread it ran on at 85 slots (1.5 KB each); here the parked threads are
+ * closed and dropped from the pool, and the callback's thread is reset and
+ * given its two values back.  A service that goes on working grows what
+ * it needs again.
+ */
+static void trim_threads(struct dispatcher *d) {
+	lua_State *L = d->thread;
+	d->trim = 0;
+	lua_getiuservalue(L, 2, UV_POOL);
+	for (int i = 1; i <= d->pooled; i++) {
+		if (lua_rawgeti(L, 3, i) == LUA_TTHREAD)
+			reset_thread(lua_tothread(L, -1));
+		lua_pop(L, 1);
+		lua_pushnil(L);
+		lua_rawseti(L, 3, i);
+	}
+	d->pooled = 0;
+	reset_thread(L);
+	lua_pushcfunction(L, skynet_traceback);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &DISPATCHER_KEY);
 }
 
 /*
@@ -90,6 +126,8 @@ static int message_cb(struct skynet_context *context, void *ud, int type, int se
 		r = lua_pcall(L, 0, 0, 1);
 	}
 	lua_settop(L, 2);
+	if (d->trim)
+		trim_threads(d);
 	return 0;
 }
 
@@ -126,6 +164,14 @@ int dispatch_pending(lua_State *L) {
 		return luaL_error(L, "this service has no dispatcher (skynet.lua makes it)");
 	lua_insert(L, 1);
 	lua_setiuservalue(L, 1, UV_PENDING_HOOK);
+	return 0;
+}
+
+int dispatch_trim(lua_State *L) {
+	struct dispatcher *d = push_dispatcher(L);
+	if (d == NULL)
+		return luaL_error(L, "this service has no dispatcher (skynet.lua makes it)");
+	d->trim = 1;
 	return 0;
 }
 
@@ -247,6 +293,7 @@ int dispatch_new(lua_State *L) {
 	d->context = lua_touserdata(L, lua_upvalueindex(1));
 	d->session = 0;
 	d->pooled = 0;
+	d->trim = 0;
 	d->thread = lua_newthread(L);
 	lua_setiuservalue(L, 3, UV_THREAD);
 	lua_pushvalue(L, 1);
@@ -266,6 +313,8 @@ int dispatch_new(lua_State *L) {
 	lua_pushliteral(L, "kv");
 	lua_setfield(L, -2, "__mode");
 	lua_setmetatable(L, -2);
+	lua_pushvalue(L, -1);
+	lua_setiuservalue(L, 3, UV_POOL);
 	add_method(L, 4, "park", lpark, 3, 1);
 	lua_pushvalue(L, 2);
 	add_method(L, 4, "co_create", lco_create, 3, 2);

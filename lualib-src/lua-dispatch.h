@@ -18,6 +18,11 @@ int dispatch_pending(lua_State *L);
  * (the next is searched from n + 1), as weeks of traffic would */
 int dispatch_lastsession(lua_State *L);
 
+/* skynet.core's trim(): once the current message is done, the parked
+ * handler threads are closed and the callback's thread is reset, so that
+ * the stacks a start-up grew are not kept (skynet/startup.lua) */
+int dispatch_trim(lua_State *L);
+
 /* sets *session to the next id of the service's allocator and returns 1;
  * 0 when the service has no dispatcher */
 int dispatch_newsession(lua_State *L, int *session);

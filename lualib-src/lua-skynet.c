@@ -334,6 +334,7 @@ LUAMOD_API int luaopen_skynet_core(lua_State *L) {
 		{ "callback", dispatch_callback },
 		{ "pending", dispatch_pending },
 		{ "lastsession", dispatch_lastsession },
+		{ "trim", dispatch_trim },
 		{ "mqlen", lmqlen },
 		{ NULL, NULL },
 	};
