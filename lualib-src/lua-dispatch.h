@@ -19,8 +19,9 @@ int dispatch_pending(lua_State *L);
 int dispatch_lastsession(lua_State *L);
 
 /* skynet.core's trim(): once the current message is done, the parked
- * handler threads are closed and the callback's thread is reset, so that
- * the stacks a start-up grew are not kept (skynet/startup.lua) */
+ * handler threads are closed, the callback's thread is reset and a young
+ * collection runs, so that an idle service does not keep the stacks and
+ * garbage of its start-up (skynet/startup.lua) */
 int dispatch_trim(lua_State *L);
 
 /* sets *session to the next id of the service's allocator and returns 1;

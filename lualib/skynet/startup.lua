@@ -28,6 +28,6 @@ return function(skynet, I, start, early)
 			skynet.error(I.error_text(rerr))
 		end
 	end
-	-- the stacks this start-up grew go back once the message is done
+	-- the stacks and garbage of this start-up go once the message is done
 	I.c.trim()
 end

@@ -21,9 +21,10 @@ local function lazy_libraries()
 end
 
 -- The node's count of an idle service's Lua memory, garbage included
--- (no code runs in it to collect): 46.7 KB here, 47.9 KB if the stacks its
--- start-up grew were kept (skynet.core's trim).  A guard like the one above.
-local IDLE_LIMIT_KB = 47.3
+-- (nothing it does would make it collect): 44.2 KB here, 47.9 KB if the
+-- stacks and garbage of its start-up were kept (skynet.core's trim).  A
+-- guard like the one above.
+local IDLE_LIMIT_KB = 45
 
 local function idle_service()
 	local idle = skynet.newservice("idle_svc")
