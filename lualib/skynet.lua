@@ -496,10 +496,11 @@ internal = {
 	rare = rare,
 	release_on_close = release_on_close,
 	self = self_handle,
-	-- the running thread; running_thread(co) makes co the running one
+	-- the running thread; running_thread(co) makes co the running one,
+	-- running_thread(false) forgets it
 	running_thread = function(co)
-		if co then
-			running_thread = co
+		if co ~= nil then
+			running_thread = co or nil
 		end
 		return running_thread
 	end,

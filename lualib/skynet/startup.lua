@@ -28,6 +28,8 @@ return function(skynet, I, start, early)
 			skynet.error(I.error_text(rerr))
 		end
 	end
-	-- the stacks and garbage of this start-up go once the message is done
+	-- the stacks and garbage of this start-up go once the message is done,
+	-- this thread too: nothing refers to it once it is parked
+	I.running_thread(false)
 	I.c.trim()
 end

@@ -21,10 +21,10 @@ local function lazy_libraries()
 end
 
 -- The node's count of an idle service's Lua memory, garbage included
--- (nothing it does would make it collect): 44.2 KB here, 47.9 KB if the
--- stacks and garbage of its start-up were kept (skynet.core's trim).  A
--- guard like the one above.
-local IDLE_LIMIT_KB = 45
+-- (nothing it does would make it collect): 43.2 KB here, 47.9 KB if the
+-- stacks and garbage of its start-up were kept (skynet.core's trim), 44.2
+-- KB if the thread it ran on were.  A guard like the one above.
+local IDLE_LIMIT_KB = 44
 
 local function idle_service()
 	local idle = skynet.newservice("idle_svc")
