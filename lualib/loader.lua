@@ -1,6 +1,8 @@
 -- Runs a Lua service: finds SERVICE_NAME through LUA_SERVICE (the config's
 -- luaservice patterns), sets the module paths, runs the preload and the
--- service's main chunk with its arguments.  Called by snlua with the
+-- service's main chunk with its arguments.  LUA_SERVICE, LUA_PATH,
+-- LUA_CPATH and LUA_PRELOAD are nil once this file has returned (snlua
+-- keeps them outside _G, which they would otherwise grow for good).  Called by snlua with the
 -- launch string "name arg1 arg2 ..." and snlua's searchpath (below).
 -- Nothing defined here outlives the start: every service pays for this
 -- file only while it loads.
@@ -47,21 +49,18 @@ end
 
 local function run()
 	local main, pattern, filename = find_service(SERVICE_NAME)
-	LUA_SERVICE = nil
 	SERVICE_PATH = string.match(filename, "^(.*/)") or "./"
 	-- a service that lives in its own folder (pattern "dir/?/main.lua")
 	-- can require the modules next to it
 	if string.find(pattern, "?/", 1, true) then
 		package.path = SERVICE_PATH .. "?.lua;" .. package.path
 	end
-	LUA_PATH, LUA_CPATH = nil, nil
 	-- modules that call skynet at load time need a yieldable require
 	_G.require = (require "skynet.require").require
 	if LUA_PRELOAD then
 		local preload = assert(loadfile(LUA_PRELOAD))
 		preload(table.unpack(args))
 	end
-	LUA_PRELOAD = nil
 	main(select(2, table.unpack(args)))
 end
 

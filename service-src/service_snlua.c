@@ -686,10 +686,26 @@ static const luaL_Reg lazy_libs[] = {
 	{ NULL, NULL },
 };
 
-/* _G's __index(t, name): opens the lazy library name as a global */
+/*
+ * The config's paths for the loader: LUA_PATH, LUA_CPATH, LUA_SERVICE and
+ * LUA_PRELOAD read as globals while it runs, but they live in this
+ * registry table, which goes once it has returned (skynet's loader sets
+ * them to nil; here they are nil after it, set or not).  As keys of _G they
+ * pushed it past 32 keys, and Lua never shrinks a table: 768 bytes in every
+ * service.
+ */
+static const char LOADER_GLOBALS_KEY = 0;
+
+/* _G's __index(t, name): a loader global, or the lazy library name opened
+ * as a global */
 static int open_lazy_lib(lua_State *L) {
 	if (lua_type(L, 2) != LUA_TSTRING)
 		return 0;
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &LOADER_GLOBALS_KEY) == LUA_TTABLE) {
+		lua_pushvalue(L, 2);
+		if (lua_rawget(L, -2) != LUA_TNIL)
+			return 1;
+	}
 	const char *name = lua_tostring(L, 2);
 	for (const luaL_Reg *lib = lazy_libs; lib->name; lib++) {
 		if (strcmp(lib->name, name) == 0) {
@@ -730,14 +746,16 @@ static const char *optstring(const char *key, const char *str) {
 }
 
 static void set_path_globals(lua_State *L) {
+	lua_createtable(L, 0, 4);
 	lua_pushstring(L, optstring("lua_path", "./lualib/?.lua;./lualib/?/init.lua"));
-	lua_setglobal(L, "LUA_PATH");
+	lua_setfield(L, -2, "LUA_PATH");
 	lua_pushstring(L, optstring("lua_cpath", "./luaclib/?.so"));
-	lua_setglobal(L, "LUA_CPATH");
+	lua_setfield(L, -2, "LUA_CPATH");
 	lua_pushstring(L, optstring("luaservice", "./service/?.lua"));
-	lua_setglobal(L, "LUA_SERVICE");
+	lua_setfield(L, -2, "LUA_SERVICE");
 	lua_pushstring(L, optstring("preload", NULL));
-	lua_setglobal(L, "LUA_PRELOAD");
+	lua_setfield(L, -2, "LUA_PRELOAD");
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &LOADER_GLOBALS_KEY);
 }
 
 static const char *loader_file(void) {
@@ -787,7 +805,10 @@ static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args
 	lua_pop(L, 1);
 	lua_pushlstring(L, args, sz);
 	lua_getfield(L, LUA_REGISTRYINDEX, "skynet_searchpath");
-	if (lua_pcall(L, 2, 0, 1) != LUA_OK) {
+	int loaded = lua_pcall(L, 2, 0, 1);
+	lua_pushnil(L);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &LOADER_GLOBALS_KEY);
+	if (loaded != LUA_OK) {
 		skynet_error(ctx, "error: lua loader error: %s", lua_tostring(L, -1));
 		return 1;
 	}
