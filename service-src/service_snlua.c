@@ -793,23 +793,29 @@ static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args
 	lua_pushlightuserdata(L, ctx);
 	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_context");
 
-	lua_pushcfunction(L, skynet_traceback);
-	assert(lua_gettop(L) == 1);
+	/* The loader runs on a thread of its own, left to the collector after:
+	 * loading nests calls (each require), and the main thread would keep
+	 * the call records that grew for good (the collector shrinks them
+	 * only on threads it traverses, and the main thread is old). */
+	lua_State *T = lua_newthread(L);
+	lua_pushcfunction(T, skynet_traceback);
 	const char *loader = loader_file();
-	lua_pushcfunction(L, cached_loadfile);
-	lua_pushstring(L, loader);
-	if (lua_pcall(L, 1, 2, 0) != LUA_OK || lua_isnil(L, -2)) {
-		skynet_error(ctx, "error: cannot load the Lua loader %s: %s", loader, lua_tostring(L, -1));
+	lua_pushcfunction(T, cached_loadfile);
+	lua_pushstring(T, loader);
+	if (lua_pcall(T, 1, 2, 0) != LUA_OK || lua_isnil(T, -2)) {
+		skynet_error(ctx, "error: cannot load the Lua loader %s: %s", loader, lua_tostring(T, -1));
 		return 1;
 	}
-	lua_pop(L, 1);
-	lua_pushlstring(L, args, sz);
-	lua_getfield(L, LUA_REGISTRYINDEX, "skynet_searchpath");
-	int loaded = lua_pcall(L, 2, 0, 1);
+	lua_pop(T, 1);
+	lua_pushlstring(T, args, sz);
+	lua_getfield(T, LUA_REGISTRYINDEX, "skynet_searchpath");
+	set_active(l, T); /* where an endless main chunk is interrupted */
+	int loaded = lua_pcall(T, 2, 0, 1);
+	set_active(l, L);
 	lua_pushnil(L);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &LOADER_GLOBALS_KEY);
 	if (loaded != LUA_OK) {
-		skynet_error(ctx, "error: lua loader error: %s", lua_tostring(L, -1));
+		skynet_error(ctx, "error: lua loader error: %s", lua_tostring(T, -1));
 		return 1;
 	}
 	lua_settop(L, 0);
@@ -822,9 +828,8 @@ static int init_cb(struct snlua *l, struct skynet_context *ctx, const char *args
 		lua_setfield(L, LUA_REGISTRYINDEX, "memlimit");
 	}
 	lua_pop(L, 1);
-	/* loading grew the main thread's stack (each require nests calls) and
-	 * the generational collector never shrinks a stack: messages run on
-	 * threads of their own, so give the main thread's back */
+	/* the main thread runs nothing from now on: its stack goes down to
+	 * 26 slots (messages run on threads of their own) */
 	lua_resetthread(L);
 	lua_gc(L, LUA_GCRESTART, 0);
 	return 0;

@@ -1,6 +1,7 @@
 -- Started by test/sh/test_node_endless.sh: a handler runs `while true do end`;
 -- the node keeps serving meanwhile, and the loop is interrupted so the call
--- fails and the service answers again.
+-- fails and the service answers again.  A main chunk that loops is
+-- interrupted too.
 local skynet = require "skynet"
 local T = require "testlib"
 
@@ -26,4 +27,8 @@ T.run(function()
 	skynet.error(string.format("endless loop interrupted after %.1f s", (skynet.now() - t0) / 100))
 	T.ok(served > 5, "the node served other calls meanwhile")
 	T.eq(skynet.call(looper, "lua", "echo", "back"), "back", "the interrupted service answers again")
+	-- a main chunk that never returns is interrupted as well: the launch fails
+	local ok, err = pcall(skynet.newservice, "loop_chunk_svc")
+	T.eq(ok, false, "a service whose main chunk loops does not launch")
+	T.ok(tostring(err):find("interrupted", 1, true), "its launch error says it was interrupted: " .. tostring(err))
 end)
