@@ -18,14 +18,10 @@ SERVICE_NAME = args[1]
 package.path = LUA_PATH .. ";" .. package.path
 package.cpath = LUA_CPATH .. ";" .. package.cpath
 
--- package.searchers[2..4] are snlua's: module lookups and compiled chunks are
+-- package.searchers[2..5] are snlua's: module lookups and compiled chunks are
 -- remembered node-wide, so the 10,000th service finds its modules without
--- touching the file system; it also finds services through searchpath.
-
--- last: a skynet module missing here says so by name
-package.searchers[#package.searchers + 1] = function(name)
-	return require "skynet.missing"(name)
-end
+-- touching the file system; it also finds services through searchpath.  The
+-- last one has a skynet module missing here say so by name.
 
 local function find_service(name)
 	if name == nil then

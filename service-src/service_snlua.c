@@ -526,6 +526,18 @@ static int croot_searcher(lua_State *L) {
 	return c_module(L, name, lua_tostring(L, -1));
 }
 
+/* the last searcher: a module skynet has and this framework lacks says so
+ * by name (skynet/missing.lua, required only then) */
+static int missing_searcher(lua_State *L) {
+	luaL_checkstring(L, 1);
+	lua_getglobal(L, "require");
+	lua_pushliteral(L, "skynet.missing");
+	lua_call(L, 1, 1);
+	lua_pushvalue(L, 1);
+	lua_call(L, 1, 1);
+	return 1;
+}
+
 static void install_searchers(lua_State *L) {
 	static const lua_CFunction searchers[] = { lua_searcher, c_searcher, croot_searcher };
 	lua_getglobal(L, LUA_LOADLIBNAME);
@@ -535,6 +547,8 @@ static void install_searchers(lua_State *L) {
 		lua_pushcclosure(L, searchers[i], 1);
 		lua_rawseti(L, -2, i + 2);
 	}
+	lua_pushcfunction(L, missing_searcher);
+	lua_rawseti(L, -2, 5);
 	lua_pop(L, 1);
 	lua_pushcclosure(L, lsearchpath, 1);
 	lua_setfield(L, LUA_REGISTRYINDEX, "skynet_searchpath");

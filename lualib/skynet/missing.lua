@@ -1,6 +1,6 @@
--- The last package searcher (installed by loader.lua): when a module that
--- skynet ships is not found here, the "module not found" error says so by
--- name instead of leaving the user to guess.  Modules this framework has
+-- What the last package searcher (snlua's) says: when a module that skynet
+-- ships is not found here, the "module not found" error says so by name
+-- instead of leaving the user to guess.  Modules this framework has
 -- are found by the searchers before this one, so the list is simply every
 -- module skynet provides.
 local SKYNET_MODULES = {}
