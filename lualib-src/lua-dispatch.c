@@ -63,15 +63,6 @@ static void report_error(struct skynet_context *context, lua_State *L, int r, in
 	}
 }
 
-/* resets a thread that runs nothing: its stack shrinks to 26 slots */
-static void reset_thread(lua_State *co) {
-#if LUA_VERSION_RELEASE_NUM >= 50406
-	lua_closethread(co, NULL);
-#else
-	lua_resetthread(co);
-#endif
-}
-
 /*
  * After a service's start-up (trim()).  An idle service allocates nothing,
  * so it never collects: what the start-up left stays.  Lua grows a
@@ -90,13 +81,13 @@ static void trim_threads(struct dispatcher *d) {
 	lua_getiuservalue(L, 2, UV_POOL);
 	for (int i = 1; i <= d->pooled; i++) {
 		if (lua_rawgeti(L, 3, i) == LUA_TTHREAD)
-			reset_thread(lua_tothread(L, -1));
+			lua_resetthread(lua_tothread(L, -1)); /* its stack: 26 slots */
 		lua_pop(L, 1);
 		lua_pushnil(L);
 		lua_rawseti(L, 3, i);
 	}
 	d->pooled = 0;
-	reset_thread(L);
+	lua_resetthread(L);
 	lua_pushcfunction(L, skynet_traceback);
 	lua_rawgetp(L, LUA_REGISTRYINDEX, &DISPATCHER_KEY);
 	lua_gc(L, LUA_GCSTEP, 0); /* generational: a young collection */

@@ -2,8 +2,9 @@
 -- luaservice patterns), sets the module paths, runs the preload and the
 -- service's main chunk with its arguments.  LUA_SERVICE, LUA_PATH,
 -- LUA_CPATH and LUA_PRELOAD are nil once this file has returned (snlua
--- keeps them outside _G, which they would otherwise grow for good).  Called by snlua with the
--- launch string "name arg1 arg2 ..." and snlua's searchpath (below).
+-- keeps them outside _G, which they would otherwise grow for good).
+-- Called by snlua with the launch string "name arg1 arg2 ..." and snlua's
+-- searchpath (below).
 -- Nothing defined here outlives the start: every service pays for this
 -- file only while it loads.
 local launch, searchpath = ...

@@ -185,7 +185,9 @@ function suspend(co, result, command)
 		end
 		error(ok and tb or command, 0)
 	end
-	if command == "SUSPEND" then
+	-- nil: a thread outside the pool finished (a debugger session, the
+	-- collector of skynet.request); either way, the wakeups it queued run
+	if command == "SUSPEND" or command == nil then
 		if wakeup_queue.t ~= 0 then
 			return dispatch_wakeup()
 		end
@@ -194,12 +196,6 @@ function suspend(co, result, command)
 		return
 	elseif command == "USER" then
 		error("Can't yield in a skynet coroutine: use skynet.coroutine\n" .. traceback(co))
-	elseif command == nil then
-		-- a thread outside the pool finished (a debugger session, the
-		-- collector of skynet.request): run the wakeups it queued
-		if wakeup_queue.t ~= 0 then
-			return dispatch_wakeup()
-		end
 	else
 		error("Unknown command : " .. tostring(command) .. "\n" .. traceback(co))
 	end
