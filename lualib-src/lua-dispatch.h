@@ -3,16 +3,12 @@
 
 #include <lua.h>
 
-/* skynet.core's dispatcher(pending, body), with the context as upvalue 1:
- * makes the service's dispatcher (lua-dispatch.c) */
+/* skynet.core's dispatcher(I, skynet), with the context as upvalue 1:
+ * makes the service's dispatcher and its message path (lua-dispatch.c) */
 int dispatch_new(lua_State *L);
 
 /* skynet.core's callback(f [, forward]): the service's message callback */
 int dispatch_callback(lua_State *L);
-
-/* skynet.core's pending(f): what runs after the callback raised, again
- * after each runtime error it raises, until it runs through */
-int dispatch_pending(lua_State *L);
 
 /* skynet.core's lastsession([n]): the last session handed out; n moves it
  * (the next is searched from n + 1), as weeks of traffic would */

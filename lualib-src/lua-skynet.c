@@ -1,9 +1,9 @@
 /*
  * skynet.core: the C functions behind lualib/skynet.lua.  The service's
  * context is the lightuserdata "skynet_context" in the registry (set by
- * snlua); every function here gets it as upvalue 1.  The message callback,
- * the session allocator and the pool of handler threads belong to the
- * service's dispatcher (lua-dispatch.c).
+ * snlua); every function here gets it as upvalue 1.  The message path
+ * (the callback, sessions, handler threads, call and ret) is the service's
+ * dispatcher (lua-dispatch.c).
  */
 #include "lua-dispatch.h"
 #include "lua-seri.h"
@@ -332,7 +332,6 @@ LUAMOD_API int luaopen_skynet_core(lua_State *L) {
 		{ "clearcache", lclearcache },
 		{ "tohandle", ltohandle },
 		{ "callback", dispatch_callback },
-		{ "pending", dispatch_pending },
 		{ "lastsession", dispatch_lastsession },
 		{ "trim", dispatch_trim },
 		{ "mqlen", lmqlen },

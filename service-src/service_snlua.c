@@ -36,6 +36,7 @@ struct snlua {
 	struct spinlock active_lock; /* guards activeL against the signal */
 	lua_State *activeL;          /* the thread running Lua code right now */
 	struct skynet_resume_hook resume_hook; /* skynet.profile's, when it times something */
+	struct skynet_resumer resumer;         /* resume_tracked, for the dispatcher */
 	int prepared;        /* made ahead by the pool: see prepare_vm */
 	unsigned generation; /* of the code cache its prepared chunks came from */
 };
@@ -612,6 +613,10 @@ static int resume_tracked(struct snlua *l, lua_State *L, lua_State *co, int narg
 	return -1;
 }
 
+static int resume_for_dispatcher(void *ud, lua_State *L, lua_State *co, int narg) {
+	return resume_tracked(ud, L, co, narg);
+}
+
 static int lresume(lua_State *L) {
 	lua_State *co = lua_tothread(L, 1);
 	luaL_argexpected(L, co, 1, "coroutine");
@@ -787,6 +792,10 @@ static void prepare_vm(struct snlua *l) {
 	install_coroutine_tracking(l, L);
 	lua_pushlightuserdata(L, &l->resume_hook);
 	lua_setfield(L, LUA_REGISTRYINDEX, SKYNET_RESUME_HOOK);
+	l->resumer.resume = resume_for_dispatcher;
+	l->resumer.ud = l;
+	lua_pushlightuserdata(L, &l->resumer);
+	lua_setfield(L, LUA_REGISTRYINDEX, SKYNET_RESUMER);
 	lua_pushcfunction(L, cached_loadfile);
 	lua_setglobal(L, "loadfile");
 	lua_pushcfunction(L, clear_cache);

@@ -18,4 +18,18 @@ struct skynet_resume_hook {
 	void *ud;
 };
 
+/* snlua's resume, which keeps track of the running thread (for the signal
+ * that interrupts an endless loop) and calls the hook above: the
+ * dispatcher (lualib-src/lua-dispatch.c) resumes handler threads with it.
+ * Published in the registry under SKYNET_RESUMER (a light userdata).
+ * resume moves narg values from L to co and resumes it; it returns the
+ * number of results, moved to L, or -1 with the error on top of L. */
+
+#define SKYNET_RESUMER "skynet_resumer"
+
+struct skynet_resumer {
+	int (*resume)(void *ud, struct lua_State *L, struct lua_State *co, int narg);
+	void *ud;
+};
+
 #endif
