@@ -2,23 +2,29 @@
  * A Lua service's dispatcher: the message path of skynet.lua, in C.
  * skynet.core's dispatcher(I, skynet) makes it (one per service) from the
  * internals table I of skynet.lua, whose tables it shares with the parts
- * of the API written in Lua (sessions, wakeups, forks...), and puts its
- * functions in I and in the API table skynet.  It owns
- *  - the message callback (dispatch_message) and the Lua thread it runs
- *    on, the pending hook run after a callback raised, and the loop that
- *    logs such errors and recovers;
+ * of the API written in Lua, and puts its functions in I and in the API
+ * table skynet.  It owns
+ *  - the message callback (skynet.dispatch_message) and the Lua thread it
+ *    runs on, the pending hook run after a callback raised, and the loop
+ *    that logs such errors and recovers;
  *  - the pool of handler threads: each runs one message's handler at a
  *    time, and a handler that calls or sleeps yields "SUSPEND" until the
  *    matching response resumes it;
+ *  - the request a handler thread serves (its session and source), kept
+ *    in the thread's extra space rather than in tables;
  *  - what happens after a resume: an error answered and logged, the
  *    threads skynet.wakeup woke run in turn, "QUIT";
+ *  - the queues of woken threads and of forks;
  *  - the session allocator: ids wrap at 2^31 and skip every id still
  *    waited on, and sends with a nil session and the TIMEOUT command take
  *    theirs from it too (dispatch_newsession), so a service has one id
  *    space;
  *  - call, send, ret and timeout, and the running thread.
  * Written in C, this code costs a service nothing: as Lua, every VM kept
- * its own copy of it (about 10 KB per service).
+ * its own copy of it (about 11 KB per service).  Table work through the C
+ * API costs several times what it costs in bytecode, so the hot path
+ * keeps its state in C (the request of a thread, the queue ends, whether
+ * anything was ever traced) and touches few tables.
  */
 #include "lua-dispatch.h"
 #include "skynet.h"
@@ -34,39 +40,44 @@
 
 struct dispatcher {
 	struct skynet_context *context;
-	lua_State *thread; /* the callback's; its stack: [1] traceback, [2] this object */
+	lua_State *thread;  /* the callback's; its stack: [1] traceback, [2] this object */
+	lua_State *running; /* the running thread (UV_RUNNING keeps it alive), or NULL */
 	struct skynet_resumer resumer; /* snlua's */
-	int session;       /* the last session handed out */
-	int pooled;        /* slots of the pool in use (the GC may have emptied some) */
-	int trim;          /* set by trim(): give the threads' stacks back after this message */
+	int session;        /* the last session handed out */
+	int pooled;         /* slots of the pool in use (the GC may have emptied some) */
+	int trim;           /* set by trim(): give the threads' stacks back after this message */
+	int tracing;        /* a trace tag or flag was ever set: requests may be traced */
+	lua_Integer wake_head, wake_tail; /* skynet.wakeup's tokens, in UV_WAKEUPS */
+	lua_Integer fork_head, fork_tail; /* forks in UV_FORKS: a thread, then its body */
 };
 
 /*
- * The object's user values.  The tables are skynet.lua's (I.name):
- *   SESSIONS      session -> waiting thread, timeout function or "BREAK"
- *   SESSION_OF    thread -> session of the request it handles
- *   ADDRESS_OF    thread -> source of that request
- *   TRACETAG      thread -> its trace tag, or false: never traced
- *   WAKEUPS       tokens skynet.wakeup queued, from .h to .t
- *   SLEEPING      token -> session it sleeps under
- *   FORKS         pairs (a parked thread, its body) from .h to .t
- *   ERRORS        sessions whose calls failed, to resume
+ * The object's user values.  The tables from SESSIONS on are skynet.lua's
+ * (I.name):
+ *   SESSIONS   session -> waiting thread, timeout function or "BREAK"
+ *   TRACETAG   thread -> its trace tag, or false: never traced
+ *   SLEEPING   token -> the session it sleeps under
+ *   ERRORS     sessions whose calls failed, to resume
+ *   WATCHING   session -> the address called
+ * and the strings from K_DISPATCH on key the fields of a protocol.
  */
 enum {
 	UV_CALLBACK = 1, UV_PENDING_HOOK, UV_THREAD, UV_POOL, UV_BODY, UV_RUNNING, UV_EARLY,
-	UV_SESSIONS, UV_SESSION_OF, UV_ADDRESS_OF, UV_TRACETAG, UV_TRACING, UV_PROTO,
-	UV_WAKEUPS, UV_SLEEPING, UV_FORKS, UV_ERRORS, UV_WATCHING, UV_TRACE_SOURCE,
-	UV_UNKNOWN, UV_FORGOTTEN, UV_RARE, UV_TRACELOG, UV_SEND,
-	UV_COUNT = UV_SEND
+	UV_WAKEUPS, UV_FORKS,
+	UV_SESSIONS, UV_TRACETAG, UV_TRACING, UV_PROTO, UV_SLEEPING, UV_ERRORS, UV_WATCHING,
+	UV_TRACE_SOURCE, UV_UNKNOWN, UV_FORGOTTEN, UV_RARE,
+	UV_TRACELOG,
+	UV_K_DISPATCH, UV_K_DIRECT, UV_K_TRACE, UV_K_UNPACK, UV_K_PACK, UV_K_ID,
+	UV_COUNT = UV_K_ID
 };
 
-/* the names in I of the tables and functions above, from UV_SESSIONS on */
+/* the names in I of the user values from UV_SESSIONS to UV_RARE */
 static const char *const shared_names[] = {
-	"session_id_coroutine", "session_coroutine_id", "session_coroutine_address",
-	"session_coroutine_tracetag", "tracing", "proto", "wakeup_queue", "sleep_session",
-	"fork_queue", "error_queue", "watching_session", "trace_source", "unknown",
-	"forgotten_callers", "rare", "tracelog", "send",
+	"session_id_coroutine", "session_coroutine_tracetag", "tracing", "proto", "sleep_session",
+	"error_queue", "watching_session", "trace_source", "unknown", "forgotten_callers", "rare",
 };
+
+static const char *const key_names[] = { "dispatch", "direct", "trace", "unpack", "pack", "id" };
 
 /* its address keys the service's dispatcher in the registry */
 static const char DISPATCHER_KEY = 0;
@@ -78,7 +89,80 @@ static struct dispatcher *self(lua_State *L) {
 	return lua_touserdata(L, OBJ);
 }
 
-/* ---- the shared tables ---- */
+/* ---- the request a thread serves ---- */
+
+/*
+ * Kept in the thread's extra space (LUA_EXTRASPACE bytes, zero in the main
+ * thread, which snlua clears, and copied from it into every new thread):
+ * all zero is "no request".  The session is stored xor NO_SESSION, so a
+ * zero there decodes to NO_SESSION, "none" (no request, or answered).  A
+ * request's session is never INT_MIN: sessions are handed out from 1 up.
+ */
+struct request {
+	uint32_t session; /* xor NO_SESSION */
+	uint32_t source;  /* 0: none */
+};
+
+#define NO_SESSION ((uint32_t)INT_MIN)
+
+_Static_assert(sizeof(struct request) <= LUA_EXTRASPACE, "a request fits in a thread's extra space");
+
+static struct request *request_of(lua_State *co) {
+	return lua_getextraspace(co);
+}
+
+static int has_session(const struct request *r) {
+	return r->session != 0;
+}
+
+static int session_of(const struct request *r) {
+	return (int)(r->session ^ NO_SESSION);
+}
+
+static void start_request(lua_State *co, int session, uint32_t source) {
+	struct request *r = request_of(co);
+	r->session = (uint32_t)session ^ NO_SESSION;
+	r->source = source;
+}
+
+static void end_request(lua_State *co) {
+	struct request *r = request_of(co);
+	r->session = 0;
+	r->source = 0;
+}
+
+/* pushes the session and the source of the request of co (nil for none) */
+static void push_request(lua_State *L, lua_State *co) {
+	struct request *r = request_of(co);
+	if (has_session(r))
+		lua_pushinteger(L, session_of(r));
+	else
+		lua_pushnil(L);
+	if (r->source != 0)
+		lua_pushinteger(L, r->source);
+	else
+		lua_pushnil(L);
+}
+
+/* request(co) -> the session of the request co serves (nil once
+ * answered) and its source (skynet.context) */
+static int lrequest(lua_State *L) {
+	luaL_checktype(L, 1, LUA_TTHREAD);
+	push_request(L, lua_tothread(L, 1));
+	return 2;
+}
+
+/* take_session(co) -> session, source: as request, and the request counts
+ * as answered (skynet.response, skynet.ignoreret) */
+static int ltake_session(lua_State *L) {
+	luaL_checktype(L, 1, LUA_TTHREAD);
+	lua_State *co = lua_tothread(L, 1);
+	push_request(L, co);
+	request_of(co)->session = 0;
+	return 2;
+}
+
+/* ---- the tables ---- */
 
 /* pushes uv[key] */
 static int uv_get(lua_State *L, int uv, int key) {
@@ -86,13 +170,6 @@ static int uv_get(lua_State *L, int uv, int key) {
 	lua_getiuservalue(L, OBJ, uv);
 	lua_pushvalue(L, key);
 	int t = lua_rawget(L, -2);
-	lua_remove(L, -2);
-	return t;
-}
-
-static int uv_geti(lua_State *L, int uv, lua_Integer key) {
-	lua_getiuservalue(L, OBJ, uv);
-	int t = lua_rawgeti(L, -1, key);
 	lua_remove(L, -2);
 	return t;
 }
@@ -112,18 +189,18 @@ static void uv_clear(lua_State *L, int uv, int key) {
 	uv_set(L, uv, key);
 }
 
-/* t.field of the table at index t, an integer */
-static lua_Integer get_field_int(lua_State *L, int t, const char *field) {
-	lua_getfield(L, t, field);
-	lua_Integer v = lua_tointeger(L, -1);
+static void uv_seti(lua_State *L, int uv, lua_Integer key) {
+	lua_getiuservalue(L, OBJ, uv);
+	lua_insert(L, -2);
+	lua_rawseti(L, -2, key);
 	lua_pop(L, 1);
-	return v;
 }
 
-static void set_field_int(lua_State *L, int t, const char *field, lua_Integer v) {
-	t = lua_absindex(L, t);
-	lua_pushinteger(L, v);
-	lua_setfield(L, t, field);
+/* pushes the field of the protocol at index p keyed by the user value key */
+static int get_protocol_field(lua_State *L, int p, int key) {
+	p = lua_absindex(L, p);
+	lua_getiuservalue(L, OBJ, key);
+	return lua_gettable(L, p);
 }
 
 /* pushes the function name of rare() (skynet/rare.lua, loaded on first use) */
@@ -136,6 +213,8 @@ static void push_rare(lua_State *L, const char *name) {
 
 /* tracelog(tag, event) for the thread at co, if it has a tag */
 static void trace_event(lua_State *L, int co, const char *event) {
+	if (!self(L)->tracing)
+		return;
 	if (uv_get(L, UV_TRACETAG, co) > LUA_TBOOLEAN || lua_toboolean(L, -1)) {
 		int tag = lua_gettop(L);
 		lua_getiuservalue(L, OBJ, UV_TRACELOG);
@@ -144,6 +223,22 @@ static void trace_event(lua_State *L, int co, const char *event) {
 		lua_call(L, 2, 0);
 	}
 	lua_pop(L, 1);
+}
+
+/* a finished request's trace tag goes */
+static void clear_tracetag(lua_State *L, int co) {
+	if (self(L)->tracing)
+		uv_clear(L, UV_TRACETAG, co);
+}
+
+/* trace_on(): a trace tag or flag was set; from now on the dispatcher
+ * looks for them */
+static int ltrace_on(lua_State *L) {
+	self(L)->tracing = 1;
+	lua_getiuservalue(L, OBJ, UV_TRACING);
+	lua_pushboolean(L, 1);
+	lua_setfield(L, -2, "on");
+	return 0;
 }
 
 /* skynet.address: ":0000000a" for a handle, a name as it is */
@@ -156,40 +251,42 @@ static const char *push_address(lua_State *L, int index) {
 	return luaL_tolstring(L, index, NULL);
 }
 
-/* c.send(address at index, type, session, "") */
-static void send_error(lua_State *L, int address, int session) {
-	address = lua_absindex(L, address);
-	lua_getiuservalue(L, OBJ, UV_SEND);
-	lua_pushvalue(L, address);
-	lua_pushinteger(L, PTYPE_ERROR);
-	lua_pushinteger(L, session);
-	lua_pushliteral(L, "");
-	lua_call(L, 4, 0);
+/* an error at the position of the Lua code that called */
+static int caller_error(lua_State *L, const char *fmt, const char *arg) {
+	luaL_where(L, 2);
+	lua_pushfstring(L, fmt, arg);
+	lua_concat(L, 2);
+	return lua_error(L);
+}
+
+static void send_error(lua_State *L, uint32_t address, int session) {
+	skynet_send(self(L)->context, 0, address, PTYPE_ERROR, session, NULL, 0);
 }
 
 /* ---- the running thread (skynet.lua's running_thread) ---- */
 
 static void set_running(lua_State *L, int co) {
 	lua_pushvalue(L, co);
+	self(L)->running = lua_tothread(L, -1);
 	lua_setiuservalue(L, OBJ, UV_RUNNING);
 }
 
-static int is_running(lua_State *L, int co) {
-	lua_getiuservalue(L, OBJ, UV_RUNNING);
-	int same = lua_rawequal(L, -1, co);
-	lua_pop(L, 1);
-	return same;
+static void forget_running(lua_State *L) {
+	self(L)->running = NULL;
+	lua_pushnil(L);
+	lua_setiuservalue(L, OBJ, UV_RUNNING);
 }
 
 /* running_thread([co]): the running thread; co makes it the running one,
  * false forgets it */
 static int lrunning_thread(lua_State *L) {
 	if (!lua_isnoneornil(L, 1)) {
-		if (lua_toboolean(L, 1))
+		if (lua_toboolean(L, 1)) {
 			luaL_checktype(L, 1, LUA_TTHREAD);
-		else
-			lua_pushnil(L);
-		lua_setiuservalue(L, OBJ, UV_RUNNING);
+			set_running(L, 1);
+		} else {
+			forget_running(L);
+		}
 	}
 	lua_getiuservalue(L, OBJ, UV_RUNNING);
 	return 1;
@@ -224,35 +321,33 @@ static int thread_traceback(lua_State *L) {
 	return 1;
 }
 
+/* closes the thread at co; it serves no request any more */
+static void close_thread(lua_State *L, int co) {
+	lua_State *thread = lua_tothread(L, co);
+	end_request(thread);
+	lua_resetthread(thread);
+}
+
 /* The thread at co raised the error on top: its caller gets an error
  * answer, the thread is closed and the error goes on, with co's traceback.
  * Out of memory (memlimit), even the traceback may fail: the dead
  * thread's stack was released before (snlua's resume). */
 static int fail_thread(lua_State *L, int co) {
 	int err = lua_gettop(L);
-	if (uv_get(L, UV_SESSION_OF, co) != LUA_TNIL) {
-		int session = (int)lua_tointeger(L, -1);
-		if (session != 0) {
-			trace_event(L, co, "error");
-			uv_get(L, UV_ADDRESS_OF, co);
-			send_error(L, -1, session);
-			lua_pop(L, 1);
-		}
-		uv_clear(L, UV_SESSION_OF, co);
+	struct request *r = request_of(lua_tothread(L, co));
+	if (has_session(r) && session_of(r) != 0) {
+		trace_event(L, co, "error");
+		send_error(L, r->source, session_of(r));
 	}
-	lua_pop(L, 1);
-	uv_clear(L, UV_ADDRESS_OF, co);
-	uv_clear(L, UV_TRACETAG, co);
+	clear_tracetag(L, co);
 	lua_pushcfunction(L, thread_traceback);
 	lua_pushvalue(L, co);
 	lua_pushvalue(L, err);
 	if (lua_pcall(L, 2, 1, 0) != LUA_OK)
 		lua_pushvalue(L, err);
-	lua_resetthread(lua_tothread(L, co));
-	if (is_running(L, co)) {
-		lua_pushnil(L);
-		lua_setiuservalue(L, OBJ, UV_RUNNING);
-	}
+	close_thread(L, co);
+	if (self(L)->running == lua_tothread(L, co))
+		forget_running(L);
 	return lua_error(L);
 }
 
@@ -281,7 +376,7 @@ static int settle(lua_State *L, int co, int nres) {
 		if (strcmp(c, "SUSPEND") == 0)
 			return 1;
 		if (strcmp(c, "QUIT") == 0) {
-			lua_resetthread(lua_tothread(L, co));
+			close_thread(L, co);
 			return 0;
 		}
 		if (strcmp(c, "USER") == 0)
@@ -314,28 +409,25 @@ static int resume_thread(lua_State *L, int co, int narg) {
 /*
  * Pushes the next thread skynet.wakeup queued and its resume values
  * (false, "BREAK", nil, session); returns 0 when none is left.  Taking the
- * last token empties the queue (h, t = 1, 0).
+ * last token empties the queue.
  */
 static int push_woken(lua_State *L) {
+	struct dispatcher *d = self(L);
+	if (d->wake_head > d->wake_tail)
+		return 0;
 	lua_getiuservalue(L, OBJ, UV_WAKEUPS);
 	int queue = lua_gettop(L);
-	lua_Integer h = get_field_int(L, queue, "h");
-	lua_Integer t = get_field_int(L, queue, "t");
-	for (; h <= t; h++) {
+	while (d->wake_head <= d->wake_tail) {
+		lua_Integer h = d->wake_head++;
 		lua_rawgeti(L, queue, h); /* the token */
 		lua_pushnil(L);
 		lua_rawseti(L, queue, h);
-		set_field_int(L, queue, "h", h == t ? 1 : h + 1);
-		if (h == t)
-			set_field_int(L, queue, "t", 0);
+		if (h == d->wake_tail)
+			d->wake_head = 1, d->wake_tail = 0;
 		if (uv_get(L, UV_SLEEPING, -1) != LUA_TNIL) {
 			int session = lua_gettop(L);
 			uv_get(L, UV_SESSIONS, session); /* the thread */
-			int co = lua_gettop(L);
-			lua_getiuservalue(L, OBJ, UV_TRACING);
-			if (lua_getfield(L, -1, "on") != LUA_TNIL && lua_toboolean(L, -1))
-				trace_event(L, co, "resume");
-			lua_pop(L, 2);
+			trace_event(L, session + 1, "resume");
 			lua_pushliteral(L, "BREAK");
 			uv_set(L, UV_SESSIONS, session);
 			lua_pushboolean(L, 0);
@@ -356,12 +448,10 @@ static int push_woken(lua_State *L) {
 /* runs the threads skynet.wakeup queued, one after another */
 static void run_woken(lua_State *L) {
 	while (push_woken(L)) {
-		int co = lua_gettop(L) - 4;
-		if (!resume_thread(L, co, 4)) {
-			lua_pop(L, 1);
-			return;
-		}
+		int more = resume_thread(L, -5, 4);
 		lua_pop(L, 1);
+		if (!more)
+			return;
 	}
 }
 
@@ -387,31 +477,72 @@ static int lsuspend(lua_State *L) {
 	return 0;
 }
 
+/* wakeup(token) -> true if a thread sleeps under token: it runs once the
+ * current one suspends (skynet.wakeup) */
+static int lwakeup(lua_State *L) {
+	lua_settop(L, 1);
+	if (uv_get(L, UV_SLEEPING, 1) == LUA_TNIL)
+		return 0;
+	struct dispatcher *d = self(L);
+	lua_pushvalue(L, 1);
+	uv_seti(L, UV_WAKEUPS, ++d->wake_tail);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* fork(co, body): the parked thread co runs body once the current
+ * message is done (skynet.fork) */
+static int lfork(lua_State *L) {
+	luaL_checktype(L, 1, LUA_TTHREAD);
+	struct dispatcher *d = self(L);
+	lua_settop(L, 2);
+	lua_getiuservalue(L, OBJ, UV_FORKS);
+	lua_pushvalue(L, 1);
+	lua_rawseti(L, 3, ++d->fork_tail);
+	lua_pushvalue(L, 2);
+	lua_rawseti(L, 3, ++d->fork_tail);
+	return 0;
+}
+
+/* clear_forks(): the forks not run yet never run (skynet.exit) */
+static int lclear_forks(lua_State *L) {
+	struct dispatcher *d = self(L);
+	lua_getiuservalue(L, OBJ, UV_FORKS);
+	for (lua_Integer i = d->fork_head; i <= d->fork_tail; i++) {
+		lua_pushnil(L);
+		lua_rawseti(L, -2, i);
+	}
+	d->fork_head = 1;
+	d->fork_tail = 0;
+	return 0;
+}
+
 /* ---- the pool of handler threads ---- */
 
 /*
- * The body of a handler thread.  It yields "SUSPEND" parked; its resume
- * brings the handler of a message and its arguments, so a message costs
- * one resume, not two.  Once the handler returns, the request is finished
- * (a caller it did not answer is remembered) and the thread parks again.
+ * The body of a handler thread.  Its stack holds nothing of its own: it
+ * yields "SUSPEND" parked, and its resume brings the handler of a message
+ * and its arguments, so a message costs one resume, not two.  Once the
+ * handler returns, the request is finished (a caller it did not answer is
+ * remembered) and the thread parks again.
  */
 static int handler_parked(lua_State *L, int status, lua_KContext ctx);
 
+/* the thread at co is done with its request: a caller it did not answer
+ * waits until this service exits, which then tells it it is gone */
 static void finish_request(lua_State *L, int co) {
-	if (uv_get(L, UV_SESSION_OF, co) == LUA_TNUMBER && lua_tointeger(L, -1) != 0) {
-		int session = (int)lua_tointeger(L, -1);
-		uv_get(L, UV_ADDRESS_OF, co);
-		skynet_error(self(L)->context, "Maybe forgot response session %d from %s", session,
+	struct request *r = request_of(lua_tothread(L, co));
+	if (has_session(r) && session_of(r) != 0) {
+		lua_pushinteger(L, r->source);
+		skynet_error(self(L)->context, "Maybe forgot response session %d from %s", session_of(r),
 			push_address(L, -1));
 		lua_pop(L, 1);
 		lua_pushboolean(L, 1);
 		uv_set(L, UV_FORGOTTEN, -2);
 		lua_pop(L, 1);
 	}
-	lua_pop(L, 1);
-	uv_clear(L, UV_SESSION_OF, co);
-	uv_clear(L, UV_ADDRESS_OF, co);
-	uv_clear(L, UV_TRACETAG, co);
+	end_request(lua_tothread(L, co));
+	clear_tracetag(L, co);
 }
 
 static int lfinish_request(lua_State *L) {
@@ -462,16 +593,19 @@ static int handler_body(lua_State *L) {
  */
 static void push_handler(lua_State *L) {
 	struct dispatcher *d = self(L);
-	while (d->pooled > 0) {
-		int n = d->pooled--;
+	if (d->pooled > 0) {
 		lua_getiuservalue(L, OBJ, UV_POOL);
-		if (lua_rawgeti(L, -1, n) == LUA_TTHREAD) {
-			lua_pushnil(L);
-			lua_rawseti(L, -3, n);
-			lua_remove(L, -2);
-			return;
-		}
-		lua_pop(L, 2);
+		do {
+			int n = d->pooled--;
+			if (lua_rawgeti(L, -1, n) == LUA_TTHREAD) {
+				lua_pushnil(L);
+				lua_rawseti(L, -3, n);
+				lua_remove(L, -2);
+				return;
+			}
+			lua_pop(L, 1);
+		} while (d->pooled > 0);
+		lua_pop(L, 1);
 	}
 	lua_State *co = lua_newthread(L);
 	lua_getiuservalue(L, OBJ, UV_BODY);
@@ -549,7 +683,8 @@ static void push_unknown_handler(lua_State *L, const char *which, const char *fa
 
 static void dispatch_response(lua_State *L) {
 	lua_Integer session = lua_tointeger(L, ARG_SESSION);
-	int t = uv_geti(L, UV_SESSIONS, session);
+	lua_getiuservalue(L, OBJ, UV_SESSIONS);
+	int t = lua_rawgeti(L, -1, session);
 	int co = lua_gettop(L);
 	if (t == LUA_TNIL) {
 		push_unknown_handler(L, "response", "unknown_response");
@@ -557,10 +692,8 @@ static void dispatch_response(lua_State *L) {
 		lua_call(L, 4, 0);
 		return;
 	}
-	lua_getiuservalue(L, OBJ, UV_SESSIONS);
 	lua_pushnil(L);
-	lua_rawseti(L, -2, session);
-	lua_pop(L, 1);
+	lua_rawseti(L, co - 1, session);
 	if (t == LUA_TSTRING && strcmp(lua_tostring(L, co), "BREAK") == 0)
 		return; /* a sleep skynet.wakeup broke */
 	if (t == LUA_TFUNCTION) { /* skynet.timeout's: it gets a thread now */
@@ -597,11 +730,25 @@ static void dispatch_unhandled(lua_State *L) {
 	uv_clear(L, UV_TRACE_SOURCE, ARG_SOURCE);
 	int session = (int)lua_tointeger(L, ARG_SESSION);
 	if (session != 0)
-		send_error(L, ARG_SOURCE, session);
+		send_error(L, (uint32_t)lua_tointeger(L, ARG_SOURCE), session);
 	push_unknown_handler(L, "request", "unknown_request");
 	push_message_args(L);
 	lua_pushvalue(L, ARG_TYPE);
 	lua_call(L, 5, 0);
+}
+
+/* a trace tag sent ahead of the request (from a traced caller), or the
+ * protocol's flag: skynet/rare.lua sets the thread's tag */
+static void trace_request(lua_State *L, int p, int co) {
+	int traceflag = get_protocol_field(L, p, UV_K_TRACE) != LUA_TNIL;
+	if (traceflag || uv_get(L, UV_TRACE_SOURCE, ARG_SOURCE) != LUA_TNIL) {
+		push_rare(L, "trace_request");
+		lua_pushvalue(L, co);
+		get_protocol_field(L, p, UV_K_TRACE);
+		lua_pushvalue(L, ARG_SOURCE);
+		lua_call(L, 3, 0);
+	}
+	lua_settop(L, co);
 }
 
 static void dispatch_request(lua_State *L, lua_Integer prototype) {
@@ -611,32 +758,24 @@ static void dispatch_request(lua_State *L, lua_Integer prototype) {
 	if (!found && prototype == PTYPE_TRACE) { /* the tag of the next request from source */
 		push_message_string(L);
 		uv_set(L, UV_TRACE_SOURCE, ARG_SOURCE);
+		self(L)->tracing = 1;
 		return;
 	}
-	if (!found || lua_getfield(L, p, "dispatch") == LUA_TNIL) {
+	if (!found || get_protocol_field(L, p, UV_K_DISPATCH) == LUA_TNIL) {
 		dispatch_unhandled(L);
 		return;
 	}
 	int f = lua_gettop(L);
 	push_handler(L);
 	int co = lua_gettop(L);
-	lua_pushvalue(L, ARG_SESSION);
-	uv_set(L, UV_SESSION_OF, co);
-	lua_pushvalue(L, ARG_SOURCE);
-	uv_set(L, UV_ADDRESS_OF, co);
-	int traceflag = lua_getfield(L, p, "trace") != LUA_TNIL;
-	if (traceflag || uv_get(L, UV_TRACE_SOURCE, ARG_SOURCE) != LUA_TNIL) {
-		push_rare(L, "trace_request");
-		lua_pushvalue(L, co);
-		lua_getfield(L, p, "trace");
-		lua_pushvalue(L, ARG_SOURCE);
-		lua_call(L, 3, 0);
-	}
-	lua_settop(L, co);
+	start_request(lua_tothread(L, co), (int)lua_tointeger(L, ARG_SESSION),
+		(uint32_t)lua_tointeger(L, ARG_SOURCE));
+	if (self(L)->tracing)
+		trace_request(L, p, co);
 	lua_pushvalue(L, f);
 	lua_pushvalue(L, ARG_SESSION);
 	lua_pushvalue(L, ARG_SOURCE);
-	lua_getfield(L, p, "unpack");
+	get_protocol_field(L, p, UV_K_UNPACK);
 	lua_pushvalue(L, ARG_MSG);
 	lua_pushvalue(L, ARG_SZ);
 	lua_call(L, 2, LUA_MULTRET);
@@ -665,41 +804,28 @@ static int lraw_dispatch_message(lua_State *L) {
 	return 0;
 }
 
-/* whether a fork or a failed call waits (dispatch_pending's work) */
-static int has_pending(lua_State *L) {
-	lua_getiuservalue(L, OBJ, UV_FORKS);
-	lua_getfield(L, -1, "h");
-	int pending = lua_rawget(L, -2) != LUA_TNIL;
-	lua_pop(L, 2);
-	if (!pending) {
-		pending = uv_geti(L, UV_ERRORS, 1) != LUA_TNIL;
-		lua_pop(L, 1);
-	}
-	return pending;
-}
-
 /* the forks and error answers a dispatch leaves; after a handler raised,
  * the callback's loop runs this again (the pending hook) until it runs
  * through */
 static int ldispatch_pending(lua_State *L) {
+	struct dispatcher *d = self(L);
 	int top = lua_gettop(L);
-	lua_getiuservalue(L, OBJ, UV_FORKS);
-	int forks = lua_gettop(L);
-	for (;;) {
-		lua_Integer h = get_field_int(L, forks, "h");
-		if (lua_rawgeti(L, forks, h) == LUA_TNIL) {
-			lua_pop(L, 1);
-			set_field_int(L, forks, "h", 1);
-			set_field_int(L, forks, "t", 0);
-			break;
+	if (d->fork_head <= d->fork_tail) {
+		lua_getiuservalue(L, OBJ, UV_FORKS);
+		int forks = lua_gettop(L);
+		while (d->fork_head <= d->fork_tail) {
+			lua_Integer h = d->fork_head;
+			d->fork_head += 2;
+			lua_rawgeti(L, forks, h);
+			lua_rawgeti(L, forks, h + 1); /* its body */
+			lua_pushnil(L);
+			lua_rawseti(L, forks, h);
+			lua_pushnil(L);
+			lua_rawseti(L, forks, h + 1);
+			run_thread(L, -2, 1);
 		}
-		lua_rawgeti(L, forks, h + 1); /* its body */
-		lua_pushnil(L);
-		lua_rawseti(L, forks, h);
-		lua_pushnil(L);
-		lua_rawseti(L, forks, h + 1);
-		set_field_int(L, forks, "h", h + 2);
-		run_thread(L, -2, 1);
+		d->fork_head = 1;
+		d->fork_tail = 0;
 	}
 	lua_getiuservalue(L, OBJ, UV_ERRORS);
 	while (lua_rawgeti(L, -1, 1) != LUA_TNIL) {
@@ -724,7 +850,7 @@ static int ldispatch_message(lua_State *L) {
 	if (lua_tointeger(L, ARG_SESSION) == 0) {
 		lua_getiuservalue(L, OBJ, UV_PROTO);
 		if (lua_rawgeti(L, -1, lua_tointeger(L, ARG_TYPE)) == LUA_TTABLE
-			&& lua_getfield(L, -1, "direct") != LUA_TNIL) {
+			&& get_protocol_field(L, -1, UV_K_DIRECT) != LUA_TNIL) {
 			lua_pushvalue(L, ARG_MSG);
 			lua_pushvalue(L, ARG_SZ);
 			lua_call(L, 2, 1);
@@ -736,20 +862,11 @@ static int ldispatch_message(lua_State *L) {
 		run_woken(L);
 	else
 		raw_dispatch(L);
-	if (has_pending(L))
-		ldispatch_pending(L);
+	ldispatch_pending(L);
 	return 0;
 }
 
 /* ---- calls, sends, responses ---- */
-
-/* an error at the position of the Lua code that called */
-static int caller_error(lua_State *L, const char *fmt, const char *arg) {
-	luaL_where(L, 2);
-	lua_pushfstring(L, fmt, arg);
-	lua_concat(L, 2);
-	return lua_error(L);
-}
 
 /* replaces the protocol name at index 2 with its protocol */
 static void resolve_protocol(lua_State *L) {
@@ -761,23 +878,26 @@ static void resolve_protocol(lua_State *L) {
 	lua_pop(L, 1);
 }
 
-/* stack: dest, protocol, session, values: c.send(dest, p.id, session,
- * p.pack(values...)); leaves what c.send returned in their place */
-static void send_packed(lua_State *L) {
-	lua_getfield(L, 2, "pack");
+/* stack: dest, protocol, session, values: sends p.pack(values...) with
+ * p.id and session to dest; returns the session, or -1 when dest is gone */
+static int send_packed(lua_State *L, int session) {
+	get_protocol_field(L, 2, UV_K_PACK);
 	lua_insert(L, 4);
 	lua_call(L, lua_gettop(L) - 4, LUA_MULTRET);
-	luaL_checkstack(L, 4, NULL);
-	lua_getiuservalue(L, OBJ, UV_SEND);
-	lua_pushvalue(L, 1);
-	lua_getfield(L, 2, "id");
-	lua_pushvalue(L, 3);
-	lua_rotate(L, 4, 4);
-	lua_call(L, lua_gettop(L) - 4, 1);
+	luaL_checkstack(L, 2, NULL);
+	get_protocol_field(L, 2, UV_K_ID);
+	int type = (int)lua_tointeger(L, -1);
+	lua_pop(L, 1);
+	if (type < 0 || type > 0xff)
+		caller_error(L, "%s", "protocol id out of range 0..255");
+	return core_send(L, self(L)->context, 0, 1, type, session, 4);
 }
 
 /* a traced thread's call is traced at the callee too */
 static void trace_call(lua_State *L) {
+	struct dispatcher *d = self(L);
+	if (!d->tracing || d->running == NULL)
+		return;
 	lua_getiuservalue(L, OBJ, UV_RUNNING);
 	if (uv_get(L, UV_TRACETAG, -1) > LUA_TBOOLEAN || lua_toboolean(L, -1)) {
 		int tag = lua_gettop(L);
@@ -786,12 +906,7 @@ static void trace_call(lua_State *L) {
 		lua_pushliteral(L, "call");
 		lua_pushinteger(L, 2);
 		lua_call(L, 3, 0);
-		lua_getiuservalue(L, OBJ, UV_SEND);
-		lua_pushvalue(L, 1);
-		lua_pushinteger(L, PTYPE_TRACE);
-		lua_pushinteger(L, 0);
-		lua_pushvalue(L, tag);
-		lua_call(L, 4, 0);
+		core_send(L, d->context, 0, 1, PTYPE_TRACE, 0, tag);
 	}
 	lua_pop(L, 2);
 }
@@ -833,7 +948,7 @@ static int call_done(lua_State *L, int status, lua_KContext ctx) {
 	(void)status;
 	(void)ctx;
 	check_response(L, 1, 3);
-	lua_getfield(L, 2, "unpack");
+	get_protocol_field(L, 2, UV_K_UNPACK);
 	lua_pushvalue(L, 5);
 	lua_pushvalue(L, 6);
 	lua_call(L, 2, LUA_MULTRET);
@@ -846,10 +961,10 @@ static int lcall(lua_State *L) {
 	luaL_checkany(L, 2);
 	trace_call(L);
 	resolve_protocol(L);
-	lua_pushinteger(L, new_session(L));
+	int session = new_session(L);
+	lua_pushinteger(L, session);
 	lua_insert(L, 3);
-	send_packed(L);
-	if (lua_isnil(L, -1))
+	if (send_packed(L, session) < 0)
 		caller_error(L, "call to invalid address %s", push_address(L, 1));
 	lua_settop(L, 3);
 	return wait_response(L, 1, 3, call_done);
@@ -862,7 +977,9 @@ static int lsend(lua_State *L) {
 	resolve_protocol(L);
 	lua_pushinteger(L, 0);
 	lua_insert(L, 3);
-	send_packed(L);
+	if (send_packed(L, 0) < 0)
+		return 0;
+	lua_pushinteger(L, 0);
 	return 1;
 }
 
@@ -874,33 +991,32 @@ static void trash_message(lua_State *L) {
 
 /* skynet.ret(msg, sz): answers the running thread's request */
 static int lret(lua_State *L) {
+	struct dispatcher *d = self(L);
 	lua_settop(L, 2);
 	if (lua_isnil(L, 1)) {
 		lua_pushliteral(L, "");
 		lua_replace(L, 1);
 	}
-	lua_getiuservalue(L, OBJ, UV_RUNNING); /* 3 */
-	uv_get(L, UV_SESSION_OF, 3);           /* 4 */
-	trace_event(L, 3, "response");
-	if (lua_isnil(L, 4)) {
+	if (d->tracing && d->running) {
+		lua_getiuservalue(L, OBJ, UV_RUNNING);
+		trace_event(L, 3, "response");
+		lua_settop(L, 2);
+	}
+	struct request *r = d->running ? request_of(d->running) : NULL;
+	if (r == NULL || !has_session(r)) {
 		trash_message(L);
 		return caller_error(L, "%s", "No session to respond to");
 	}
-	uv_clear(L, UV_SESSION_OF, 3);
-	int session = (int)lua_tointeger(L, 4);
+	int session = session_of(r);
+	r->session = 0;
 	if (session == 0) {
 		trash_message(L);
 		lua_pushboolean(L, 0); /* a send: nobody waits for the answer */
 		return 1;
 	}
-	lua_getiuservalue(L, OBJ, UV_SEND);
-	uv_get(L, UV_ADDRESS_OF, 3);
-	lua_pushinteger(L, PTYPE_RESPONSE);
-	lua_pushinteger(L, session);
-	lua_pushvalue(L, 1);
-	lua_pushvalue(L, 2);
-	lua_call(L, 5, 1);
-	lua_pushboolean(L, !lua_isnil(L, -1));
+	lua_pushinteger(L, r->source); /* 3 */
+	int sent = core_send(L, d->context, 0, 3, PTYPE_RESPONSE, session, 1);
+	lua_pushboolean(L, sent >= 0);
 	return 1;
 }
 
@@ -914,9 +1030,7 @@ static int ltimeout(lua_State *L) {
 		ti = INT_MAX;
 	skynet_timeout(skynet_context_handle(d->context), ti < 0 ? 0 : (int)ti, session);
 	lua_settop(L, 2);
-	lua_getiuservalue(L, OBJ, UV_SESSIONS);
-	lua_pushvalue(L, 2);
-	lua_rawseti(L, -2, session);
+	uv_seti(L, UV_SESSIONS, session);
 	return 0;
 }
 
@@ -1075,13 +1189,6 @@ int dispatch_lastsession(lua_State *L) {
 
 /* ---- the object ---- */
 
-/* t[name] = a closure of f over the object at index 3 */
-static void set_method(lua_State *L, int t, const char *name, lua_CFunction f) {
-	lua_pushvalue(L, 3);
-	lua_pushcclosure(L, f, 1);
-	lua_setfield(L, t, name);
-}
-
 static void set_closure_uv(lua_State *L, int uv, lua_CFunction f) {
 	lua_pushvalue(L, 3);
 	lua_pushcclosure(L, f, 1);
@@ -1090,12 +1197,10 @@ static void set_closure_uv(lua_State *L, int uv, lua_CFunction f) {
 
 /*
  * dispatcher(I, skynet): makes the service's dispatcher from skynet.lua's
- * internals I (their tables, I.c and I.rare; skynet.tracelog) and puts
- * its functions in I (new_session, co_create, suspend,
- * raw_dispatch_message, yield_call, finish_request, running_thread,
- * error_text, early) and in skynet (call, send, ret, timeout,
- * dispatch_message).  skynet.core's callback, lastsession and trim reach
- * it through the registry.
+ * internals I (the tables named in shared_names, I.rare) and
+ * skynet.tracelog, and puts its functions in I (internals[] below) and in
+ * skynet (api[]).  skynet.core's callback, lastsession and trim reach it
+ * through the registry.
  */
 int dispatch_new(lua_State *L) {
 	luaL_checktype(L, 1, LUA_TTABLE);
@@ -1106,26 +1211,31 @@ int dispatch_new(lua_State *L) {
 	lua_pop(L, 1);
 	lua_getfield(L, LUA_REGISTRYINDEX, SKYNET_RESUMER);
 	struct skynet_resumer *resumer = lua_touserdata(L, -1);
-	if (resumer == NULL)
+	lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+	struct request *none = request_of(lua_tothread(L, -1));
+	if (resumer == NULL || none->session != 0 || none->source != 0)
 		return luaL_error(L, "a dispatcher runs in a Lua service (snlua)");
-	lua_pop(L, 1);
+	lua_pop(L, 2);
 	struct dispatcher *d = lua_newuserdatauv(L, sizeof(*d), UV_COUNT); /* 3 */
+	memset(d, 0, sizeof(*d));
 	d->context = lua_touserdata(L, lua_upvalueindex(1));
 	d->resumer = *resumer;
-	d->session = 0;
-	d->pooled = 0;
-	d->trim = 0;
-	for (int uv = UV_SESSIONS; uv < UV_TRACELOG; uv++) {
+	d->wake_head = d->fork_head = 1;
+	for (int uv = UV_SESSIONS; uv <= UV_RARE; uv++) {
 		if (lua_getfield(L, 1, shared_names[uv - UV_SESSIONS]) == LUA_TNIL)
 			return luaL_error(L, "dispatcher: I.%s is missing", shared_names[uv - UV_SESSIONS]);
 		lua_setiuservalue(L, 3, uv);
 	}
+	for (int uv = UV_K_DISPATCH; uv <= UV_K_ID; uv++) {
+		lua_pushstring(L, key_names[uv - UV_K_DISPATCH]);
+		lua_setiuservalue(L, 3, uv);
+	}
 	lua_getfield(L, 2, "tracelog");
 	lua_setiuservalue(L, 3, UV_TRACELOG);
-	lua_getfield(L, 1, "c");
-	lua_getfield(L, -1, "send");
-	lua_setiuservalue(L, 3, UV_SEND);
-	lua_pop(L, 1);
+	lua_newtable(L);
+	lua_setiuservalue(L, 3, UV_WAKEUPS);
+	lua_newtable(L);
+	lua_setiuservalue(L, 3, UV_FORKS);
 
 	d->thread = lua_newthread(L);
 	lua_setiuservalue(L, 3, UV_THREAD);
@@ -1144,20 +1254,37 @@ int dispatch_new(lua_State *L) {
 	set_closure_uv(L, UV_BODY, handler_body);
 	set_closure_uv(L, UV_PENDING_HOOK, ldispatch_pending);
 
-	set_method(L, 1, "new_session", lnew_session);
-	set_method(L, 1, "co_create", lco_create);
-	set_method(L, 1, "suspend", lsuspend);
-	set_method(L, 1, "raw_dispatch_message", lraw_dispatch_message);
-	set_method(L, 1, "yield_call", lyield_call);
-	set_method(L, 1, "finish_request", lfinish_request);
-	set_method(L, 1, "running_thread", lrunning_thread);
-	set_method(L, 1, "early", learly);
-	lua_pushcfunction(L, lerror_text);
-	lua_setfield(L, 1, "error_text");
-	set_method(L, 2, "call", lcall);
-	set_method(L, 2, "send", lsend);
-	set_method(L, 2, "ret", lret);
-	set_method(L, 2, "timeout", ltimeout);
-	set_method(L, 2, "dispatch_message", ldispatch_message);
+	static const luaL_Reg internals[] = {
+		{ "new_session", lnew_session },
+		{ "co_create", lco_create },
+		{ "suspend", lsuspend },
+		{ "raw_dispatch_message", lraw_dispatch_message },
+		{ "yield_call", lyield_call },
+		{ "finish_request", lfinish_request },
+		{ "running_thread", lrunning_thread },
+		{ "early", learly },
+		{ "request", lrequest },
+		{ "take_session", ltake_session },
+		{ "wakeup", lwakeup },
+		{ "fork", lfork },
+		{ "clear_forks", lclear_forks },
+		{ "trace_on", ltrace_on },
+		{ "error_text", lerror_text },
+		{ NULL, NULL },
+	};
+	static const luaL_Reg api[] = {
+		{ "call", lcall },
+		{ "send", lsend },
+		{ "ret", lret },
+		{ "timeout", ltimeout },
+		{ "dispatch_message", ldispatch_message },
+		{ NULL, NULL },
+	};
+	lua_pushvalue(L, 2);
+	lua_pushvalue(L, 3);
+	luaL_setfuncs(L, api, 1); /* closures over the object */
+	lua_pushvalue(L, 1);
+	lua_pushvalue(L, 3);
+	luaL_setfuncs(L, internals, 1);
 	return 0;
 }

@@ -3,6 +3,8 @@
 
 #include <lua.h>
 
+#include <stdint.h>
+
 /* skynet.core's dispatcher(I, skynet), with the context as upvalue 1:
  * makes the service's dispatcher and its message path (lua-dispatch.c) */
 int dispatch_new(lua_State *L);
@@ -23,5 +25,14 @@ int dispatch_trim(lua_State *L);
 /* sets *session to the next id of the service's allocator and returns 1;
  * 0 when the service has no dispatcher */
 int dispatch_newsession(lua_State *L, int *session);
+
+/* lua-skynet.c: sends the message at index msg (a string, nil, or a
+ * pointer taken with the size after it) of type and session from source
+ * to the handle or name at index dest; returns the session, or -1 when
+ * the destination is gone.  Raises on a bad argument or a message too
+ * large. */
+struct skynet_context;
+int core_send(lua_State *L, struct skynet_context *context, uint32_t source, int dest,
+	int type, int session, int msg);
 
 #endif

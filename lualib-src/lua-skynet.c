@@ -164,19 +164,32 @@ static int get_message(lua_State *L, int index, int *type, void **msg, size_t *s
 	return luaL_error(L, "invalid param %s", luaL_typename(L, index));
 }
 
+int core_send(lua_State *L, struct skynet_context *context, uint32_t source, int dest,
+	int type, int session, int msg) {
+	uint32_t handle = (uint32_t)lua_tointeger(L, dest);
+	const char *dest_string = NULL;
+	if (handle == 0) {
+		if (lua_type(L, dest) == LUA_TNUMBER)
+			return luaL_error(L, "Invalid service address 0");
+		dest_string = get_dest_string(L, dest);
+	}
+	void *data = NULL;
+	size_t len = 0;
+	get_message(L, msg, &type, &data, &len);
+	if (dest_string)
+		session = skynet_sendname(context, source, dest_string, type, session, data, len);
+	else
+		session = skynet_send(context, source, handle, type, session, data, len);
+	if (session == -2)
+		return luaL_error(L, "the message to %s is too large", dest_string ? dest_string : "service");
+	return session < 0 ? -1 : session;
+}
+
 /*
  * send(dest, type, session, msg, sz) -> session, or nil when dest is gone;
  * session nil allocates one.
  */
 static int send_message(lua_State *L, int source, int idx_type) {
-	struct skynet_context *context = get_context(L);
-	uint32_t dest = (uint32_t)lua_tointeger(L, 1);
-	const char *dest_string = NULL;
-	if (dest == 0) {
-		if (lua_type(L, 1) == LUA_TNUMBER)
-			return luaL_error(L, "Invalid service address 0");
-		dest_string = get_dest_string(L, 1);
-	}
 	lua_Integer ptype = luaL_checkinteger(L, idx_type);
 	/* the bits above are PTYPE_TAG_* flags, for the core's use only */
 	luaL_argcheck(L, ptype >= 0 && ptype <= 0xff, idx_type, "message type out of range 0..255");
@@ -188,19 +201,9 @@ static int send_message(lua_State *L, int source, int idx_type) {
 			type |= PTYPE_TAG_ALLOCSESSION;
 	} else
 		session = (int)luaL_checkinteger(L, idx_type + 1);
-	void *msg = NULL;
-	size_t len = 0;
-	get_message(L, idx_type + 2, &type, &msg, &len);
-	if (dest_string)
-		session = skynet_sendname(context, source, dest_string, type, session, msg, len);
-	else
-		session = skynet_send(context, source, dest, type, session, msg, len);
-	if (session < 0) {
-		if (session == -2)
-			return luaL_error(L, "the message to %s is too large", dest_string ? dest_string : "service");
-		/* the destination does not exist */
-		return 0;
-	}
+	session = core_send(L, get_context(L), source, 1, type, session, idx_type + 2);
+	if (session < 0)
+		return 0; /* the destination does not exist */
 	lua_pushinteger(L, session);
 	return 1;
 }

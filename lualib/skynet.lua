@@ -23,11 +23,9 @@ local PTYPE_LUA = 10
 local proto = {} -- name and id -> protocol (skynet.register_protocol)
 skynet.proto = proto
 
--- session bookkeeping
+-- session bookkeeping; the request a thread serves (its session and
+-- source) is the dispatcher's: internal.request(co)
 local session_id_coroutine = {}     -- session -> waiting thread, timeout function, or "BREAK"
-local session_coroutine_id = {}     -- thread -> session of the request it handles
-local session_coroutine_address = {} -- thread -> source of that request
-local session_coroutine_tracetag = {} -- thread -> its trace tag, or false: never traced
 local unresponse = {}               -- response closure -> address
 local watching_session = {}         -- session -> address called
 
@@ -54,17 +52,13 @@ internal = {
 	c = c,
 	proto = proto,
 	session_id_coroutine = session_id_coroutine,
-	session_coroutine_id = session_coroutine_id,
-	session_coroutine_address = session_coroutine_address,
-	session_coroutine_tracetag = session_coroutine_tracetag,
-	-- on = true once any thread got a tag: until then the wakeup path does
-	-- not look its threads up in session_coroutine_tracetag
+	session_coroutine_tracetag = {}, -- thread -> its trace tag, or false: never traced
+	-- on = true once any tag or trace flag was set (internal.trace_on()):
+	-- until then nothing looks threads up in session_coroutine_tracetag
 	tracing = { on = false },
 	unresponse = unresponse,
 	watching_session = watching_session,
 	sleep_session = {},                -- token -> session
-	wakeup_queue = { h = 1, t = 0 },   -- tokens to wake, from h to t
-	fork_queue = { h = 1, t = 0 },     -- pairs: a parked thread, then its body
 	-- what a message nobody expects meets: set by
 	-- skynet.dispatch_unknown_request and dispatch_unknown_response, else
 	-- skynet/rare.lua's
@@ -85,8 +79,10 @@ internal = {
 -- The dispatcher adds the message path: to internal new_session,
 -- co_create, suspend, raw_dispatch_message, yield_call, finish_request,
 -- running_thread (running_thread(co) makes co the running one,
--- running_thread(false) forgets it), error_text and early; to skynet call,
--- send, ret, timeout and dispatch_message.
+-- running_thread(false) forgets it), request and take_session (the
+-- session and source of the request a thread serves), wakeup, fork,
+-- clear_forks, trace_on, error_text and early; to skynet call, send, ret,
+-- timeout and dispatch_message.
 c.dispatcher(internal, skynet)
 local rare = internal.rare
 
@@ -119,7 +115,7 @@ end
 -- killed from outside: the VM closes and this finalizer (kept in internal)
 -- answers the callers that would otherwise wait forever
 internal.release_on_close = setmetatable({}, { __gc = function()
-	if rare_part or next(session_coroutine_id) or next(unresponse) or next(watching_session)
+	if rare_part or next(session_id_coroutine) or next(unresponse) or next(watching_session)
 		or next(forgotten_callers) then
 		local ok, part = pcall(rare)
 		if ok then

@@ -918,6 +918,9 @@ static struct snlua *new_vm(void) {
 		skynet_free(l);
 		return NULL;
 	}
+	/* every thread starts with a copy of this: the dispatcher keeps the
+	 * request a handler thread serves there, and zero is "none" */
+	memset(lua_getextraspace(l->L), 0, LUA_EXTRASPACE);
 	/* generational mode while the heap is empty, where switching is free;
 	 * the first step after loading (init stops the collector) is then one
 	 * full pass, which also frees what loading left behind */

@@ -9,12 +9,8 @@ return function(skynet, I)
 	local c = I.c
 	local proto = I.proto
 	local session_id_coroutine = I.session_id_coroutine
-	local session_coroutine_id = I.session_coroutine_id
-	local session_coroutine_address = I.session_coroutine_address
 	local unresponse = I.unresponse
 	local sleep_session = I.sleep_session
-	local wakeup_queue = I.wakeup_queue
-	local fork_queue = I.fork_queue
 	local new_session = I.new_session
 	local running_thread = I.running_thread
 	local session_coroutine_tracetag = I.session_coroutine_tracetag
@@ -56,13 +52,10 @@ return function(skynet, I)
 
 	function skynet.response(pack)
 		pack = pack or skynet.pack
-		local co = running_thread()
-		local session = session_coroutine_id[co]
+		local session, address = I.take_session(running_thread())
 		if session == nil then
 			error "No session to respond to"
 		end
-		session_coroutine_id[co] = nil
-		local address = session_coroutine_address[co]
 		if session == 0 then
 			return function() end
 		end
@@ -150,14 +143,7 @@ return function(skynet, I)
 	end
 
 	-- the woken thread runs once the current one suspends
-	function skynet.wakeup(token)
-		if sleep_session[token] then
-			local t = wakeup_queue.t + 1
-			wakeup_queue[t] = token
-			wakeup_queue.t = t
-			return true
-		end
-	end
+	skynet.wakeup = I.wakeup
 
 	local starttime
 
@@ -183,10 +169,7 @@ return function(skynet, I)
 			body = function() func(table.unpack(args, 1, n)) end
 		end
 		local co = I.co_create()
-		local t = fork_queue.t
-		fork_queue[t + 1] = co
-		fork_queue[t + 2] = body
-		fork_queue.t = t + 2
+		I.fork(co, body)
 		return co
 	end
 end

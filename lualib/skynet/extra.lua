@@ -87,7 +87,7 @@ return function(skynet, I)
 		traceid = traceid + 1
 		local tag = string.format(":%08x-%d", I.self, traceid)
 		session_coroutine_tracetag[co] = tag
-		I.tracing.on = true
+		I.trace_on()
 		skynet.tracelog(tag, info and ("trace " .. info) or "trace")
 	end
 
@@ -100,6 +100,7 @@ return function(skynet, I)
 	function skynet.traceproto(prototype, flag)
 		local p = assert(proto[prototype], "unknown protocol")
 		p.trace = flag
+		I.trace_on()
 	end
 
 	-- a raw call traced under tag (a tag from another node: clusteragent)

@@ -7,8 +7,6 @@ return function(skynet, I)
 	local c = I.c
 	local c_send = c.send
 	local proto = I.proto
-	local session_coroutine_id = I.session_coroutine_id
-	local session_coroutine_address = I.session_coroutine_address
 	local session_coroutine_tracetag = I.session_coroutine_tracetag
 	local new_session = I.new_session
 	local running_thread = I.running_thread
@@ -39,12 +37,11 @@ return function(skynet, I)
 	end
 
 	function skynet.ignoreret()
-		session_coroutine_id[running_thread()] = nil
+		I.take_session(running_thread())
 	end
 
 	function skynet.context()
-		local co = running_thread()
-		return session_coroutine_id[co], session_coroutine_address[co]
+		return I.request(running_thread())
 	end
 
 	function skynet.genid()

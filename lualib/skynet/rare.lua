@@ -7,13 +7,10 @@ return function(skynet, I)
 	local c = I.c
 	local c_send = c.send
 	local session_id_coroutine = I.session_id_coroutine
-	local session_coroutine_id = I.session_coroutine_id
-	local session_coroutine_address = I.session_coroutine_address
 	local session_coroutine_tracetag = I.session_coroutine_tracetag
 	local watching_session = I.watching_session
 	local error_queue = I.error_queue
 	local forgotten_callers = I.forgotten_callers
-	local fork_queue = I.fork_queue
 	local trace_source = I.trace_source
 	local running_thread = I.running_thread
 	local suspend = I.suspend
@@ -76,7 +73,7 @@ return function(skynet, I)
 		elseif tag then
 			tracelog(tag, "request")
 			session_coroutine_tracetag[co] = tag
-			I.tracing.on = true
+			I.trace_on()
 		elseif traceflag then
 			running_thread(co)
 			skynet.trace()
@@ -85,12 +82,18 @@ return function(skynet, I)
 
 	-- answer everyone still waiting on this service, and everyone it waits on
 	function R.release_waiters()
-		for co, session in pairs(session_coroutine_id) do
-			local address = session_coroutine_address[co]
-			if session ~= 0 and address then
+		-- the threads that may owe an answer: the running one and those waiting
+		local owing = { running_thread() }
+		for _, co in pairs(session_id_coroutine) do
+			if type(co) == "thread" then
+				owing[#owing + 1] = co
+			end
+		end
+		for _, co in ipairs(owing) do
+			local session, address = I.take_session(co)
+			if session and session ~= 0 and address then
 				c_send(address, PTYPE_ERROR, session, "")
 			end
-			session_coroutine_id[co] = nil
 		end
 		for resp in pairs(I.unresponse) do
 			resp(false)
@@ -114,10 +117,7 @@ return function(skynet, I)
 	end
 
 	function R.exit()
-		for i = fork_queue.h, fork_queue.t do
-			fork_queue[i] = nil
-		end
-		fork_queue.h, fork_queue.t = 1, 0
+		I.clear_forks()
 		skynet.send(".launcher", "lua", "REMOVE", I.self, false)
 		R.release_waiters()
 		local current = running_thread()
