@@ -212,8 +212,8 @@ static void push_rare(lua_State *L, const char *name) {
 }
 
 /* tracelog(tag, event) for the thread at co, if it has a tag */
-static void trace_event(lua_State *L, int co, const char *event) {
-	if (!self(L)->tracing)
+static void trace_event(struct dispatcher *d, lua_State *L, int co, const char *event) {
+	if (!d->tracing)
 		return;
 	if (uv_get(L, UV_TRACETAG, co) > LUA_TBOOLEAN || lua_toboolean(L, -1)) {
 		int tag = lua_gettop(L);
@@ -226,8 +226,8 @@ static void trace_event(lua_State *L, int co, const char *event) {
 }
 
 /* a finished request's trace tag goes */
-static void clear_tracetag(lua_State *L, int co) {
-	if (self(L)->tracing)
+static void clear_tracetag(struct dispatcher *d, lua_State *L, int co) {
+	if (d->tracing)
 		uv_clear(L, UV_TRACETAG, co);
 }
 
@@ -259,20 +259,20 @@ static int caller_error(lua_State *L, const char *fmt, const char *arg) {
 	return lua_error(L);
 }
 
-static void send_error(lua_State *L, uint32_t address, int session) {
-	skynet_send(self(L)->context, 0, address, PTYPE_ERROR, session, NULL, 0);
+static void send_error(struct dispatcher *d, uint32_t address, int session) {
+	skynet_send(d->context, 0, address, PTYPE_ERROR, session, NULL, 0);
 }
 
 /* ---- the running thread (skynet.lua's running_thread) ---- */
 
-static void set_running(lua_State *L, int co) {
+static void set_running(struct dispatcher *d, lua_State *L, int co) {
 	lua_pushvalue(L, co);
-	self(L)->running = lua_tothread(L, -1);
+	d->running = lua_tothread(L, -1);
 	lua_setiuservalue(L, OBJ, UV_RUNNING);
 }
 
-static void forget_running(lua_State *L) {
-	self(L)->running = NULL;
+static void forget_running(struct dispatcher *d, lua_State *L) {
+	d->running = NULL;
 	lua_pushnil(L);
 	lua_setiuservalue(L, OBJ, UV_RUNNING);
 }
@@ -283,9 +283,9 @@ static int lrunning_thread(lua_State *L) {
 	if (!lua_isnoneornil(L, 1)) {
 		if (lua_toboolean(L, 1)) {
 			luaL_checktype(L, 1, LUA_TTHREAD);
-			set_running(L, 1);
+			set_running(self(L), L, 1);
 		} else {
-			forget_running(L);
+			forget_running(self(L), L);
 		}
 	}
 	lua_getiuservalue(L, OBJ, UV_RUNNING);
@@ -332,22 +332,22 @@ static void close_thread(lua_State *L, int co) {
  * answer, the thread is closed and the error goes on, with co's traceback.
  * Out of memory (memlimit), even the traceback may fail: the dead
  * thread's stack was released before (snlua's resume). */
-static int fail_thread(lua_State *L, int co) {
+static int fail_thread(struct dispatcher *d, lua_State *L, int co) {
 	int err = lua_gettop(L);
 	struct request *r = request_of(lua_tothread(L, co));
 	if (has_session(r) && session_of(r) != 0) {
-		trace_event(L, co, "error");
-		send_error(L, r->source, session_of(r));
+		trace_event(d, L, co, "error");
+		send_error(d, r->source, session_of(r));
 	}
-	clear_tracetag(L, co);
+	clear_tracetag(d, L, co);
 	lua_pushcfunction(L, thread_traceback);
 	lua_pushvalue(L, co);
 	lua_pushvalue(L, err);
 	if (lua_pcall(L, 2, 1, 0) != LUA_OK)
 		lua_pushvalue(L, err);
 	close_thread(L, co);
-	if (self(L)->running == lua_tothread(L, co))
-		forget_running(L);
+	if (d->running == lua_tothread(L, co))
+		forget_running(d, L);
 	return lua_error(L);
 }
 
@@ -390,17 +390,16 @@ static int settle(lua_State *L, int co, int nres) {
 
 /* resumes the thread at co with the narg values on top, as the running
  * thread; pops them and returns what settle returns */
-static int resume_thread(lua_State *L, int co, int narg) {
+static int resume_thread(struct dispatcher *d, lua_State *L, int co, int narg) {
 	co = lua_absindex(L, co);
 	int top = lua_gettop(L) - narg;
 	lua_State *thread = lua_tothread(L, co);
 	if (thread == NULL)
 		return luaL_error(L, "bad argument #1 to 'resume' (coroutine expected)");
-	set_running(L, co);
-	struct dispatcher *d = self(L);
+	set_running(d, L, co);
 	int nres = d->resumer.resume(d->resumer.ud, L, thread, narg);
 	if (nres < 0)
-		return fail_thread(L, co);
+		return fail_thread(d, L, co);
 	int more = settle(L, co, nres);
 	lua_settop(L, top);
 	return more;
@@ -411,8 +410,7 @@ static int resume_thread(lua_State *L, int co, int narg) {
  * (false, "BREAK", nil, session); returns 0 when none is left.  Taking the
  * last token empties the queue.
  */
-static int push_woken(lua_State *L) {
-	struct dispatcher *d = self(L);
+static int push_woken(struct dispatcher *d, lua_State *L) {
 	if (d->wake_head > d->wake_tail)
 		return 0;
 	lua_getiuservalue(L, OBJ, UV_WAKEUPS);
@@ -427,7 +425,7 @@ static int push_woken(lua_State *L) {
 		if (uv_get(L, UV_SLEEPING, -1) != LUA_TNIL) {
 			int session = lua_gettop(L);
 			uv_get(L, UV_SESSIONS, session); /* the thread */
-			trace_event(L, session + 1, "resume");
+			trace_event(d, L, session + 1, "resume");
 			lua_pushliteral(L, "BREAK");
 			uv_set(L, UV_SESSIONS, session);
 			lua_pushboolean(L, 0);
@@ -446,9 +444,9 @@ static int push_woken(lua_State *L) {
 }
 
 /* runs the threads skynet.wakeup queued, one after another */
-static void run_woken(lua_State *L) {
-	while (push_woken(L)) {
-		int more = resume_thread(L, -5, 4);
+static void run_woken(struct dispatcher *d, lua_State *L) {
+	while (push_woken(d, L)) {
+		int more = resume_thread(d, L, -5, 4);
 		lua_pop(L, 1);
 		if (!more)
 			return;
@@ -457,23 +455,24 @@ static void run_woken(lua_State *L) {
 
 /* resumes the thread at co with the narg values on top, then the threads
  * it woke; pops them and the thread */
-static void run_thread(lua_State *L, int co, int narg) {
-	int more = resume_thread(L, co, narg);
+static void run_thread(struct dispatcher *d, lua_State *L, int co, int narg) {
+	int more = resume_thread(d, L, co, narg);
 	lua_pop(L, 1);
 	if (more)
-		run_woken(L);
+		run_woken(d, L);
 }
 
 /* suspend(co, ok, command...): what a thread resumed from Lua (the
  * debugger, a failed call) left, settled as a message's thread is */
 static int lsuspend(lua_State *L) {
 	luaL_checktype(L, 1, LUA_TTHREAD);
+	struct dispatcher *d = self(L);
 	if (!lua_toboolean(L, 2)) {
 		lua_settop(L, 3);
-		return fail_thread(L, 1);
+		return fail_thread(d, L, 1);
 	}
 	if (settle(L, 1, lua_gettop(L) - 2))
-		run_woken(L);
+		run_woken(d, L);
 	return 0;
 }
 
@@ -530,11 +529,11 @@ static int handler_parked(lua_State *L, int status, lua_KContext ctx);
 
 /* the thread at co is done with its request: a caller it did not answer
  * waits until this service exits, which then tells it it is gone */
-static void finish_request(lua_State *L, int co) {
+static void finish_request(struct dispatcher *d, lua_State *L, int co) {
 	struct request *r = request_of(lua_tothread(L, co));
 	if (has_session(r) && session_of(r) != 0) {
 		lua_pushinteger(L, r->source);
-		skynet_error(self(L)->context, "Maybe forgot response session %d from %s", session_of(r),
+		skynet_error(d->context, "Maybe forgot response session %d from %s", session_of(r),
 			push_address(L, -1));
 		lua_pop(L, 1);
 		lua_pushboolean(L, 1);
@@ -542,12 +541,12 @@ static void finish_request(lua_State *L, int co) {
 		lua_pop(L, 1);
 	}
 	end_request(lua_tothread(L, co));
-	clear_tracetag(L, co);
+	clear_tracetag(d, L, co);
 }
 
 static int lfinish_request(lua_State *L) {
 	luaL_checktype(L, 1, LUA_TTHREAD);
-	finish_request(L, 1);
+	finish_request(self(L), L, 1);
 	return 0;
 }
 
@@ -555,8 +554,8 @@ static int park(lua_State *L) {
 	struct dispatcher *d = self(L);
 	lua_settop(L, 0);
 	lua_pushthread(L);
-	trace_event(L, 1, "end");
-	finish_request(L, 1);
+	trace_event(d, L, 1, "end");
+	finish_request(d, L, 1);
 	if (d->pooled < INT_MAX) {
 		lua_getiuservalue(L, OBJ, UV_POOL);
 		lua_pushthread(L);
@@ -591,8 +590,7 @@ static int handler_body(lua_State *L) {
  * gives its threads back to the GC, which may empty slots.  A new thread
  * runs its body up to the first park.
  */
-static void push_handler(lua_State *L) {
-	struct dispatcher *d = self(L);
+static void push_handler(struct dispatcher *d, lua_State *L) {
 	if (d->pooled > 0) {
 		lua_getiuservalue(L, OBJ, UV_POOL);
 		do {
@@ -619,7 +617,7 @@ static void push_handler(lua_State *L) {
 }
 
 static int lco_create(lua_State *L) {
-	push_handler(L);
+	push_handler(self(L), L);
 	return 1;
 }
 
@@ -681,8 +679,7 @@ static void push_unknown_handler(lua_State *L, const char *which, const char *fa
 	lua_remove(L, -2);
 }
 
-static void dispatch_response(lua_State *L) {
-	lua_Integer session = lua_tointeger(L, ARG_SESSION);
+static void dispatch_response(struct dispatcher *d, lua_State *L, int session) {
 	lua_getiuservalue(L, OBJ, UV_SESSIONS);
 	int t = lua_rawgeti(L, -1, session);
 	int co = lua_gettop(L);
@@ -694,25 +691,25 @@ static void dispatch_response(lua_State *L) {
 	}
 	lua_pushnil(L);
 	lua_rawseti(L, co - 1, session);
-	if (t == LUA_TSTRING && strcmp(lua_tostring(L, co), "BREAK") == 0)
-		return; /* a sleep skynet.wakeup broke */
-	if (t == LUA_TFUNCTION) { /* skynet.timeout's: it gets a thread now */
-		push_handler(L);
+	if (t == LUA_TTHREAD) { /* a call or a sleep */
+		trace_event(d, L, co, "resume");
+		lua_pushboolean(L, 1);
+		lua_pushvalue(L, ARG_MSG);
+		lua_pushvalue(L, ARG_SZ);
+		lua_pushvalue(L, ARG_SESSION);
+		run_thread(d, L, co, 4);
+	} else if (t == LUA_TFUNCTION) { /* skynet.timeout's: it gets a thread now */
+		push_handler(d, L);
 		lua_pushvalue(L, co);
-		run_thread(L, -2, 1);
-		return;
-	}
-	trace_event(L, co, "resume");
-	lua_pushboolean(L, 1);
-	lua_pushvalue(L, ARG_MSG);
-	lua_pushvalue(L, ARG_SZ);
-	lua_pushvalue(L, ARG_SESSION);
-	run_thread(L, co, 4);
+		run_thread(d, L, -2, 1);
+	} else if (t != LUA_TSTRING || strcmp(lua_tostring(L, co), "BREAK") != 0) {
+		luaL_error(L, "session %d waits on a %s", session, luaL_typename(L, co));
+	} /* else a sleep skynet.wakeup broke */
 }
 
 /* a request nobody handles yet: kept until the start function has run,
  * else answered with an error and reported */
-static void dispatch_unhandled(lua_State *L) {
+static void dispatch_unhandled(struct dispatcher *d, lua_State *L, int session) {
 	if (lua_getiuservalue(L, OBJ, UV_EARLY) == LUA_TTABLE) {
 		int early = lua_gettop(L);
 		lua_createtable(L, 5, 0);
@@ -728,9 +725,8 @@ static void dispatch_unhandled(lua_State *L) {
 		return;
 	}
 	uv_clear(L, UV_TRACE_SOURCE, ARG_SOURCE);
-	int session = (int)lua_tointeger(L, ARG_SESSION);
 	if (session != 0)
-		send_error(L, (uint32_t)lua_tointeger(L, ARG_SOURCE), session);
+		send_error(d, (uint32_t)lua_tointeger(L, ARG_SOURCE), session);
 	push_unknown_handler(L, "request", "unknown_request");
 	push_message_args(L);
 	lua_pushvalue(L, ARG_TYPE);
@@ -751,26 +747,24 @@ static void trace_request(lua_State *L, int p, int co) {
 	lua_settop(L, co);
 }
 
-static void dispatch_request(lua_State *L, lua_Integer prototype) {
-	lua_getiuservalue(L, OBJ, UV_PROTO);
-	int found = lua_rawgeti(L, -1, prototype) != LUA_TNIL;
-	int p = lua_gettop(L);
-	if (!found && prototype == PTYPE_TRACE) { /* the tag of the next request from source */
+/* a request of the protocol at index p (nil if there is none) */
+static void dispatch_request(struct dispatcher *d, lua_State *L, lua_Integer prototype, int session,
+	int p) {
+	if (lua_isnil(L, p) && prototype == PTYPE_TRACE) { /* the tag of the next request from source */
 		push_message_string(L);
 		uv_set(L, UV_TRACE_SOURCE, ARG_SOURCE);
-		self(L)->tracing = 1;
+		d->tracing = 1;
 		return;
 	}
-	if (!found || get_protocol_field(L, p, UV_K_DISPATCH) == LUA_TNIL) {
-		dispatch_unhandled(L);
+	if (lua_isnil(L, p) || get_protocol_field(L, p, UV_K_DISPATCH) == LUA_TNIL) {
+		dispatch_unhandled(d, L, session);
 		return;
 	}
 	int f = lua_gettop(L);
-	push_handler(L);
+	push_handler(d, L);
 	int co = lua_gettop(L);
-	start_request(lua_tothread(L, co), (int)lua_tointeger(L, ARG_SESSION),
-		(uint32_t)lua_tointeger(L, ARG_SOURCE));
-	if (self(L)->tracing)
+	start_request(lua_tothread(L, co), session, (uint32_t)lua_tointeger(L, ARG_SOURCE));
+	if (d->tracing)
 		trace_request(L, p, co);
 	lua_pushvalue(L, f);
 	lua_pushvalue(L, ARG_SESSION);
@@ -779,20 +773,34 @@ static void dispatch_request(lua_State *L, lua_Integer prototype) {
 	lua_pushvalue(L, ARG_MSG);
 	lua_pushvalue(L, ARG_SZ);
 	lua_call(L, 2, LUA_MULTRET);
-	run_thread(L, co, lua_gettop(L) - co);
+	run_thread(d, L, co, lua_gettop(L) - co);
 }
 
-static void raw_dispatch(lua_State *L) {
+/* pushes the protocol of the message (nil if there is none) */
+static void push_protocol(lua_State *L, lua_Integer prototype) {
+	lua_getiuservalue(L, OBJ, UV_PROTO);
+	lua_rawgeti(L, -1, prototype);
+	lua_remove(L, -2);
+}
+
+/* the message at ARG_TYPE..ARG_SOURCE; p is the index of its protocol, or
+ * 0 when it was not looked up */
+static void raw_dispatch(struct dispatcher *d, lua_State *L, int p) {
 	lua_Integer prototype = lua_tointeger(L, ARG_TYPE);
+	int session = (int)lua_tointeger(L, ARG_SESSION);
 	if (prototype == PTYPE_RESPONSE) {
-		dispatch_response(L);
+		dispatch_response(d, L, session);
 	} else if (prototype == PTYPE_ERROR) { /* a call failed, or a service it waits on is gone */
 		push_rare(L, "dispatch_error");
 		lua_pushvalue(L, ARG_SESSION);
 		lua_pushvalue(L, ARG_SOURCE);
 		lua_call(L, 2, 0);
 	} else {
-		dispatch_request(L, prototype);
+		if (p == 0) {
+			push_protocol(L, prototype);
+			p = lua_gettop(L);
+		}
+		dispatch_request(d, L, prototype, session, p);
 	}
 	lua_settop(L, ARG_SOURCE);
 }
@@ -800,15 +808,14 @@ static void raw_dispatch(lua_State *L) {
 /* raw_dispatch_message(type, msg, sz, session, source) */
 static int lraw_dispatch_message(lua_State *L) {
 	lua_settop(L, ARG_SOURCE);
-	raw_dispatch(L);
+	raw_dispatch(self(L), L, 0);
 	return 0;
 }
 
 /* the forks and error answers a dispatch leaves; after a handler raised,
  * the callback's loop runs this again (the pending hook) until it runs
  * through */
-static int ldispatch_pending(lua_State *L) {
-	struct dispatcher *d = self(L);
+static void run_pending(struct dispatcher *d, lua_State *L) {
 	int top = lua_gettop(L);
 	if (d->fork_head <= d->fork_tail) {
 		lua_getiuservalue(L, OBJ, UV_FORKS);
@@ -822,7 +829,7 @@ static int ldispatch_pending(lua_State *L) {
 			lua_rawseti(L, forks, h);
 			lua_pushnil(L);
 			lua_rawseti(L, forks, h + 1);
-			run_thread(L, -2, 1);
+			run_thread(d, L, -2, 1);
 		}
 		d->fork_head = 1;
 		d->fork_tail = 0;
@@ -834,6 +841,10 @@ static int ldispatch_pending(lua_State *L) {
 		lua_call(L, 0, 0);
 	}
 	lua_settop(L, top);
+}
+
+static int ldispatch_pending(lua_State *L) {
+	run_pending(self(L), L);
 	return 0;
 }
 
@@ -845,24 +856,27 @@ static int ldispatch_pending(lua_State *L) {
  * returning true.  Socket data comes this way.
  */
 static int ldispatch_message(lua_State *L) {
+	struct dispatcher *d = self(L);
 	lua_settop(L, ARG_SOURCE);
-	int handled = 0;
+	int p = 0;
 	if (lua_tointeger(L, ARG_SESSION) == 0) {
-		lua_getiuservalue(L, OBJ, UV_PROTO);
-		if (lua_rawgeti(L, -1, lua_tointeger(L, ARG_TYPE)) == LUA_TTABLE
-			&& get_protocol_field(L, -1, UV_K_DIRECT) != LUA_TNIL) {
+		push_protocol(L, lua_tointeger(L, ARG_TYPE));
+		p = lua_gettop(L);
+		if (lua_istable(L, p) && get_protocol_field(L, p, UV_K_DIRECT) != LUA_TNIL) {
 			lua_pushvalue(L, ARG_MSG);
 			lua_pushvalue(L, ARG_SZ);
 			lua_call(L, 2, 1);
-			handled = lua_toboolean(L, -1);
+			if (lua_toboolean(L, -1)) {
+				lua_settop(L, ARG_SOURCE);
+				run_woken(d, L);
+				run_pending(d, L);
+				return 0;
+			}
 		}
-		lua_settop(L, ARG_SOURCE);
+		lua_settop(L, p);
 	}
-	if (handled)
-		run_woken(L);
-	else
-		raw_dispatch(L);
-	ldispatch_pending(L);
+	raw_dispatch(d, L, p);
+	run_pending(d, L);
 	return 0;
 }
 
@@ -999,7 +1013,7 @@ static int lret(lua_State *L) {
 	}
 	if (d->tracing && d->running) {
 		lua_getiuservalue(L, OBJ, UV_RUNNING);
-		trace_event(L, 3, "response");
+		trace_event(d, L, 3, "response");
 		lua_settop(L, 2);
 	}
 	struct request *r = d->running ? request_of(d->running) : NULL;
