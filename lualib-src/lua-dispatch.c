@@ -147,16 +147,19 @@ static void push_request(lua_State *L, lua_State *co) {
 /* request(co) -> the session of the request co serves (nil once
  * answered) and its source (skynet.context) */
 static int lrequest(lua_State *L) {
-	luaL_checktype(L, 1, LUA_TTHREAD);
-	push_request(L, lua_tothread(L, 1));
+	lua_State *co = lua_tothread(L, 1);
+	if (co == NULL)
+		return 0; /* no running thread: no request */
+	push_request(L, co);
 	return 2;
 }
 
 /* take_session(co) -> session, source: as request, and the request counts
  * as answered (skynet.response, skynet.ignoreret) */
 static int ltake_session(lua_State *L) {
-	luaL_checktype(L, 1, LUA_TTHREAD);
 	lua_State *co = lua_tothread(L, 1);
+	if (co == NULL)
+		return 0;
 	push_request(L, co);
 	request_of(co)->session = 0;
 	return 2;
@@ -637,15 +640,15 @@ static int next_session(struct dispatcher *d, lua_State *L, int pending) {
 	return s;
 }
 
-static int new_session(lua_State *L) {
+static int new_session(struct dispatcher *d, lua_State *L) {
 	lua_getiuservalue(L, OBJ, UV_SESSIONS);
-	int s = next_session(self(L), L, lua_gettop(L));
+	int s = next_session(d, L, lua_gettop(L));
 	lua_pop(L, 1);
 	return s;
 }
 
 static int lnew_session(lua_State *L) {
-	lua_pushinteger(L, new_session(L));
+	lua_pushinteger(L, new_session(self(L), L));
 	return 1;
 }
 
@@ -893,23 +896,22 @@ static void resolve_protocol(lua_State *L) {
 }
 
 /* stack: dest, protocol, session, values: sends p.pack(values...) with
- * p.id and session to dest; returns the session, or -1 when dest is gone */
-static int send_packed(lua_State *L, int session) {
+ * p.id and session to dest; returns the session, or -1 when dest is gone.
+ * The id is read before packing: a packed buffer is the send's to free. */
+static int send_packed(struct dispatcher *d, lua_State *L, int session) {
+	get_protocol_field(L, 2, UV_K_ID);
+	lua_Integer type = lua_tointeger(L, -1);
+	if (type < 0 || type > 0xff)
+		caller_error(L, "%s", "protocol id out of range 0..255");
+	lua_pop(L, 1);
 	get_protocol_field(L, 2, UV_K_PACK);
 	lua_insert(L, 4);
 	lua_call(L, lua_gettop(L) - 4, LUA_MULTRET);
-	luaL_checkstack(L, 2, NULL);
-	get_protocol_field(L, 2, UV_K_ID);
-	int type = (int)lua_tointeger(L, -1);
-	lua_pop(L, 1);
-	if (type < 0 || type > 0xff)
-		caller_error(L, "%s", "protocol id out of range 0..255");
-	return core_send(L, self(L)->context, 0, 1, type, session, 4);
+	return core_send(L, d->context, 0, 1, (int)type, session, 4);
 }
 
 /* a traced thread's call is traced at the callee too */
-static void trace_call(lua_State *L) {
-	struct dispatcher *d = self(L);
+static void trace_call(struct dispatcher *d, lua_State *L) {
 	if (!d->tracing || d->running == NULL)
 		return;
 	lua_getiuservalue(L, OBJ, UV_RUNNING);
@@ -971,14 +973,15 @@ static int call_done(lua_State *L, int status, lua_KContext ctx) {
 
 /* skynet.call(addr, typename, ...) */
 static int lcall(lua_State *L) {
+	struct dispatcher *d = self(L);
 	luaL_checkany(L, 1);
 	luaL_checkany(L, 2);
-	trace_call(L);
+	trace_call(d, L);
 	resolve_protocol(L);
-	int session = new_session(L);
+	int session = new_session(d, L);
 	lua_pushinteger(L, session);
 	lua_insert(L, 3);
-	if (send_packed(L, session) < 0)
+	if (send_packed(d, L, session) < 0)
 		caller_error(L, "call to invalid address %s", push_address(L, 1));
 	lua_settop(L, 3);
 	return wait_response(L, 1, 3, call_done);
@@ -991,7 +994,7 @@ static int lsend(lua_State *L) {
 	resolve_protocol(L);
 	lua_pushinteger(L, 0);
 	lua_insert(L, 3);
-	if (send_packed(L, 0) < 0)
+	if (send_packed(self(L), L, 0) < 0)
 		return 0;
 	lua_pushinteger(L, 0);
 	return 1;
@@ -1039,7 +1042,7 @@ static int lret(lua_State *L) {
 static int ltimeout(lua_State *L) {
 	lua_Integer ti = luaL_checkinteger(L, 1);
 	struct dispatcher *d = self(L);
-	int session = new_session(L);
+	int session = new_session(d, L);
 	if (ti > INT_MAX)
 		ti = INT_MAX;
 	skynet_timeout(skynet_context_handle(d->context), ti < 0 ? 0 : (int)ti, session);
