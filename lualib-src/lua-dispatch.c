@@ -59,7 +59,8 @@ struct dispatcher {
  *   SLEEPING   token -> the session it sleeps under
  *   ERRORS     sessions whose calls failed, to resume
  *   WATCHING   session -> the address called
- * and the strings from K_DISPATCH on key the fields of a protocol.
+ * and the strings from K_DISPATCH on are interned once: the fields of a
+ * protocol, and "BREAK".
  */
 enum {
 	UV_CALLBACK = 1, UV_PENDING_HOOK, UV_THREAD, UV_POOL, UV_BODY, UV_RUNNING, UV_EARLY,
@@ -67,8 +68,8 @@ enum {
 	UV_SESSIONS, UV_TRACETAG, UV_TRACING, UV_PROTO, UV_SLEEPING, UV_ERRORS, UV_WATCHING,
 	UV_TRACE_SOURCE, UV_UNKNOWN, UV_FORGOTTEN, UV_RARE,
 	UV_TRACELOG,
-	UV_K_DISPATCH, UV_K_DIRECT, UV_K_TRACE, UV_K_UNPACK, UV_K_PACK, UV_K_ID,
-	UV_COUNT = UV_K_ID
+	UV_K_DISPATCH, UV_K_DIRECT, UV_K_TRACE, UV_K_UNPACK, UV_K_PACK, UV_K_ID, UV_K_BREAK,
+	UV_COUNT = UV_K_BREAK
 };
 
 /* the names in I of the user values from UV_SESSIONS to UV_RARE */
@@ -77,7 +78,9 @@ static const char *const shared_names[] = {
 	"error_queue", "watching_session", "trace_source", "unknown", "forgotten_callers", "rare",
 };
 
-static const char *const key_names[] = { "dispatch", "direct", "trace", "unpack", "pack", "id" };
+static const char *const key_names[] = {
+	"dispatch", "direct", "trace", "unpack", "pack", "id", "BREAK",
+};
 
 /* its address keys the service's dispatcher in the registry */
 static const char DISPATCHER_KEY = 0;
@@ -173,7 +176,7 @@ static int uv_get(lua_State *L, int uv, int key) {
 	lua_getiuservalue(L, OBJ, uv);
 	lua_pushvalue(L, key);
 	int t = lua_rawget(L, -2);
-	lua_remove(L, -2);
+	lua_replace(L, -2);
 	return t;
 }
 
@@ -418,6 +421,9 @@ static int push_woken(struct dispatcher *d, lua_State *L) {
 		return 0;
 	lua_getiuservalue(L, OBJ, UV_WAKEUPS);
 	int queue = lua_gettop(L);
+	lua_getiuservalue(L, OBJ, UV_SLEEPING);
+	lua_getiuservalue(L, OBJ, UV_SESSIONS);
+	int sessions = queue + 2;
 	while (d->wake_head <= d->wake_tail) {
 		lua_Integer h = d->wake_head++;
 		lua_rawgeti(L, queue, h); /* the token */
@@ -425,42 +431,43 @@ static int push_woken(struct dispatcher *d, lua_State *L) {
 		lua_rawseti(L, queue, h);
 		if (h == d->wake_tail)
 			d->wake_head = 1, d->wake_tail = 0;
-		if (uv_get(L, UV_SLEEPING, -1) != LUA_TNIL) {
+		if (lua_rawget(L, queue + 1) != LUA_TNIL) { /* the session it sleeps under */
 			int session = lua_gettop(L);
-			uv_get(L, UV_SESSIONS, session); /* the thread */
+			lua_pushvalue(L, session);
+			lua_rawget(L, sessions); /* the thread */
 			trace_event(d, L, session + 1, "resume");
-			lua_pushliteral(L, "BREAK");
-			uv_set(L, UV_SESSIONS, session);
+			lua_pushvalue(L, session);
+			lua_getiuservalue(L, OBJ, UV_K_BREAK);
+			lua_rawset(L, sessions);
 			lua_pushboolean(L, 0);
-			lua_pushliteral(L, "BREAK");
+			lua_getiuservalue(L, OBJ, UV_K_BREAK);
 			lua_pushnil(L);
 			lua_pushvalue(L, session);
-			/* keep the thread and its values only */
-			lua_rotate(L, queue, -3);
-			lua_pop(L, 3);
 			return 1;
 		}
-		lua_pop(L, 2);
+		lua_pop(L, 1);
 	}
-	lua_pop(L, 1);
+	lua_pop(L, 3);
 	return 0;
 }
 
 /* runs the threads skynet.wakeup queued, one after another */
 static void run_woken(struct dispatcher *d, lua_State *L) {
+	int top = lua_gettop(L);
 	while (push_woken(d, L)) {
 		int more = resume_thread(d, L, -5, 4);
-		lua_pop(L, 1);
+		lua_settop(L, top);
 		if (!more)
 			return;
 	}
 }
 
-/* resumes the thread at co with the narg values on top, then the threads
- * it woke; pops them and the thread */
+/* resumes the thread at co with the narg values after it, then the
+ * threads it woke; leaves the stack below co */
 static void run_thread(struct dispatcher *d, lua_State *L, int co, int narg) {
+	co = lua_absindex(L, co);
 	int more = resume_thread(d, L, co, narg);
-	lua_pop(L, 1);
+	lua_settop(L, co - 1);
 	if (more)
 		run_woken(d, L);
 }
@@ -483,11 +490,14 @@ static int lsuspend(lua_State *L) {
  * current one suspends (skynet.wakeup) */
 static int lwakeup(lua_State *L) {
 	lua_settop(L, 1);
-	if (uv_get(L, UV_SLEEPING, 1) == LUA_TNIL)
+	lua_getiuservalue(L, OBJ, UV_SLEEPING);
+	lua_pushvalue(L, 1);
+	if (lua_rawget(L, 2) == LUA_TNIL)
 		return 0;
 	struct dispatcher *d = self(L);
+	lua_getiuservalue(L, OBJ, UV_WAKEUPS);
 	lua_pushvalue(L, 1);
-	uv_seti(L, UV_WAKEUPS, ++d->wake_tail);
+	lua_rawseti(L, -2, ++d->wake_tail);
 	lua_pushboolean(L, 1);
 	return 1;
 }
@@ -589,20 +599,21 @@ static int handler_body(lua_State *L) {
 }
 
 /*
- * Pushes a parked handler thread.  The pool is weak: an idle service
+ * Pushes a parked handler thread (maybe above the pool table: callers
+ * find it on top and drop the stack below it later).  The pool is weak: an idle service
  * gives its threads back to the GC, which may empty slots.  A new thread
  * runs its body up to the first park.
  */
 static void push_handler(struct dispatcher *d, lua_State *L) {
 	if (d->pooled > 0) {
 		lua_getiuservalue(L, OBJ, UV_POOL);
+		int pool = lua_gettop(L);
 		do {
 			int n = d->pooled--;
-			if (lua_rawgeti(L, -1, n) == LUA_TTHREAD) {
+			if (lua_rawgeti(L, pool, n) == LUA_TTHREAD) {
 				lua_pushnil(L);
-				lua_rawseti(L, -3, n);
-				lua_remove(L, -2);
-				return;
+				lua_rawseti(L, pool, n);
+				return; /* above the pool, which the caller's stack keeps */
 			}
 			lua_pop(L, 1);
 		} while (d->pooled > 0);
@@ -930,10 +941,16 @@ static void trace_call(struct dispatcher *d, lua_State *L) {
 /* the running thread waits for the response to the call at index session,
  * to the service at index service; k runs once it is there */
 static int wait_response(lua_State *L, int service, int session, lua_KFunction k) {
+	int top = lua_gettop(L);
+	lua_getiuservalue(L, OBJ, UV_WATCHING);
+	lua_pushvalue(L, session);
 	lua_pushvalue(L, service);
-	uv_set(L, UV_WATCHING, session);
+	lua_rawset(L, -3);
+	lua_getiuservalue(L, OBJ, UV_SESSIONS);
+	lua_pushvalue(L, session);
 	lua_getiuservalue(L, OBJ, UV_RUNNING);
-	uv_set(L, UV_SESSIONS, session);
+	lua_rawset(L, -3);
+	lua_settop(L, top);
 	lua_pushliteral(L, "SUSPEND");
 	return lua_yieldk(L, 1, 0, k);
 }
@@ -1243,7 +1260,7 @@ int dispatch_new(lua_State *L) {
 			return luaL_error(L, "dispatcher: I.%s is missing", shared_names[uv - UV_SESSIONS]);
 		lua_setiuservalue(L, 3, uv);
 	}
-	for (int uv = UV_K_DISPATCH; uv <= UV_K_ID; uv++) {
+	for (int uv = UV_K_DISPATCH; uv <= UV_K_BREAK; uv++) {
 		lua_pushstring(L, key_names[uv - UV_K_DISPATCH]);
 		lua_setiuservalue(L, 3, uv);
 	}
