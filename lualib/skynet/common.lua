@@ -3,8 +3,8 @@
 -- protocols, packed and deferred responses, sleeping and waking, time,
 -- forks: what message handlers use most.  Raw messages, names, env, stats
 -- and starting services are in skynet/node.lua, loaded after it.
--- I holds skynet.lua's internals (session tables and helpers); skynet.lua
--- keeps the message path itself.
+-- I holds skynet.lua's internals (session tables, and the dispatcher's
+-- functions: the message path itself is C, lualib-src/lua-dispatch.c).
 return function(skynet, I)
 	local c = I.c
 	local proto = I.proto

@@ -1,8 +1,9 @@
--- The paths of skynet.lua's message loop that a service seldom takes: calls
--- that fail because their service died or raised, responses and requests
--- nobody expects, requests that carry a trace tag, and exit.  skynet.lua
--- loads this the first time one of them is taken, so an idle service does
--- not hold their code.  I holds skynet.lua's internals.
+-- The paths of the message loop (lualib-src/lua-dispatch.c) that a service
+-- seldom takes: calls that fail because their service died or raised,
+-- responses and requests nobody expects, requests that carry a trace tag,
+-- and exit.  The dispatcher loads this (internal.rare) the first time one
+-- of them is taken, so an idle service does not hold their code.  I holds
+-- skynet.lua's internals.
 return function(skynet, I)
 	local c = I.c
 	local c_send = c.send
