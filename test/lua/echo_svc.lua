@@ -23,6 +23,13 @@ function CMD.self()
 	skynet.retpack(skynet.self())
 end
 
+-- yields the handler's thread with a plain coroutine.yield: the
+-- dispatcher reports it ("USER": use skynet.coroutine; anything else:
+-- unknown command) and the service goes on serving
+function CMD.raw_yield(value)
+	coroutine.yield(value)
+end
+
 function CMD.inc(n)
 	received = received + (n or 1)
 	inc_source = source

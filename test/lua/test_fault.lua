@@ -27,6 +27,11 @@ local function handler_errors()
 	T.raises(nil, skynet.call, svc, "lua", "fork_then_fail", "fork boom (expected by the test)")
 	T.eq(skynet.call(svc, "lua", "forked"), "first,third", "forks run after handler and fork errors")
 	T.eq(skynet.call(svc, "lua", "echo", "still here"), "still here", "service survives handler errors")
+	-- a handler that yields outside skynet's protocol is reported, not fatal
+	skynet.send(svc, "lua", "raw_yield", "USER")
+	skynet.send(svc, "lua", "raw_yield", "bogus (expected by the test)")
+	skynet.send(svc, "lua", "raw_yield", 42)
+	T.eq(skynet.call(svc, "lua", "echo", "after yields"), "after yields", "service survives raw yields")
 	-- a request of a protocol the service does not know gets an error back
 	skynet.register_protocol { name = "text", id = skynet.PTYPE_TEXT,
 		pack = function(s) return s end, unpack = skynet.tostring }
