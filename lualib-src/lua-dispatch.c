@@ -47,6 +47,7 @@ struct dispatcher {
 	int pooled;         /* slots of the pool in use (the GC may have emptied some) */
 	int trim;           /* set by trim(): give the threads' stacks back after this message */
 	int tracing;        /* a trace tag or flag was ever set: requests may be traced */
+	int failed_calls;   /* skynet/rare.lua queued calls to fail in UV_ERRORS */
 	lua_Integer wake_head, wake_tail; /* skynet.wakeup's tokens, in UV_WAKEUPS */
 	lua_Integer fork_head, fork_tail; /* forks in UV_FORKS: a thread, then its body */
 };
@@ -217,18 +218,33 @@ static void push_rare(lua_State *L, const char *name) {
 	lua_remove(L, -2);
 }
 
+/* pushes the trace tag of the thread at co and returns 1; returns 0 and
+ * pushes nothing when it has none (or nothing was ever traced) */
+static int push_tracetag(struct dispatcher *d, lua_State *L, int co) {
+	if (!d->tracing)
+		return 0;
+	if (uv_get(L, UV_TRACETAG, co) > LUA_TBOOLEAN || lua_toboolean(L, -1))
+		return 1;
+	lua_pop(L, 1);
+	return 0;
+}
+
+/* skynet.tracelog(tag at index tag, event [, level]) */
+static void tracelog(lua_State *L, int tag, const char *event, int level) {
+	lua_getiuservalue(L, OBJ, UV_TRACELOG);
+	lua_pushvalue(L, tag);
+	lua_pushstring(L, event);
+	if (level > 0)
+		lua_pushinteger(L, level);
+	lua_call(L, level > 0 ? 3 : 2, 0);
+}
+
 /* tracelog(tag, event) for the thread at co, if it has a tag */
 static void trace_event(struct dispatcher *d, lua_State *L, int co, const char *event) {
-	if (!d->tracing)
-		return;
-	if (uv_get(L, UV_TRACETAG, co) > LUA_TBOOLEAN || lua_toboolean(L, -1)) {
-		int tag = lua_gettop(L);
-		lua_getiuservalue(L, OBJ, UV_TRACELOG);
-		lua_pushvalue(L, tag);
-		lua_pushstring(L, event);
-		lua_call(L, 2, 0);
+	if (push_tracetag(d, L, co)) {
+		tracelog(L, lua_gettop(L), event, 0);
+		lua_pop(L, 1);
 	}
-	lua_pop(L, 1);
 }
 
 /* a finished request's trace tag goes */
@@ -513,6 +529,13 @@ static int lfork(lua_State *L) {
 	lua_rawseti(L, 3, ++d->fork_tail);
 	lua_pushvalue(L, 2);
 	lua_rawseti(L, 3, ++d->fork_tail);
+	return 0;
+}
+
+/* calls_failed(): skynet/rare.lua queued sessions in error_queue; they
+ * resume, failing, once the current message is done */
+static int lcalls_failed(lua_State *L) {
+	self(L)->failed_calls = 1;
 	return 0;
 }
 
@@ -848,11 +871,14 @@ static void run_pending(struct dispatcher *d, lua_State *L) {
 		d->fork_head = 1;
 		d->fork_tail = 0;
 	}
-	lua_getiuservalue(L, OBJ, UV_ERRORS);
-	while (lua_rawgeti(L, -1, 1) != LUA_TNIL) {
-		lua_pop(L, 1);
-		push_rare(L, "resume_failed_call");
-		lua_call(L, 0, 0);
+	if (d->failed_calls) {
+		lua_getiuservalue(L, OBJ, UV_ERRORS);
+		while (lua_rawgeti(L, -1, 1) != LUA_TNIL) {
+			lua_pop(L, 1);
+			push_rare(L, "resume_failed_call");
+			lua_call(L, 0, 0);
+		}
+		d->failed_calls = 0;
 	}
 	lua_settop(L, top);
 }
@@ -926,16 +952,13 @@ static void trace_call(struct dispatcher *d, lua_State *L) {
 	if (!d->tracing || d->running == NULL)
 		return;
 	lua_getiuservalue(L, OBJ, UV_RUNNING);
-	if (uv_get(L, UV_TRACETAG, -1) > LUA_TBOOLEAN || lua_toboolean(L, -1)) {
+	if (push_tracetag(d, L, -1)) {
 		int tag = lua_gettop(L);
-		lua_getiuservalue(L, OBJ, UV_TRACELOG);
-		lua_pushvalue(L, tag);
-		lua_pushliteral(L, "call");
-		lua_pushinteger(L, 2);
-		lua_call(L, 3, 0);
+		tracelog(L, tag, "call", 2);
 		core_send(L, d->context, 0, 1, PTYPE_TRACE, 0, tag);
+		lua_pop(L, 1);
 	}
-	lua_pop(L, 2);
+	lua_pop(L, 1);
 }
 
 /* the running thread waits for the response to the call at index session,
@@ -1302,6 +1325,7 @@ int dispatch_new(lua_State *L) {
 		{ "wakeup", lwakeup },
 		{ "fork", lfork },
 		{ "clear_forks", lclear_forks },
+		{ "calls_failed", lcalls_failed },
 		{ "trace_on", ltrace_on },
 		{ "error_text", lerror_text },
 		{ NULL, NULL },

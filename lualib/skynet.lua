@@ -81,8 +81,8 @@ internal = {
 -- running_thread (running_thread(co) makes co the running one,
 -- running_thread(false) forgets it), request and take_session (the
 -- session and source of the request a thread serves), wakeup, fork,
--- clear_forks, trace_on, error_text and early; to skynet call, send, ret,
--- timeout and dispatch_message.
+-- clear_forks, calls_failed, trace_on, error_text and early; to skynet
+-- call, send, ret, timeout and dispatch_message.
 c.dispatcher(internal, skynet)
 local rare = internal.rare
 

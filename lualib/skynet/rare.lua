@@ -36,6 +36,9 @@ return function(skynet, I)
 		elseif watching_session[session] then
 			error_queue[#error_queue + 1] = session
 		end
+		if error_queue[1] then
+			I.calls_failed() -- the dispatcher resumes them after this message
+		end
 	end
 
 	-- resumes the first queued call with its failure
