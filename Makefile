@@ -51,6 +51,8 @@ ltls_LIBS = -lssl
 CRYPTO_LIBS = -lcrypto
 # the echo load generator and the bare C echo server it is compared with
 NET_TOOLS = $(patsubst test/%.c,$(OBJDIR)/test/%,$(wildcard test/loadgen.c test/echo_bare.c))
+# C services only the benchmarks load (the echo benchmark's ceiling)
+BENCH_CSERVICES = $(patsubst test/bench/service_%.c,$(OBJDIR)/test/cservice/%.so,$(wildcard test/bench/service_*.c))
 EXAMPLES = $(patsubst examples/%.c,$(OBJDIR)/examples/%,$(wildcard examples/*.c))
 CTESTS = $(patsubst test/c/%.c,$(OBJDIR)/test/%,$(wildcard test/c/test_*.c))
 STAMP = build/.mode-$(MODE)
@@ -58,7 +60,7 @@ STAMP = build/.mode-$(MODE)
 # prerequisites may name $$@ (DEPFILE) or $$* (the luaclib roots)
 .SECONDEXPANSION:
 
-all: skynet $(CSERVICES) luaclib/skynet.so $(LUACLIB_ROOTS) $(CTESTS) $(NET_TOOLS) $(EXAMPLES)
+all: skynet $(CSERVICES) luaclib/skynet.so $(LUACLIB_ROOTS) $(CTESTS) $(NET_TOOLS) $(BENCH_CSERVICES) $(EXAMPLES)
 
 $(STAMP):
 	@mkdir -p build
@@ -74,6 +76,10 @@ skynet: $(STAMP) $(CORE_OBJ) $(OBJDIR)/skynet_main.o $(TSAN_OBJ)
 
 cservice/%.so: service-src/service_%.c $$(DEPFILE) $(STAMP)
 	@mkdir -p cservice $(DEPDIR)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $<
+
+$(OBJDIR)/test/cservice/%.so: test/bench/service_%.c $$(DEPFILE) $(STAMP)
+	@mkdir -p $(@D) $(DEPDIR)
 	$(CC) $(CFLAGS) $(DEPFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $<
 
 $(OBJDIR)/lualib/%.o: lualib-src/%.c $$(DEPFILE)
@@ -105,7 +111,7 @@ $(OBJDIR)/examples/%: examples/%.c
 	@mkdir -p $(OBJDIR)/examples
 	$(CC) $(CFLAGS) -O2 -o $@ $< $(LDFLAGS)
 
-DEPFILES = $(foreach t,$(CORE_OBJ) $(OBJDIR)/skynet_main.o $(LUACLIB_OBJ) $(CSERVICES) $(CTESTS),$(DEPDIR)/$(subst /,_,$(t)).d)
+DEPFILES = $(foreach t,$(CORE_OBJ) $(OBJDIR)/skynet_main.o $(LUACLIB_OBJ) $(CSERVICES) $(BENCH_CSERVICES) $(CTESTS),$(DEPDIR)/$(subst /,_,$(t)).d)
 $(DEPFILES):
 -include $(wildcard $(DEPFILES))
 

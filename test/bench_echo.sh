@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The TCP echo benchmark: boots test/bench/echo_server.lua (thread = 2) and,
 # beside it, build/<mode>/test/echo_bare (a single-threaded C epoll echo
-# server, the yardstick), and drives both with build/<mode>/test/loadgen
-# from outside, client and servers sharing the machine.  Two loads, RUNS runs
-# each (default 5), the two servers taking turns: 64-byte messages over 50
+# server, the yardstick) and a second node running the C echo service
+# test/bench/service_echo_c.c (the node's ceiling: its threads and message
+# path with no Lua), and drives them with build/<mode>/test/loadgen from
+# outside, client and servers sharing the machine.  Two loads, RUNS runs
+# each (default 5), the servers taking turns: 64-byte messages over 50
 # connections and 64 KB messages over 10, one message in flight per
 # connection.  Prints the node's median round trips/s against its floor and
-# against the bare server's median of the same sitting; exit status 1 when
-# one misses its limit.
-# Usage: test/bench_echo.sh   (SECONDS_PER_RUN, RUNS, ECHO_PORT, BARE_PORT override)
+# against the bare server's median of the same sitting, and the ceiling's
+# (reported, no limit); exit status 1 when one misses its limit.
+# Usage: test/bench_echo.sh   (SECONDS_PER_RUN, RUNS, ECHO_PORT, BARE_PORT, CEILING_PORT override)
 cd "$(dirname "$0")/.." || exit 1
 source test/bench/bench_lib.sh
 OBJDIR=${OBJDIR:-build/release}
@@ -16,6 +18,7 @@ RUNS=${RUNS:-5}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-3}
 export ECHO_PORT=${ECHO_PORT:-$(python3 test/free_port.py)}
 BARE_PORT=${BARE_PORT:-$(python3 test/free_port.py)}
+CEILING_PORT=${CEILING_PORT:-$(python3 test/free_port.py)}
 LOADGEN=$OBJDIR/test/loadgen
 BARE=$OBJDIR/test/echo_bare
 BARE_RATIO=0.8  # the node's floor, as a share of the bare server's figure
@@ -34,6 +37,14 @@ for tool in "$LOADGEN" "$BARE"; do
 		exit 1
 	fi
 done
+
+ceiling_log=$out/echo_c.log
+if ! ECHO_PORT=$CEILING_PORT BENCH_CSERVICE=$OBJDIR/test/cservice \
+	start_bench_node test/bench/config_echo_c.lua "$ceiling_log" ECHO_READY; then
+	echo "bench_echo: the C echo node did not start (is port $CEILING_PORT free?), see $ceiling_log"
+	exit 1
+fi
+ceiling_pid=$node_pid
 
 log=$out/echo_server.log
 if ! start_bench_node test/bench/config_echo.lua "$log" ECHO_READY; then
@@ -62,14 +73,18 @@ for load in "${LOADS[@]}"; do
 	IFS='|' read -r conns bytes floor what <<<"$load"
 	values=()
 	bare=()
+	ceiling=()
 	for _ in $(seq "$RUNS"); do
 		v=$(round_trips "$ECHO_PORT" "$conns" "$bytes")
 		[ -n "$v" ] && values+=("$v")
 		v=$(round_trips "$BARE_PORT" "$conns" "$bytes")
 		[ -n "$v" ] && bare+=("$v")
+		v=$(round_trips "$CEILING_PORT" "$conns" "$bytes")
+		[ -n "$v" ] && ceiling+=("$v")
 	done
 	m=$(printf '%s\n' "${values[@]}" | median)
 	b=$(printf '%s\n' "${bare[@]}" | median)
+	c=$(printf '%s\n' "${ceiling[@]}" | median)
 	result=PASS
 	passes "$m" "$floor" || { result=FAIL; status=1; }
 	printf '%-52s %12s %14s  %-6s  [%s]\n' "$what" "${m:-none}" ">= $floor" "$result" "${values[*]}"
@@ -79,6 +94,11 @@ for load in "${LOADS[@]}"; do
 	printf '%-52s %12s %14s  %-6s  [%s]\n' "  bare C epoll server, same sitting" "${b:-none}" \
 		"" "" "${bare[*]}"
 	printf '%-52s %12s %14s  %-6s\n' "  node / bare" "x${ratio:-?}" ">= x$BARE_RATIO" "$result"
+	ceiling_ratio=$(awk -v c="${c:-0}" -v b="${b:-0}" 'BEGIN { if (b > 0) printf "%.2f", c / b }')
+	printf '%-52s %12s %14s  %-6s  [%s]\n' "  ceiling: C echo service in a node" "${c:-none}" \
+		"x${ceiling_ratio:-?}" "" "${ceiling[*]}"
 done
+stop_bench_node
+node_pid=$ceiling_pid
 stop_bench_node
 exit $status

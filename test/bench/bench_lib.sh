@@ -11,7 +11,8 @@ median() { # numbers on stdin -> median (mean of the middle two for an even coun
 
 node_pid=
 bare_pid=
-trap '[ -n "$node_pid" ] && kill -KILL "$node_pid" 2>/dev/null; [ -n "$bare_pid" ] && kill -KILL "$bare_pid" 2>/dev/null' EXIT
+started_pids=() # every process started here, killed if the script exits first
+trap 'for pid in "${started_pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done' EXIT
 
 # wait_ready LOG READY PID: waits up to 10 s for the text READY in LOG from
 # the live process PID
@@ -29,6 +30,7 @@ wait_ready() {
 start_bench_node() {
 	./skynet "$1" >"$2" 2>&1 &
 	node_pid=$!
+	started_pids+=("$node_pid")
 	wait_ready "$2" "$3" "$node_pid"
 }
 
@@ -39,6 +41,7 @@ start_bare_server() {
 	shift 2
 	"$@" >"$log" 2>&1 &
 	bare_pid=$!
+	started_pids+=("$bare_pid")
 	wait_ready "$log" "$ready" "$bare_pid"
 }
 
