@@ -674,11 +674,16 @@ static int next_session(struct dispatcher *d, lua_State *L, int pending) {
 	return s;
 }
 
-static int new_session(struct dispatcher *d, lua_State *L) {
-	lua_getiuservalue(L, OBJ, UV_SESSIONS);
+/* a new session of d, whose object is at index obj */
+static int new_session_of(struct dispatcher *d, lua_State *L, int obj) {
+	lua_getiuservalue(L, obj, UV_SESSIONS);
 	int s = next_session(d, L, lua_gettop(L));
 	lua_pop(L, 1);
 	return s;
+}
+
+static int new_session(struct dispatcher *d, lua_State *L) {
+	return new_session_of(d, L, OBJ);
 }
 
 static int lnew_session(lua_State *L) {
@@ -1226,9 +1231,8 @@ int dispatch_newsession(lua_State *L, int *session) {
 		lua_pop(L, 1);
 		return 0;
 	}
-	lua_getiuservalue(L, -1, UV_SESSIONS);
-	*session = next_session(d, L, lua_absindex(L, -1));
-	lua_pop(L, 2);
+	*session = new_session_of(d, L, lua_gettop(L));
+	lua_pop(L, 1);
 	return 1;
 }
 

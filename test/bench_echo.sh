@@ -99,6 +99,5 @@ for load in "${LOADS[@]}"; do
 		"x${ceiling_ratio:-?}" "" "${ceiling[*]}"
 done
 stop_bench_node
-node_pid=$ceiling_pid
-stop_bench_node
+stop_bench_node "$ceiling_pid"
 exit $status

@@ -45,13 +45,16 @@ start_bare_server() {
 	wait_ready "$log" "$ready" "$bare_pid"
 }
 
-# stop_bench_node: SIGTERM shuts the node down cleanly; one that hangs is killed
+# stop_bench_node [PID]: SIGTERM shuts the node (PID, else the last one
+# started) down cleanly; one that hangs is killed
 stop_bench_node() {
-	[ -n "$node_pid" ] || return 0
-	kill -TERM "$node_pid" 2>/dev/null
-	(sleep 5 && kill -KILL "$node_pid") >/dev/null 2>&1 &
+	local pid=${1:-$node_pid}
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null
+	(sleep 5 && kill -KILL "$pid") >/dev/null 2>&1 &
 	local watchdog=$!
-	wait "$node_pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
 	kill "$watchdog" 2>/dev/null
-	node_pid=
+	[ "$pid" = "$node_pid" ] && node_pid=
+	return 0
 }
